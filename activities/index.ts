@@ -1,0 +1,28 @@
+import type { Client } from '@temporalio/client';
+import type { Kysely } from 'kysely';
+import type { Config } from '../config';
+import type { Database } from '../db/types';
+import type { IncidentActivities } from './types';
+import { createStoreActivities } from './store';
+import { createImpactActivities } from './impact';
+import { createSlackActivities } from './slack';
+import { createGmailActivities } from './gmail';
+import { createDetectionActivities, type DetectionActivities } from './detection';
+
+export interface ActivityDeps {
+  config: Config;
+  db: Kysely<Database>;
+  /** For activities that signal other workflows (status-page sync). */
+  temporal: Client;
+}
+
+/** Every activity the worker registers, built from small per-integration factories. */
+export function createActivities(deps: ActivityDeps): IncidentActivities & DetectionActivities {
+  return {
+    ...createStoreActivities(deps),
+    ...createImpactActivities(deps),
+    ...createSlackActivities(deps),
+    ...createGmailActivities(deps),
+    ...createDetectionActivities(deps),
+  };
+}

@@ -1,0 +1,76 @@
+import type { Client } from '@temporalio/client';
+import type { Kysely } from 'kysely';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Database } from '../../db/types';
+import type { IncidentEvent, IncidentSource } from '../../domain/types';
+import { incidentWorkflowId, incidentEventSignal, WORKFLOW_TYPES, type IncidentSettings } from '../../workflows/contract';
+import { HttpProblem } from '../problem';
+
+export interface IngestDeps {
+  db: Kysely<Database>;
+  temporal: Client;
+  taskQueue: string;
+  settings: IncidentSettings;
+  log: FastifyBaseLogger;
+}
+
+export interface IngestResult {
+  duplicate: boolean;
+  workflowIds: string[];
+}
+
+/**
+ * The path of every webhook delivery: record it (raw body) → skip if already forwarded →
+ * signalWithStart each normalized event. When Temporal cannot be reached the delivery stays on
+ * record as failed and the sender gets 503, so its retry forwards it later.
+ */
+export async function ingestDelivery(
+  deps: IngestDeps,
+  delivery: { source: IncidentSource | string; deliveryId: string; rawBody: string; headers?: Record<string, unknown> },
+  events: IncidentEvent[],
+): Promise<IngestResult> {
+  const inserted = await deps.db
+    .insertInto('webhook_deliveries')
+    .values({
+      source: delivery.source,
+      delivery_id: delivery.deliveryId,
+      raw_body: delivery.rawBody,
+      headers: JSON.stringify(delivery.headers ?? {}),
+      status: 'received',
+    })
+    .onConflict((oc) => oc.columns(['source', 'delivery_id']).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (!inserted) {
+    const existing = await deps.db.selectFrom('webhook_deliveries').select(['status', 'workflow_id'])
+      .where('source', '=', delivery.source).where('delivery_id', '=', delivery.deliveryId).executeTakeFirstOrThrow();
+    if (existing.status === 'forwarded' || existing.status === 'ignored') {
+      deps.log.info({ source: delivery.source, deliveryId: delivery.deliveryId }, 'duplicate delivery ignored');
+      return { duplicate: true, workflowIds: existing.workflow_id ? existing.workflow_id.split(',') : [] };
+    }
+  }
+  const workflowIds: string[] = [];
+  try {
+    for (const event of events) {
+      const workflowId = incidentWorkflowId(event.source, event.externalId);
+      await deps.temporal.workflow.signalWithStart(WORKFLOW_TYPES.incident, {
+        workflowId,
+        taskQueue: deps.taskQueue,
+        args: [{ settings: deps.settings }],
+        signal: incidentEventSignal,
+        signalArgs: [event],
+      });
+      workflowIds.push(workflowId);
+      deps.log.info({ workflowId, source: event.source, deliveryId: event.deliveryId }, 'incident event forwarded');
+    }
+  } catch (err) {
+    deps.log.warn({ err, source: delivery.source, deliveryId: delivery.deliveryId }, 'Temporal unreachable; delivery kept for retry');
+    await deps.db.updateTable('webhook_deliveries').set({ status: 'failed', error: String(err) })
+      .where('source', '=', delivery.source).where('delivery_id', '=', delivery.deliveryId).execute();
+    throw new HttpProblem(503, 'Service Unavailable', 'The delivery is recorded but could not be forwarded to the workflow engine; retry later.');
+  }
+  await deps.db.updateTable('webhook_deliveries')
+    .set({ status: events.length ? 'forwarded' : 'ignored', workflow_id: workflowIds.join(',') || null, processed_at: new Date(), error: null })
+    .where('source', '=', delivery.source).where('delivery_id', '=', delivery.deliveryId).execute();
+  return { duplicate: false, workflowIds };
+}

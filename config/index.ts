@@ -1,0 +1,222 @@
+/**
+ * The one place that reads the environment. Every process calls `loadConfig()` once at start
+ * and passes the result down; a bad value fails the start with every offending variable named.
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import { parse as parseDotenv } from 'dotenv';
+import type { Severity } from '../domain/types';
+import type { IncidentSettings } from '../workflows/contract';
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  /** Empty means: use the embedded Postgres started by the dev launcher or the tests. */
+  databaseUrl: string;
+  temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string };
+  api: { host: string; port: number; tokens: string[]; publicBaseUrl: string; bodyLimitBytes: number };
+  worker: { metricsPort: number; healthPort: number };
+  logLevel: string;
+  slack: { botToken?: string; signingSecret?: string; apiUrl?: string; dryRun: boolean };
+  google: { serviceAccountKeyFile?: string; gmailApiRootUrl?: string; tokenUrl?: string; dryRun: boolean; sendResolutionEmails: boolean };
+  pagerduty: { webhookSecrets: string[]; priorityMap: Record<string, Severity>; urgencyMap: Record<string, Severity> };
+  opsgenie: { webhookToken?: string };
+  statuspage: { webhookToken?: string; pageUrl?: string; apiUrl?: string; apiKey?: string; pageId?: string; syncEverySeconds: number };
+  support: { webhookToken?: string; zendeskWebhookSecret?: string; threshold: number; windowMinutes: number };
+  incidents: {
+    escalationMinutes: number;
+    updateCadenceMinutes: number;
+    followUpHours: number;
+    postMortemHours: number;
+    /** How many customers an alert lists before linking to the dashboard. */
+    alertCustomerLimit: number;
+  };
+}
+
+type Env = Record<string, string | undefined>;
+
+const DEFAULT_PRIORITY_MAP: Record<string, Severity> = { P1: 'P1', P2: 'P2', P3: 'P3', P4: 'P4', P5: 'P4' };
+const DEFAULT_URGENCY_MAP: Record<string, Severity> = { high: 'P2', low: 'P3' };
+const SEVERITIES = new Set(['P1', 'P2', 'P3', 'P4']);
+
+/** Reads `.env` (if present) under the real environment, which wins. */
+export function readEnvironment(env: Env = process.env, dotenvPath = '.env'): Env {
+  const fromFile = existsSync(dotenvPath) ? parseDotenv(readFileSync(dotenvPath)) : {};
+  return { ...fromFile, ...env };
+}
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: Env = readEnvironment()): Config {
+  const problems: string[] = [];
+  const str = (name: string, fallback?: string): string | undefined => {
+    const v = env[name]?.trim();
+    return v ? v : fallback;
+  };
+  const int = (name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number => {
+    const raw = str(name);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${name} must be a whole number between ${min} and ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return n;
+  };
+  const num = (name: string, fallback: number): number => {
+    const raw = str(name);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n <= 0) {
+      problems.push(`${name} must be a positive number, got "${raw}"`);
+      return fallback;
+    }
+    return n;
+  };
+  const bool = (name: string, fallback: boolean): boolean => {
+    const raw = str(name);
+    if (raw === undefined) return fallback;
+    if (/^(1|true|yes|on)$/i.test(raw)) return true;
+    if (/^(0|false|no|off)$/i.test(raw)) return false;
+    problems.push(`${name} must be true or false, got "${raw}"`);
+    return fallback;
+  };
+  const list = (name: string): string[] => (str(name) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const url = (name: string, fallback?: string): string | undefined => {
+    const raw = str(name, fallback);
+    if (raw === undefined) return undefined;
+    try {
+      new URL(raw);
+      return raw.replace(/\/+$/, '');
+    } catch {
+      problems.push(`${name} must be an absolute URL, got "${raw}"`);
+      return fallback;
+    }
+  };
+  const severityMap = (name: string, fallback: Record<string, Severity>): Record<string, Severity> => {
+    const raw = str(name);
+    if (raw === undefined) return fallback;
+    const out: Record<string, Severity> = {};
+    for (const pair of raw.split(',')) {
+      const [from, to] = pair.split('=').map((s) => s?.trim());
+      if (!from || !to || !SEVERITIES.has(to)) {
+        problems.push(`${name} must look like "P1=P1,high=P2" (targets P1-P4), got "${pair}"`);
+        continue;
+      }
+      out[from] = to as Severity;
+    }
+    return out;
+  };
+
+  const nodeEnv = str('NODE_ENV', 'development')!;
+  if (!['development', 'production', 'test'].includes(nodeEnv)) {
+    problems.push(`NODE_ENV must be development, production or test, got "${nodeEnv}"`);
+  }
+  const databaseUrl = str('DATABASE_URL', '')!;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push(`DATABASE_URL must be a postgres:// URL, got "${databaseUrl}"`);
+  }
+  const port = int('PORT', 3000, 0, 65535);
+  const tokens = list('API_TOKENS');
+  if (nodeEnv === 'production' && tokens.length === 0) {
+    problems.push('API_TOKENS must list at least one token in production');
+  }
+  const shortTokens = tokens.filter((t) => t.length < 16);
+  if (shortTokens.length > 0) problems.push('API_TOKENS entries must be at least 16 characters long');
+
+  const slackBotToken = str('SLACK_BOT_TOKEN');
+  const keyFile = str('GOOGLE_SERVICE_ACCOUNT_KEY_FILE');
+  if (keyFile && !existsSync(keyFile)) problems.push(`GOOGLE_SERVICE_ACCOUNT_KEY_FILE points at a missing file: ${keyFile}`);
+
+  const config: Config = {
+    env: nodeEnv as Config['env'],
+    databaseUrl,
+    temporal: {
+      address: str('TEMPORAL_ADDRESS', '127.0.0.1:7233')!,
+      namespace: str('TEMPORAL_NAMESPACE', 'default')!,
+      taskQueue: str('TEMPORAL_TASK_QUEUE', 'forewarn-incidents')!,
+      uiUrl: url('TEMPORAL_UI_URL', 'http://127.0.0.1:8233')!,
+    },
+    api: {
+      host: str('HOST', '127.0.0.1')!,
+      port,
+      tokens,
+      publicBaseUrl: url('PUBLIC_BASE_URL', `http://127.0.0.1:${port}`)!,
+      bodyLimitBytes: int('BODY_LIMIT_BYTES', 256 * 1024, 1024),
+    },
+    worker: {
+      metricsPort: int('WORKER_METRICS_PORT', 9464, 0, 65535),
+      healthPort: int('WORKER_HEALTH_PORT', 3001, 0, 65535),
+    },
+    logLevel: str('LOG_LEVEL', nodeEnv === 'test' ? 'warn' : 'info')!,
+    slack: {
+      botToken: slackBotToken,
+      signingSecret: str('SLACK_SIGNING_SECRET'),
+      apiUrl: url('SLACK_API_URL'),
+      dryRun: !slackBotToken,
+    },
+    google: {
+      serviceAccountKeyFile: keyFile,
+      gmailApiRootUrl: url('GMAIL_API_ROOT_URL'),
+      tokenUrl: url('GOOGLE_TOKEN_URL'),
+      dryRun: !keyFile,
+      sendResolutionEmails: bool('SEND_RESOLUTION_EMAILS', false),
+    },
+    pagerduty: {
+      webhookSecrets: list('PAGERDUTY_WEBHOOK_SECRETS'),
+      priorityMap: severityMap('PAGERDUTY_PRIORITY_MAP', DEFAULT_PRIORITY_MAP),
+      urgencyMap: severityMap('PAGERDUTY_URGENCY_MAP', DEFAULT_URGENCY_MAP),
+    },
+    opsgenie: { webhookToken: str('OPSGENIE_WEBHOOK_TOKEN') },
+    statuspage: {
+      webhookToken: str('STATUSPAGE_WEBHOOK_TOKEN'),
+      pageUrl: url('STATUSPAGE_PAGE_URL'),
+      apiUrl: url('STATUSPAGE_API_URL'),
+      apiKey: str('STATUSPAGE_API_KEY'),
+      pageId: str('STATUSPAGE_PAGE_ID'),
+      syncEverySeconds: int('STATUSPAGE_SYNC_SECONDS', 60, 10),
+    },
+    support: {
+      webhookToken: str('SUPPORT_WEBHOOK_TOKEN'),
+      zendeskWebhookSecret: str('ZENDESK_WEBHOOK_SECRET'),
+      threshold: int('SUPPORT_SPIKE_THRESHOLD', 5, 1),
+      windowMinutes: int('SUPPORT_SPIKE_WINDOW_MINUTES', 15, 1),
+    },
+    incidents: {
+      escalationMinutes: num('ESCALATION_MINUTES', 15),
+      updateCadenceMinutes: num('UPDATE_CADENCE_MINUTES', 30),
+      followUpHours: num('FOLLOW_UP_HOURS', 24),
+      postMortemHours: num('POST_MORTEM_HOURS', 72),
+      alertCustomerLimit: int('ALERT_CUSTOMER_LIMIT', 10, 1, 40),
+    },
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/** Every variable the config module reads; the compose-file test checks against it. */
+export const CONFIG_VARIABLES = [
+  'NODE_ENV', 'DATABASE_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_TASK_QUEUE', 'TEMPORAL_UI_URL',
+  'HOST', 'PORT', 'API_TOKENS', 'PUBLIC_BASE_URL', 'BODY_LIMIT_BYTES', 'WORKER_METRICS_PORT', 'WORKER_HEALTH_PORT',
+  'LOG_LEVEL', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_API_URL', 'GOOGLE_SERVICE_ACCOUNT_KEY_FILE',
+  'GMAIL_API_ROOT_URL', 'GOOGLE_TOKEN_URL', 'SEND_RESOLUTION_EMAILS', 'PAGERDUTY_WEBHOOK_SECRETS',
+  'PAGERDUTY_PRIORITY_MAP', 'PAGERDUTY_URGENCY_MAP', 'OPSGENIE_WEBHOOK_TOKEN', 'STATUSPAGE_WEBHOOK_TOKEN',
+  'STATUSPAGE_PAGE_URL', 'STATUSPAGE_API_URL', 'STATUSPAGE_API_KEY', 'STATUSPAGE_PAGE_ID', 'STATUSPAGE_SYNC_SECONDS',
+  'SUPPORT_WEBHOOK_TOKEN', 'ZENDESK_WEBHOOK_SECRET', 'SUPPORT_SPIKE_THRESHOLD', 'SUPPORT_SPIKE_WINDOW_MINUTES',
+  'ESCALATION_MINUTES', 'UPDATE_CADENCE_MINUTES', 'FOLLOW_UP_HOURS', 'POST_MORTEM_HOURS', 'ALERT_CUSTOMER_LIMIT',
+] as const;
+
+/** What incident workflows need from the config, passed as their input. */
+export function incidentSettings(config: Config): IncidentSettings {
+  return {
+    escalationMinutes: config.incidents.escalationMinutes,
+    updateCadenceMinutes: config.incidents.updateCadenceMinutes,
+    followUpHours: config.incidents.followUpHours,
+    postMortemHours: config.incidents.postMortemHours,
+    sendResolutionEmails: config.google.sendResolutionEmails,
+    dashboardUrl: `${config.api.publicBaseUrl}/dashboard`,
+  };
+}

@@ -1,0 +1,200 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+/** numeric columns come back from pg as strings; write numbers or strings. */
+type Numeric = ColumnType<string, number | string, number | string>;
+type BigInt = ColumnType<string, number | string | bigint, number | string | bigint>;
+type Json = ColumnType<unknown, string, string>;
+type TextArray = ColumnType<string[], string[] | undefined, string[]>;
+
+export interface CsmsTable {
+  id: Generated<string>;
+  email: string;
+  name: string;
+  slack_user_id: string | null;
+  manager_email: string | null;
+  time_zone: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface ComponentsTable {
+  id: Generated<string>;
+  key: string;
+  name: string;
+  ticket_tags: TextArray;
+  ticket_keywords: TextArray;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface ComponentAliasesTable {
+  id: Generated<string>;
+  component_id: string;
+  source: string;
+  external_id: string;
+}
+
+export interface CustomersTable {
+  id: Generated<string>;
+  external_id: string;
+  name: string;
+  arr: Numeric;
+  segment: 'enterprise' | 'mid-market' | 'smb';
+  region: string;
+  csm_id: string | null;
+  contact_name: string | null;
+  contact_email: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface CustomerComponentsTable {
+  customer_id: string;
+  component_id: string;
+  usage_level: 'heavy' | 'moderate' | 'light';
+  integration_dependent: Generated<boolean>;
+}
+
+export interface CustomerUsageTable {
+  customer_id: string;
+  component_id: string;
+  hour: Timestamp;
+  request_count: BigInt;
+}
+
+export interface MessageTemplatesTable {
+  id: Generated<string>;
+  key: string;
+  severity: string | null;
+  status: string | null;
+  components: TextArray;
+  body: string;
+  version: Generated<number>;
+  approved_by: string | null;
+  approved_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface ProductIncidentsTable {
+  id: string;
+  source: string;
+  external_id: string;
+  workflow_id: string;
+  title: string;
+  description: string | null;
+  severity: string;
+  status: string;
+  affected_components: TextArray;
+  affected_regions: TextArray;
+  started_at: Timestamp;
+  resolved_at: Timestamp | null;
+  status_page_url: string | null;
+  latest_message: string | null;
+  slack_channel_id: string | null;
+  affected_customer_count: Generated<number>;
+  arr_at_risk: ColumnType<string, number | string | undefined, number | string>;
+  business_impact_estimate: ColumnType<string, number | string | undefined, number | string>;
+  detected_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  resolution_notified_at: Timestamp | null;
+  follow_up_at: Timestamp | null;
+  post_mortem_reminded_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface IncidentCustomerImpactTable {
+  id: Generated<string>;
+  incident_id: string;
+  customer_id: string;
+  impact_level: 'high' | 'medium' | 'low' | 'none';
+  reason: string;
+  business_impact_estimate: ColumnType<string, number | string | undefined, number | string>;
+  priority_rank: number;
+  csm_notified_at: Timestamp | null;
+  customer_notified_at: Timestamp | null;
+  outreach_status: ColumnType<string, string | undefined, string>;
+  outreach_updated_at: Timestamp | null;
+  resolution_notified_at: Timestamp | null;
+  followed_up_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface IncidentUpdatesTable {
+  id: Generated<string>;
+  incident_id: string;
+  kind: string;
+  summary: string;
+  details: ColumnType<unknown, string | undefined, string>;
+  actor: string | null;
+  dedupe_key: string;
+  occurred_at: Timestamp;
+  created_at: CreatedAt;
+}
+
+export interface NotificationsTable {
+  id: Generated<string>;
+  idempotency_key: string;
+  incident_id: string | null;
+  channel: 'slack' | 'email';
+  recipient: string;
+  kind: string;
+  payload: Json;
+  status: ColumnType<string, string | undefined, string>;
+  provider_ref: string | null;
+  provider_channel: string | null;
+  error: string | null;
+  attempts: Generated<number>;
+  created_at: CreatedAt;
+  sent_at: Timestamp | null;
+}
+
+export interface WebhookDeliveriesTable {
+  id: Generated<string>;
+  source: string;
+  delivery_id: string;
+  raw_body: string;
+  headers: ColumnType<unknown, string | undefined, string>;
+  status: ColumnType<string, string | undefined, string>;
+  workflow_id: string | null;
+  error: string | null;
+  received_at: ColumnType<Date, Date | string | undefined, never>;
+  processed_at: Timestamp | null;
+}
+
+export interface FollowUpsTable {
+  id: Generated<string>;
+  incident_id: string;
+  kind: 'customer_follow_up' | 'post_mortem' | 'update_reminder' | 'escalation';
+  csm_email: string | null;
+  due_at: Timestamp;
+  status: ColumnType<string, string | undefined, string>;
+  done_at: Timestamp | null;
+  created_at: CreatedAt;
+}
+
+export interface Database {
+  csms: CsmsTable;
+  components: ComponentsTable;
+  component_aliases: ComponentAliasesTable;
+  customers: CustomersTable;
+  customer_components: CustomerComponentsTable;
+  customer_usage: CustomerUsageTable;
+  message_templates: MessageTemplatesTable;
+  product_incidents: ProductIncidentsTable;
+  incident_customer_impact: IncidentCustomerImpactTable;
+  incident_updates: IncidentUpdatesTable;
+  notifications: NotificationsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  follow_ups: FollowUpsTable;
+}
+
+export type ProductIncidentRow = Selectable<ProductIncidentsTable>;
+export type NewProductIncident = Insertable<ProductIncidentsTable>;
+export type ProductIncidentUpdate = Updateable<ProductIncidentsTable>;
+export type CustomerRow = Selectable<CustomersTable>;
+export type NotificationRow = Selectable<NotificationsTable>;

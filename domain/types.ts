@@ -1,0 +1,104 @@
+/** The shared vocabulary of Forewarn: every source is normalized into these shapes. */
+
+export const SEVERITIES = ['P1', 'P2', 'P3', 'P4'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export const INCIDENT_STATUSES = ['investigating', 'identified', 'monitoring', 'resolved'] as const;
+export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
+
+export const INCIDENT_SOURCES = ['pagerduty', 'opsgenie', 'statuspage', 'support', 'generic'] as const;
+export type IncidentSource = (typeof INCIDENT_SOURCES)[number];
+
+export const IMPACT_LEVELS = ['high', 'medium', 'low', 'none'] as const;
+export type ImpactLevel = (typeof IMPACT_LEVELS)[number];
+
+export const USAGE_LEVELS = ['heavy', 'moderate', 'light'] as const;
+export type UsageLevel = (typeof USAGE_LEVELS)[number];
+
+export const SEGMENTS = ['enterprise', 'mid-market', 'smb'] as const;
+export type Segment = (typeof SEGMENTS)[number];
+
+export const OUTREACH_STATUSES = ['pending', 'drafted', 'sent', 'responded', 'resolution_sent', 'followed_up'] as const;
+export type OutreachStatus = (typeof OUTREACH_STATUSES)[number];
+
+/**
+ * One normalized observation of an incident from any source. Fields a source does not know are
+ * left undefined, and the workflow keeps what it already had for them.
+ */
+export interface IncidentEvent {
+  source: IncidentSource;
+  externalId: string;
+  title?: string;
+  description?: string;
+  status?: IncidentStatus;
+  severity?: Severity;
+  /** Component keys (already mapped through component_aliases). */
+  components?: string[];
+  regions?: string[];
+  startedAt?: string;
+  resolvedAt?: string;
+  statusPageUrl?: string;
+  /** The latest public update text. */
+  message?: string;
+  /** A timeline note that changes no field (PagerDuty annotation, Opsgenie note, support tickets). */
+  note?: string;
+  /** Who caused this event (an acknowledging responder, an escalation target...). */
+  actor?: string;
+  /** When the source says the change happened; used to ignore stale, out-of-order events. */
+  occurredAt: string;
+  /** The source's own delivery id; a repeated one changes nothing. */
+  deliveryId: string;
+}
+
+/** The incident as the workflow currently knows it. */
+export interface Incident {
+  id: string;
+  workflowId: string;
+  source: IncidentSource;
+  externalId: string;
+  title: string;
+  description?: string;
+  status: IncidentStatus;
+  severity: Severity;
+  components: string[];
+  regions: string[];
+  startedAt: string;
+  resolvedAt?: string;
+  statusPageUrl?: string;
+  message?: string;
+}
+
+export interface CustomerRef {
+  id: string;
+  externalId: string;
+  name: string;
+  arr: number;
+  segment: Segment;
+  region: string;
+  csmEmail: string;
+  contactName?: string;
+  contactEmail?: string;
+}
+
+/** A customer using an affected component, as read from Postgres before scoring. */
+export interface ImpactCandidate extends CustomerRef {
+  components: { key: string; name: string; usage: UsageLevel; integrationDependent: boolean }[];
+  /** Requests on the affected components during the incident window; null when usage is not tracked. */
+  windowRequests: number | null;
+}
+
+export interface AffectedCustomer extends CustomerRef {
+  impactLevel: ImpactLevel;
+  reason: string;
+  componentNames: string[];
+  businessImpact: number;
+  priorityRank: number;
+}
+
+export interface Csm {
+  email: string;
+  name: string;
+  slackUserId?: string;
+  managerEmail?: string;
+  timeZone?: string;
+}

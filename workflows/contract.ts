@@ -1,0 +1,152 @@
+/**
+ * The contract between Forewarn's callers (API, Slack buttons, schedules) and its workflows:
+ * task queue, workflow ids, and every signal, query and update. Callers import only this file.
+ */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type {
+  AffectedCustomer, Csm, Incident, IncidentEvent, IncidentSource, OutreachStatus,
+} from '../domain/types';
+
+export const DEFAULT_TASK_QUEUE = 'forewarn-incidents';
+
+export function incidentWorkflowId(source: IncidentSource, externalId: string): string {
+  return `incident:${source}:${externalId}`;
+}
+
+/** Settings the starter passes in (from config), so the workflow never reads the environment. */
+export interface IncidentSettings {
+  escalationMinutes: number;
+  updateCadenceMinutes: number;
+  followUpHours: number;
+  postMortemHours: number;
+  sendResolutionEmails: boolean;
+  dashboardUrl: string;
+}
+
+export interface IncidentWorkflowInput {
+  settings: IncidentSettings;
+  /** Set when the workflow continues as new: everything it knew. */
+  carried?: IncidentState;
+}
+
+export interface CustomerState extends AffectedCustomer {
+  outreachStatus: OutreachStatus;
+  outreachNote?: string;
+  outreachUpdatedAt?: string;
+  csmNotifiedAt?: string;
+  customerNotifiedAt?: string;
+  resolutionNotifiedAt?: string;
+  /** false once a re-analysis no longer finds the customer affected (kept, not deleted). */
+  stillAffected: boolean;
+}
+
+export interface CsmState extends Csm {
+  alertedAt?: string;
+  /** The DM that holds this incident's alert; later changes are posted in its thread. */
+  thread?: { channel: string; ts: string };
+  acknowledgedAt?: string;
+  escalatedAt?: string;
+  resolutionNotifiedAt?: string;
+}
+
+export type IncidentPhase = 'active' | 'resolved' | 'completed';
+
+export interface IncidentState {
+  incident: Incident;
+  phase: IncidentPhase;
+  customers: CustomerState[];
+  csms: CsmState[];
+  warRoom?: { channelId: string; name: string };
+  totals: { customers: number; arrAtRisk: number; businessImpact: number; highImpact: number };
+  detectedAt: string;
+  firstAlertAt?: string;
+  lastAlertAt?: string;
+  followUpDueAt?: string;
+  postMortemDueAt?: string;
+  /** Per field, the occurredAt of the last applied event: older events change nothing. */
+  appliedAt: Record<string, string>;
+  /** Delivery ids already applied (bounded; oldest dropped). */
+  deliveryIds: string[];
+  /** Bumped on every change notified to CSMs; part of each notification's idempotency key. */
+  revision: number;
+}
+
+// ---- signals -------------------------------------------------------------------------------
+/** Every source's event, sent with signalWithStart. */
+export const incidentEventSignal = defineSignal<[IncidentEvent]>('incidentEvent');
+
+export interface AcknowledgeInput { csmEmail?: string; slackUserId?: string }
+export const acknowledgeSignal = defineSignal<[AcknowledgeInput]>('acknowledge');
+
+/** "Join War Room" button: invite the clicking Slack user to the coordination channel. */
+export interface JoinWarRoomInput { slackUserId: string }
+export const joinWarRoomSignal = defineSignal<[JoinWarRoomInput]>('joinWarRoom');
+
+// ---- queries -------------------------------------------------------------------------------
+export const stateQuery = defineQuery<IncidentState>('state');
+
+// ---- updates -------------------------------------------------------------------------------
+export interface SetOutreachStatusInput { customerId: string; status: OutreachStatus; note?: string; actor?: string }
+export interface SetOutreachStatusResult { customerId: string; previous: OutreachStatus; status: OutreachStatus }
+/** Validated: unknown customer or invalid transition is rejected with a message a person can act on. */
+export const setOutreachStatusUpdate = defineUpdate<SetOutreachStatusResult, [SetOutreachStatusInput]>('setOutreachStatus');
+
+/** "Draft Customer Emails": drafts for the CSM's customers still pending (every impact level). */
+export interface DraftEmailsInput { csmEmail?: string; slackUserId?: string; actor?: string }
+export interface DraftEmailsResult { drafted: number; customerIds: string[] }
+export const draftEmailsUpdate = defineUpdate<DraftEmailsResult, [DraftEmailsInput]>('draftEmails');
+
+/** "Send Resolution Emails": resolution emails for the CSM's contacted customers (only once resolved). */
+export const sendResolutionEmailsUpdate = defineUpdate<DraftEmailsResult, [DraftEmailsInput]>('sendResolutionEmails');
+
+/** "Schedule Follow-ups": moves the CSM's follow-up reminder to now + delay, or confirms it. */
+export interface ScheduleFollowUpsInput { csmEmail?: string; slackUserId?: string; inHours?: number }
+export interface ScheduleFollowUpsResult { dueAt: string }
+export const scheduleFollowUpsUpdate = defineUpdate<ScheduleFollowUpsResult, [ScheduleFollowUpsInput]>('scheduleFollowUps');
+
+// ---- detection workflows ------------------------------------------------------------------
+export const STATUSPAGE_SYNC_SCHEDULE_ID = 'forewarn-statuspage-sync';
+export const STATUSPAGE_SYNC_WORKFLOW_ID = 'statuspage-sync';
+
+export function supportDetectorWorkflowId(componentKey: string): string {
+  return `support-detector:${componentKey}`;
+}
+
+export interface SupportTicket {
+  ticketId: string;
+  customerExternalId: string;
+  subject: string;
+  tags: string[];
+  createdAt: string;
+  /** Component keys the ticket was matched to. */
+  components: string[];
+}
+export const supportTicketSignal = defineSignal<[SupportTicket]>('supportTicket');
+
+// ---- search attributes (the ops view in the Temporal UI) ------------------------------------
+export const SEARCH_ATTRIBUTES = {
+  severity: defineSearchAttributeKey('IncidentSeverity', SearchAttributeType.KEYWORD),
+  status: defineSearchAttributeKey('IncidentStatus', SearchAttributeType.KEYWORD),
+  source: defineSearchAttributeKey('IncidentSource', SearchAttributeType.KEYWORD),
+  components: defineSearchAttributeKey('AffectedComponents', SearchAttributeType.KEYWORD_LIST),
+  arrAtRisk: defineSearchAttributeKey('ArrAtRisk', SearchAttributeType.DOUBLE),
+  impactedCustomers: defineSearchAttributeKey('ImpactedCustomers', SearchAttributeType.INT),
+} as const;
+
+/** Name → CLI type, for `temporal server start-dev --search-attribute` and `operator search-attribute create`. */
+export const SEARCH_ATTRIBUTE_TYPES: Record<string, 'Keyword' | 'KeywordList' | 'Double' | 'Int'> = {
+  IncidentSeverity: 'Keyword',
+  IncidentStatus: 'Keyword',
+  IncidentSource: 'Keyword',
+  AffectedComponents: 'KeywordList',
+  ArrAtRisk: 'Double',
+  ImpactedCustomers: 'Int',
+};
+
+/** Workflow type names, for callers that start workflows without importing workflow code. */
+export const WORKFLOW_TYPES = {
+  incident: 'incidentWorkflow',
+  statuspageSync: 'statuspageSyncWorkflow',
+  supportDetector: 'supportDetectorWorkflow',
+} as const;
