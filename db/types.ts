@@ -118,6 +118,7 @@ export interface IncidentCustomerImpactTable {
   customer_notified_at: Timestamp | null;
   outreach_status: ColumnType<string, string | undefined, string>;
   outreach_updated_at: Timestamp | null;
+  outreach_note: string | null;
   resolution_notified_at: Timestamp | null;
   followed_up_at: Timestamp | null;
   created_at: CreatedAt;

@@ -138,6 +138,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('outreach_status', 'text', (c) =>
       c.notNull().defaultTo('pending').check(sql`outreach_status in ('pending','drafted','sent','responded','resolution_sent','followed_up')`))
     .addColumn('outreach_updated_at', 'timestamptz')
+    .addColumn('outreach_note', 'text')
     .addColumn('resolution_notified_at', 'timestamptz')
     .addColumn('followed_up_at', 'timestamptz')
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
