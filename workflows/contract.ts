@@ -124,6 +124,32 @@ export interface SupportTicket {
 }
 export const supportTicketSignal = defineSignal<[SupportTicket]>('supportTicket');
 
+/** An incident the detectors send events to (opened by them, or found open on the component). */
+export interface IncidentRef { workflowId: string; source: IncidentSource; externalId: string; title?: string }
+
+/** One support-detector run per component (workflow id `supportDetectorWorkflowId(key)`). */
+export interface SupportDetectorInput {
+  componentKey: string;
+  threshold: number;
+  windowMinutes: number;
+  /** Set when the detector continues as new. */
+  carried?: SupportDetectorState;
+}
+
+export interface SupportDetectorState {
+  componentKey: string;
+  /** Tickets inside the window, with the time Forewarn received them. */
+  tickets: (SupportTicket & { receivedAt: string })[];
+  /** Ticket ids already added to an incident (opened or found open). */
+  reportedTicketIds: string[];
+  /** The incident this run sends its tickets to, once the spike opened or found one. */
+  attachedTo?: IncidentRef;
+  incidentsOpened: number;
+}
+export const supportDetectorStateQuery = defineQuery<SupportDetectorState>('supportDetectorState');
+
+export interface StatuspageSyncResult { fetched: number; forwarded: number; duplicates: number; workflowIds: string[] }
+
 // ---- search attributes (the ops view in the Temporal UI) ------------------------------------
 export const SEARCH_ATTRIBUTES = {
   severity: defineSearchAttributeKey('IncidentSeverity', SearchAttributeType.KEYWORD),
