@@ -7,7 +7,7 @@ import { incidentSettings, type Config } from '../config';
 import type { Database } from '../db/types';
 import { registerProblemHandlers, HttpProblem } from './problem';
 import { healthRoutes } from './routes/health';
-import { metricsRoutes, createApiMetrics, type ApiMetrics } from './metrics';
+import { metricsRoutes, createApiMetrics, instrumentRequests, type ApiMetrics } from './metrics';
 import { importRoutes } from './routes/import';
 import { incidentRoutes } from './routes/incidents';
 import { csmRoutes } from './routes/csms';
@@ -86,6 +86,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   const metrics = deps.metrics ?? createApiMetrics();
+  instrumentRequests(app, metrics);
   const routeDeps: RouteDeps = {
     ...deps,
     metrics,

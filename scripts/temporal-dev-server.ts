@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { SEARCH_ATTRIBUTE_TYPES } from '../workflows/contract';
@@ -29,7 +29,7 @@ export async function waitForPort(host: string, port: number, timeoutMs: number)
 
 /**
  * Starts `temporal server start-dev` with a persistent SQLite file (open incidents survive a
- * restart) and Forewarn's search attributes registered.
+ * restart) and Forewarn's search attributes registered. Its log: <dataDir>/server.log.
  */
 export async function startTemporalDevServer(opts: { dataDir: string; port: number; uiPort: number; namespace: string }): Promise<ChildProcess> {
   mkdirSync(opts.dataDir, { recursive: true });
@@ -40,7 +40,9 @@ export async function startTemporalDevServer(opts: { dataDir: string; port: numb
     '--namespace', opts.namespace, '--log-level', 'error', '--ui-disable-news-fetch',
     ...Object.entries(SEARCH_ATTRIBUTE_TYPES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
   ];
-  const child = spawn(temporalCliPath(), args, { stdio: ['ignore', 'inherit', 'inherit'] });
+  // The server is chatty (and noisy while shutting down): its output goes to a log file.
+  const log = openSync(path.join(opts.dataDir, 'server.log'), 'a');
+  const child = spawn(temporalCliPath(), args, { stdio: ['ignore', log, log] });
   await Promise.race([
     waitForPort('127.0.0.1', opts.port, 60_000),
     new Promise((_, reject) => child.once('exit', (code) => reject(new Error(`Temporal dev server exited with code ${code}`)))),

@@ -53,13 +53,14 @@ export async function ingestDelivery(
   try {
     for (const event of events) {
       const workflowId = incidentWorkflowId(event.source, event.externalId);
-      await deps.temporal.workflow.signalWithStart(WORKFLOW_TYPES.incident, {
+      // Senders time out (PagerDuty after 5 s): give up early and answer 503 so they retry.
+      await deps.temporal.connection.withDeadline(Date.now() + 3000, () => deps.temporal.workflow.signalWithStart(WORKFLOW_TYPES.incident, {
         workflowId,
         taskQueue: deps.taskQueue,
         args: [{ settings: deps.settings }],
         signal: incidentEventSignal,
         signalArgs: [event],
-      });
+      }));
       workflowIds.push(workflowId);
       deps.log.info({ workflowId, source: event.source, deliveryId: event.deliveryId }, 'incident event forwarded');
     }
