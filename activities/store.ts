@@ -1,9 +1,69 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import {
+  insertTimelineEntries, stampCustomers, updateOutreach, upsertFollowUp, upsertIncident,
+} from '../db/incident-writes';
 import type { ActivityDeps } from './index';
 import type { IncidentActivities } from './types';
 
 type StoreActivities = Pick<IncidentActivities, 'recordIncident' | 'recordTimeline' | 'saveOutreach' | 'markCustomersNotified' | 'recordFollowUp'>;
 
-// Not built yet.
-export function createStoreActivities(_deps: ActivityDeps): StoreActivities {
-  throw new Error('not built yet');
+const OUTREACH_LABEL: Record<string, string> = {
+  pending: 'pending',
+  drafted: 'drafted',
+  sent: 'sent',
+  responded: 'responded',
+  resolution_sent: 'resolution sent',
+  followed_up: 'followed up',
+};
+
+/**
+ * The incident read model in Postgres (what the API and the dashboard show). Every write is an
+ * idempotent upsert, so a retried activity leaves the same rows behind.
+ */
+export function createStoreActivities(deps: Pick<ActivityDeps, 'db'>): StoreActivities {
+  const { db } = deps;
+  return {
+    async recordIncident(input) {
+      const result = await upsertIncident(db, input);
+      if (result.conflictingId) {
+        // Retrying cannot help: impact rows and the timeline would point at two different ids.
+        throw ApplicationFailure.nonRetryable(
+          `Incident ${input.incident.source}:${input.incident.externalId} is already stored under id ${result.conflictingId}, `
+          + `not ${input.incident.id}; the workflow must reuse the stored id`,
+          'IncidentIdConflict',
+        );
+      }
+    },
+
+    async recordTimeline({ incidentId, entries }) {
+      await insertTimelineEntries(db, incidentId, entries);
+    },
+
+    async saveOutreach(input) {
+      await db.transaction().execute(async (trx) => {
+        const updated = await updateOutreach(trx, input);
+        if (!updated) {
+          throw ApplicationFailure.nonRetryable(
+            `Customer ${input.customerId} has no impact record for incident ${input.incidentId}`, 'UnknownCustomer');
+        }
+        const label = OUTREACH_LABEL[input.status] ?? input.status;
+        await insertTimelineEntries(trx, input.incidentId, [{
+          kind: 'outreach',
+          summary: `Outreach to ${updated.customerName}: ${label}${input.note ? ` — ${input.note}` : ''}`,
+          details: { customerId: input.customerId, status: input.status, ...(input.note ? { note: input.note } : {}) },
+          actor: input.actor,
+          occurredAt: input.at,
+          dedupeKey: `outreach:${input.incidentId}:${input.customerId}:${input.status}:${input.at}`,
+        }]);
+      });
+    },
+
+    async markCustomersNotified({ incidentId, customerIds, field, at }) {
+      await stampCustomers(db, incidentId, customerIds, field, at);
+    },
+
+    async recordFollowUp(input) {
+      await upsertFollowUp(db, input);
+    },
+  };
 }
