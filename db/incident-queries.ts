@@ -1,0 +1,309 @@
+/**
+ * The read model behind the REST API (and the Slack slash command): incidents, their timeline,
+ * affected customers in priority order, a CSM's queue, and the product's success metrics.
+ * Everything here reads what the incident workflows persist; nothing writes.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Database } from './types';
+import type { ImpactLevel, IncidentSource, IncidentStatus, OutreachStatus, Segment, Severity } from '../domain/types';
+
+export interface IncidentView {
+  id: string;
+  workflowId: string;
+  source: IncidentSource;
+  externalId: string;
+  title: string;
+  description: string | null;
+  severity: Severity;
+  status: IncidentStatus;
+  components: string[];
+  regions: string[];
+  startedAt: string;
+  resolvedAt: string | null;
+  statusPageUrl: string | null;
+  message: string | null;
+  warRoomChannelId: string | null;
+  affectedCustomerCount: number;
+  arrAtRisk: number;
+  businessImpactEstimate: number;
+  detectedAt: string;
+  updatedAt: string;
+}
+
+export interface CustomerView {
+  id: string;
+  externalId: string;
+  name: string;
+  arr: number;
+  segment: Segment;
+  region: string;
+  contactName: string | null;
+  contactEmail: string | null;
+  csm: { email: string; name: string } | null;
+}
+
+export interface AffectedCustomerRow {
+  customer: CustomerView;
+  impactLevel: ImpactLevel;
+  reason: string;
+  outreachStatus: OutreachStatus;
+  priorityRank: number;
+  businessImpactEstimate: number;
+}
+
+export interface TimelineEntryView {
+  kind: string;
+  summary: string;
+  details: unknown;
+  actor: string | null;
+  occurredAt: string;
+}
+
+export interface IncidentFilters {
+  status?: IncidentStatus[];
+  severity?: Severity[];
+  /** true: not resolved; false: resolved. */
+  active?: boolean;
+  source?: string;
+  externalId?: string;
+  /** Component key the incident affects. */
+  component?: string;
+  limit: number;
+  offset: number;
+}
+
+const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
+const SEVERITY_ORDER = sql<number>`array_position(array['P1','P2','P3','P4']::text[], pi.severity)`;
+
+function selectIncidents(db: Kysely<Database>) {
+  return db.selectFrom('product_incidents as pi').select([
+    'pi.id', 'pi.workflow_id', 'pi.source', 'pi.external_id', 'pi.title', 'pi.description', 'pi.severity', 'pi.status',
+    'pi.affected_components', 'pi.affected_regions', 'pi.started_at', 'pi.resolved_at', 'pi.status_page_url',
+    'pi.latest_message', 'pi.slack_channel_id', 'pi.affected_customer_count', 'pi.arr_at_risk',
+    'pi.business_impact_estimate', 'pi.detected_at', 'pi.updated_at',
+  ]);
+}
+type IncidentQuery = ReturnType<typeof selectIncidents>;
+type IncidentRow = Awaited<ReturnType<IncidentQuery['executeTakeFirstOrThrow']>>;
+
+function toIncidentView(r: IncidentRow): IncidentView {
+  return {
+    id: r.id,
+    workflowId: r.workflow_id,
+    source: r.source as IncidentSource,
+    externalId: r.external_id,
+    title: r.title,
+    description: r.description,
+    severity: r.severity as Severity,
+    status: r.status as IncidentStatus,
+    components: r.affected_components,
+    regions: r.affected_regions,
+    startedAt: iso(r.started_at)!,
+    resolvedAt: iso(r.resolved_at),
+    statusPageUrl: r.status_page_url,
+    message: r.latest_message,
+    warRoomChannelId: r.slack_channel_id,
+    affectedCustomerCount: r.affected_customer_count,
+    arrAtRisk: Number(r.arr_at_risk),
+    businessImpactEstimate: Number(r.business_impact_estimate),
+    detectedAt: iso(r.detected_at)!,
+    updatedAt: iso(r.updated_at)!,
+  };
+}
+
+function applyFilters(q: IncidentQuery, f: IncidentFilters): IncidentQuery {
+  if (f.status?.length) q = q.where('pi.status', 'in', f.status);
+  if (f.severity?.length) q = q.where('pi.severity', 'in', f.severity);
+  if (f.active === true) q = q.where('pi.status', '<>', 'resolved');
+  if (f.active === false) q = q.where('pi.status', '=', 'resolved');
+  if (f.source) q = q.where('pi.source', '=', f.source);
+  if (f.externalId) q = q.where('pi.external_id', '=', f.externalId);
+  if (f.component) q = q.where(sql<boolean>`pi.affected_components @> array[${f.component}]::text[]`);
+  return q;
+}
+
+/** Newest first; `total` counts every match, not just the page. */
+export async function listIncidents(db: Kysely<Database>, f: IncidentFilters): Promise<{ items: IncidentView[]; total: number }> {
+  const filtered = applyFilters(selectIncidents(db), f);
+  const rows = await filtered.select(sql<string>`count(*) over ()`.as('total'))
+    .orderBy('pi.started_at', 'desc').orderBy('pi.id').limit(f.limit).offset(f.offset).execute();
+  let total = rows.length > 0 ? Number(rows[0].total) : 0;
+  if (rows.length === 0 && f.offset > 0) {
+    const c = await db.selectFrom(filtered.as('x')).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    total = Number(c.n);
+  }
+  return { items: rows.map(toIncidentView), total };
+}
+
+export async function getIncident(db: Kysely<Database>, id: string): Promise<IncidentView | undefined> {
+  const row = await selectIncidents(db).where('pi.id', '=', id).executeTakeFirst();
+  return row && toIncidentView(row);
+}
+
+export async function getIncidentByWorkflowId(db: Kysely<Database>, workflowId: string): Promise<IncidentView | undefined> {
+  const row = await selectIncidents(db).where('pi.workflow_id', '=', workflowId).executeTakeFirst();
+  return row && toIncidentView(row);
+}
+
+/** Open incidents, most severe first (for `/forewarn status`). */
+export async function listOpenIncidents(db: Kysely<Database>, limit = 20): Promise<IncidentView[]> {
+  const rows = await selectIncidents(db)
+    .where('pi.status', '<>', 'resolved')
+    .orderBy(SEVERITY_ORDER).orderBy('pi.started_at', 'desc').limit(limit).execute();
+  return rows.map(toIncidentView);
+}
+
+export async function getTimeline(db: Kysely<Database>, incidentId: string): Promise<TimelineEntryView[]> {
+  const rows = await db.selectFrom('incident_updates')
+    .select(['kind', 'summary', 'details', 'actor', 'occurred_at'])
+    .where('incident_id', '=', incidentId)
+    .orderBy('occurred_at').orderBy('created_at').orderBy('id')
+    .execute();
+  return rows.map((r) => ({ kind: r.kind, summary: r.summary, details: r.details, actor: r.actor, occurredAt: iso(r.occurred_at)! }));
+}
+
+function customerQuery(db: Kysely<Database>) {
+  return db.selectFrom('incident_customer_impact as i')
+    .innerJoin('customers as c', 'c.id', 'i.customer_id')
+    .leftJoin('csms as m', 'm.id', 'c.csm_id')
+    .select([
+      'i.incident_id', 'i.impact_level', 'i.reason', 'i.outreach_status', 'i.priority_rank', 'i.business_impact_estimate',
+      'c.id as customer_id', 'c.external_id', 'c.name', 'c.arr', 'c.segment', 'c.region', 'c.contact_name', 'c.contact_email',
+      'm.email as csm_email', 'm.name as csm_name',
+    ])
+    .where('i.impact_level', '<>', 'none');
+}
+
+type CustomerRowRaw = Awaited<ReturnType<ReturnType<typeof customerQuery>['executeTakeFirstOrThrow']>>;
+
+function toAffected(r: CustomerRowRaw): AffectedCustomerRow {
+  return {
+    customer: {
+      id: r.customer_id,
+      externalId: r.external_id,
+      name: r.name,
+      arr: Number(r.arr),
+      segment: r.segment,
+      region: r.region,
+      contactName: r.contact_name,
+      contactEmail: r.contact_email,
+      csm: r.csm_email ? { email: r.csm_email, name: r.csm_name ?? r.csm_email } : null,
+    },
+    impactLevel: r.impact_level,
+    reason: r.reason,
+    outreachStatus: r.outreach_status as OutreachStatus,
+    priorityRank: r.priority_rank,
+    businessImpactEstimate: Number(r.business_impact_estimate),
+  };
+}
+
+/** Customers still affected by the incident (impact 'none' = no longer affected), in priority order. */
+export async function getAffectedCustomers(db: Kysely<Database>, incidentId: string): Promise<AffectedCustomerRow[]> {
+  const rows = await customerQuery(db).where('i.incident_id', '=', incidentId)
+    .orderBy('i.priority_rank').orderBy('c.name').execute();
+  return rows.map(toAffected);
+}
+
+export interface CsmView { email: string; name: string; slackUserId: string | null; managerEmail: string | null }
+
+export async function findCsm(db: Kysely<Database>, by: { email?: string; slackUserId?: string }): Promise<CsmView | undefined> {
+  let q = db.selectFrom('csms').select(['email', 'name', 'slack_user_id', 'manager_email']);
+  if (by.email) q = q.where(sql<string>`lower(email)`, '=', by.email.toLowerCase());
+  else if (by.slackUserId) q = q.where('slack_user_id', '=', by.slackUserId);
+  else return undefined;
+  const r = await q.executeTakeFirst();
+  return r && { email: r.email, name: r.name, slackUserId: r.slack_user_id, managerEmail: r.manager_email };
+}
+
+export interface CsmQueueItem extends AffectedCustomerRow {
+  incident: { id: string; title: string; severity: Severity; status: IncidentStatus; startedAt: string };
+}
+
+/**
+ * A CSM's affected customers across open incidents: pending outreach first, then the most severe
+ * incident, then the customer's priority within it.
+ */
+export async function getCsmQueue(db: Kysely<Database>, csmEmail: string): Promise<CsmQueueItem[]> {
+  const rows = await customerQuery(db)
+    .innerJoin('product_incidents as pi', 'pi.id', 'i.incident_id')
+    .select(['pi.title as incident_title', 'pi.severity as incident_severity', 'pi.status as incident_status', 'pi.started_at as incident_started_at'])
+    .where(sql<string>`lower(m.email)`, '=', csmEmail.toLowerCase())
+    .where('pi.status', '<>', 'resolved')
+    .orderBy(sql`case when i.outreach_status = 'pending' then 0 else 1 end`)
+    .orderBy(sql`array_position(array['P1','P2','P3','P4']::text[], pi.severity)`)
+    .orderBy('pi.started_at', 'desc')
+    .orderBy('i.priority_rank')
+    .execute();
+  return rows.map((r) => ({
+    ...toAffected(r),
+    incident: {
+      id: r.incident_id, title: r.incident_title, severity: r.incident_severity as Severity,
+      status: r.incident_status as IncidentStatus, startedAt: iso(r.incident_started_at)!,
+    },
+  }));
+}
+
+export interface MetricsScope { incidentId?: string; from?: Date; to?: Date }
+
+export interface MetricsSummary {
+  incidents: number;
+  timeToAlert: { alerts: number; p50Seconds: number | null; p90Seconds: number | null; maxSeconds: number | null };
+  affectedCustomers: number;
+  outreach: { reached: number; share: number | null };
+  resolutionNotice: { eligible: number; notified: number; share: number | null };
+  followUps: { due: number; done: number; share: number | null };
+}
+
+const REACHED: OutreachStatus[] = ['sent', 'responded', 'resolution_sent', 'followed_up'];
+const RESOLUTION_NOTICED: OutreachStatus[] = ['resolution_sent', 'followed_up'];
+
+/**
+ * The product's success metrics for one incident or for the incidents detected in [from, to):
+ * time from detection to each CSM alert (outbox rows of kind 'alert' with a send time), the share of
+ * affected customers reached proactively (outreach sent or beyond), the share of customers of resolved
+ * incidents who got a resolution notice, and customer follow-ups done of those due.
+ */
+export async function metricsSummary(db: Kysely<Database>, scope: MetricsScope): Promise<MetricsSummary> {
+  const inScope = sql<boolean>`${scope.incidentId ? sql`pi.id = ${scope.incidentId}` : sql`true`}
+    and ${scope.from ? sql`pi.detected_at >= ${scope.from}` : sql`true`}
+    and ${scope.to ? sql`pi.detected_at < ${scope.to}` : sql`true`}`;
+
+  const [incidents, alerts, customers, followUps] = await Promise.all([
+    sql<{ n: string }>`select count(*) as n from product_incidents pi where ${inScope}`.execute(db),
+    sql<{ alerts: string; p50: number | null; p90: number | null; max: number | null }>`
+      select count(*) as alerts,
+        percentile_cont(0.5) within group (order by s) as p50,
+        percentile_cont(0.9) within group (order by s) as p90,
+        max(s) as max
+      from (
+        select greatest(extract(epoch from n.sent_at - pi.detected_at), 0)::float8 as s
+        from notifications n join product_incidents pi on pi.id = n.incident_id
+        where n.kind = 'alert' and n.sent_at is not null and n.status in ('sent', 'dry_run') and ${inScope}
+      ) t`.execute(db),
+    sql<{ affected: string; reached: string; eligible: string; notified: string }>`
+      select count(*) as affected,
+        count(*) filter (where i.outreach_status in (${sql.join(REACHED)})) as reached,
+        count(*) filter (where pi.status = 'resolved') as eligible,
+        count(*) filter (where pi.status = 'resolved' and i.outreach_status in (${sql.join(RESOLUTION_NOTICED)})) as notified
+      from incident_customer_impact i join product_incidents pi on pi.id = i.incident_id
+      where i.impact_level <> 'none' and ${inScope}`.execute(db),
+    sql<{ due: string; done: string }>`
+      select count(*) filter (where f.status <> 'cancelled' and (f.status = 'done' or f.due_at <= now())) as due,
+        count(*) filter (where f.status = 'done') as done
+      from follow_ups f join product_incidents pi on pi.id = f.incident_id
+      where f.kind = 'customer_follow_up' and ${inScope}`.execute(db),
+  ]);
+  const a = alerts.rows[0];
+  const c = customers.rows[0];
+  const f = followUps.rows[0];
+  const share = (num: number, den: number) => (den > 0 ? Math.round((num / den) * 10000) / 10000 : null);
+  const round = (v: number | null) => (v === null ? null : Math.round(Number(v) * 1000) / 1000);
+  return {
+    incidents: Number(incidents.rows[0].n),
+    timeToAlert: { alerts: Number(a.alerts), p50Seconds: round(a.p50), p90Seconds: round(a.p90), maxSeconds: round(a.max) },
+    affectedCustomers: Number(c.affected),
+    outreach: { reached: Number(c.reached), share: share(Number(c.reached), Number(c.affected)) },
+    resolutionNotice: { eligible: Number(c.eligible), notified: Number(c.notified), share: share(Number(c.notified), Number(c.eligible)) },
+    followUps: { due: Number(f.due), done: Number(f.done), share: share(Number(f.done), Number(f.due)) },
+  };
+}
