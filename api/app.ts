@@ -92,6 +92,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     metrics,
     ingestDeps: (log) => ({
       db: deps.db, temporal: deps.temporal, taskQueue: deps.config.temporal.taskQueue, settings: incidentSettings(deps.config), log,
+      metrics: metrics.webhooks,
     }),
   };
   const plugins: RoutePlugin[] = [

@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { Counter } from 'prom-client';
 import type { Kysely } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Database } from '../../db/types';
@@ -12,6 +13,8 @@ export interface IngestDeps {
   taskQueue: string;
   settings: IncidentSettings;
   log: FastifyBaseLogger;
+  /** Webhook outcomes by source (forwarded, duplicate, ignored, unavailable); routes count 'rejected'. */
+  metrics?: Counter<'source' | 'outcome'>;
 }
 
 export interface IngestResult {
@@ -46,6 +49,7 @@ export async function ingestDelivery(
       .where('source', '=', delivery.source).where('delivery_id', '=', delivery.deliveryId).executeTakeFirstOrThrow();
     if (existing.status === 'forwarded' || existing.status === 'ignored') {
       deps.log.info({ source: delivery.source, deliveryId: delivery.deliveryId }, 'duplicate delivery ignored');
+      deps.metrics?.inc({ source: delivery.source, outcome: 'duplicate' });
       return { duplicate: true, workflowIds: existing.workflow_id ? existing.workflow_id.split(',') : [] };
     }
   }
@@ -68,10 +72,12 @@ export async function ingestDelivery(
     deps.log.warn({ err, source: delivery.source, deliveryId: delivery.deliveryId }, 'Temporal unreachable; delivery kept for retry');
     await deps.db.updateTable('webhook_deliveries').set({ status: 'failed', error: String(err) })
       .where('source', '=', delivery.source).where('delivery_id', '=', delivery.deliveryId).execute();
+    deps.metrics?.inc({ source: delivery.source, outcome: 'unavailable' });
     throw new HttpProblem(503, 'Service Unavailable', 'The delivery is recorded but could not be forwarded to the workflow engine; retry later.');
   }
   await deps.db.updateTable('webhook_deliveries')
     .set({ status: events.length ? 'forwarded' : 'ignored', workflow_id: workflowIds.join(',') || null, processed_at: new Date(), error: null })
     .where('source', '=', delivery.source).where('delivery_id', '=', delivery.deliveryId).execute();
+  deps.metrics?.inc({ source: delivery.source, outcome: events.length ? 'forwarded' : 'ignored' });
   return { duplicate: false, workflowIds };
 }
