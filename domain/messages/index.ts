@@ -1,0 +1,31 @@
+/** Renders each kind of CSM message (activities/types.ts CsmMessageKind) as Block Kit + fallback text. */
+import { renderAlert } from './alert';
+import type { CsmMessageInput } from './input';
+import { renderEscalation, renderFollowUp, renderPostMortem, renderUpdateReminder } from './reminders';
+import { renderResolution } from './resolution';
+import type { SlackMessage } from './slack-kit';
+import { renderUpdate } from './update';
+
+export type CsmMessageKind = 'alert' | 'update' | 'resolution' | 'follow_up' | 'post_mortem' | 'update_reminder' | 'escalation';
+
+const RENDERERS: Record<CsmMessageKind, (input: CsmMessageInput) => SlackMessage> = {
+  alert: renderAlert,
+  update: renderUpdate,
+  resolution: renderResolution,
+  follow_up: renderFollowUp,
+  post_mortem: renderPostMortem,
+  update_reminder: renderUpdateReminder,
+  escalation: renderEscalation,
+};
+
+export function renderCsmMessage(kind: CsmMessageKind, input: CsmMessageInput): SlackMessage {
+  return RENDERERS[kind](input);
+}
+
+export type { CsmMessageInput, IncidentTotals } from './input';
+export type { MessageCustomer } from './customer-list';
+export type { SlackMessage, Block } from './slack-kit';
+export { SLACK_LIMITS, limitProblems } from './slack-kit';
+export { renderWarRoomSummary, renderWarRoomPost, warRoomChannelName, warRoomPurpose } from './war-room';
+export { approvedMessage, rankTemplates, renderTemplate, isApproved, type MessageTemplate, type ApprovedMessage } from './templates';
+export { actionId, parseAction, FOREWARN_ACTIONS, type ForewarnAction } from './actions';

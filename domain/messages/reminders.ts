@@ -1,0 +1,108 @@
+/** Reminders after the alert: follow-ups, post-mortem, overdue public update, and escalation to a manager. */
+import { formatArr } from '../money';
+import { customerList, totalArr, type MessageCustomer } from './customer-list';
+import { escapeMrkdwn, formatDuration, oneLine, SEVERITY_EMOJI, truncate } from './format';
+import { hasWarRoom, type CsmMessageInput } from './input';
+import { actions, context, header, packLines, section, withinLimits, type Block, type ButtonSpec, type SlackMessage } from './slack-kit';
+
+function extraLines(input: CsmMessageInput): string[] {
+  // A handful of lines at most, so a long list can never push the message past 50 blocks.
+  return (input.changes ?? []).slice(0, 10).map((c) => truncate(oneLine(c), 300));
+}
+
+function listBlocks(input: CsmMessageInput, customers: MessageCustomer[]): { blocks: Block[]; plain: string[] } {
+  const list = customerList(customers, input.customerLimit);
+  const blocks = packLines(list.mrkdwn).map(section);
+  const plain = [...list.plain];
+  if (list.hidden > 0) {
+    blocks.push(section(`…and ${list.hidden} more. <${input.dashboardUrl}|See them all in the dashboard>`));
+    plain.push(`…and ${list.hidden} more: ${input.dashboardUrl}`);
+  }
+  return { blocks, plain };
+}
+
+function byRank(customers: MessageCustomer[]): MessageCustomer[] {
+  return [...customers].sort((a, b) => a.priorityRank - b.priorityRank);
+}
+
+/**
+ * A day after resolution: the customers passed in are the CSM's high-impact customers whose
+ * outreach is not yet responded or followed up.
+ */
+export function renderFollowUp(input: CsmMessageInput): SlackMessage {
+  const { incident } = input;
+  const customers = byRank(input.customers);
+  const since = incident.resolvedAt ? `Resolved ${formatDuration(incident.resolvedAt, input.now)} ago. ` : '';
+  const banner = `:calendar: FOLLOW-UP: ${oneLine(incident.title)}`;
+  const intro = `${since}${customers.length} of your high-impact customers have not responded or had a follow-up yet (${formatArr(totalArr(customers))} ARR). Schedule a call with each:`;
+  const list = listBlocks(input, customers);
+  const blocks: Block[] = [
+    header(banner),
+    section(escapeMrkdwn(intro)),
+    ...list.blocks,
+    ...extraLines(input).map((l) => context(escapeMrkdwn(l))),
+    actions([
+      { action: 'schedule_follow_ups', label: 'Schedule Follow-ups', workflowId: incident.workflowId, style: 'primary' },
+      { action: 'view_dashboard', label: 'Open Dashboard', workflowId: incident.workflowId, url: input.dashboardUrl },
+    ]),
+  ];
+  return withinLimits({ text: [banner, intro, ...list.plain, ...extraLines(input)].join('\n'), blocks });
+}
+
+export function renderPostMortem(input: CsmMessageInput): SlackMessage {
+  const { incident } = input;
+  const customers = input.customers.filter((c) => c.impactLevel !== 'none' || c.stillAffected === false);
+  const banner = `:memo: POST-MORTEM REMINDER: ${oneLine(incident.title)}`;
+  const duration = formatDuration(incident.startedAt, incident.resolvedAt ?? input.now);
+  const intro = `The incident lasted ${duration} and affected ${customers.length} of your customers (${formatArr(totalArr(customers))} ARR). Share the post-mortem summary with them, starting with the high-impact accounts.`;
+  const url = incident.statusPageUrl ?? input.dashboardUrl;
+  const blocks: Block[] = [
+    header(banner),
+    section(escapeMrkdwn(intro)),
+    ...extraLines(input).map((l) => context(escapeMrkdwn(l))),
+    actions([{ action: 'view_post_mortem', label: 'View Post-Mortem', workflowId: incident.workflowId, url }]),
+  ];
+  return withinLimits({ text: [banner, intro, ...extraLines(input)].join('\n'), blocks });
+}
+
+/** P1 without a public update within the promised cadence. */
+export function renderUpdateReminder(input: CsmMessageInput): SlackMessage {
+  const { incident } = input;
+  const high = input.customers.filter((c) => c.impactLevel === 'high' && c.stillAffected !== false).length;
+  const banner = `:hourglass_flowing_sand: UPDATE OVERDUE: ${oneLine(incident.title)}`;
+  const intro = `No public update has been posted within the promised cadence. Your customers were told to expect regular updates: check in with your ${high} high-impact customer${high === 1 ? '' : 's'} and ask the incident team for the next update.`;
+  const buttons: ButtonSpec[] = [];
+  if (incident.statusPageUrl) buttons.push({ action: 'view_status_page', label: 'View Status Page', workflowId: incident.workflowId, url: incident.statusPageUrl });
+  if (hasWarRoom(incident)) buttons.push({ action: 'join_war_room', label: 'Join War Room', workflowId: incident.workflowId });
+  buttons.push({ action: 'view_dashboard', label: 'Open Dashboard', workflowId: incident.workflowId, url: input.dashboardUrl });
+  const blocks: Block[] = [
+    header(banner),
+    section(escapeMrkdwn(intro)),
+    ...extraLines(input).map((l) => context(escapeMrkdwn(l))),
+    actions(buttons),
+  ];
+  return withinLimits({ text: [banner, intro, ...extraLines(input)].join('\n'), blocks });
+}
+
+/** To the manager of a CSM who neither acknowledged nor moved any high-impact customer past pending. */
+export function renderEscalation(input: CsmMessageInput): SlackMessage {
+  const { incident } = input;
+  const silent = input.silentCsm ?? input.recipient;
+  const customers = byRank(input.customers.filter((c) => c.impactLevel !== 'none' && c.stillAffected !== false));
+  const high = customers.filter((c) => c.impactLevel === 'high');
+  const banner = `${SEVERITY_EMOJI[incident.severity]} ESCALATION: ${oneLine(incident.title)}`;
+  const name = oneLine(silent.name);
+  const intro = `${name} (${silent.email}) has not acknowledged the ${incident.severity} alert nor contacted any of their ${high.length} high-impact customers (${formatArr(totalArr(high))} ARR). Please follow up with ${name} or reach out to these customers:`;
+  const list = listBlocks(input, high.length ? high : customers);
+  const buttons: ButtonSpec[] = [{ action: 'view_dashboard', label: 'Open Dashboard', workflowId: incident.workflowId, url: input.dashboardUrl, style: 'primary' }];
+  if (hasWarRoom(incident)) buttons.push({ action: 'join_war_room', label: 'Join War Room', workflowId: incident.workflowId });
+  if (incident.statusPageUrl) buttons.push({ action: 'view_status_page', label: 'View Status Page', workflowId: incident.workflowId, url: incident.statusPageUrl });
+  const blocks: Block[] = [
+    header(banner),
+    section(escapeMrkdwn(intro)),
+    ...list.blocks,
+    ...extraLines(input).map((l) => context(escapeMrkdwn(l))),
+    actions(buttons),
+  ];
+  return withinLimits({ text: [banner, intro, ...list.plain, ...extraLines(input)].join('\n'), blocks });
+}
