@@ -105,6 +105,19 @@ export interface ScheduleFollowUpsInput { csmEmail?: string; slackUserId?: strin
 export interface ScheduleFollowUpsResult { dueAt: string }
 export const scheduleFollowUpsUpdate = defineUpdate<ScheduleFollowUpsResult, [ScheduleFollowUpsInput]>('scheduleFollowUps');
 
+/**
+ * `ApplicationFailure` types the update validators reject with (its message says what to do).
+ * The API turns them into HTTP statuses: unknownCustomer → 404, invalidTransition and notAllowed → 409.
+ */
+export const UPDATE_REJECTIONS = {
+  /** The customer is not among the incident's affected customers. */
+  unknownCustomer: 'UnknownCustomer',
+  /** The outreach state machine does not allow this move (e.g. pending → responded). */
+  invalidTransition: 'InvalidTransition',
+  /** Not possible in the incident's current phase (e.g. resolution emails before resolution), or unknown CSM. */
+  notAllowed: 'UpdateNotAllowed',
+} as const;
+
 // ---- detection workflows ------------------------------------------------------------------
 export const STATUSPAGE_SYNC_SCHEDULE_ID = 'forewarn-statuspage-sync';
 export const STATUSPAGE_SYNC_WORKFLOW_ID = 'statuspage-sync';
