@@ -21,9 +21,6 @@ export interface EmbeddedDatabase {
 const USER = 'forewarn';
 const PASSWORD = 'forewarn';
 
-/** The dev launcher's embedded Postgres: tools (import CLI, launcher) use it when DATABASE_URL is empty. */
-export const DEV_DATABASE_URL = 'postgres://forewarn:forewarn@127.0.0.1:5433/forewarn';
-
 /**
  * Starts real Postgres binaries from npm with data in `dataDir` (kept between runs when
  * `persistent`). As root, Postgres runs as a `postgres` system user, which must be able to
