@@ -1,9 +1,188 @@
+/**
+ * Detection activities: the status-page sync (read the page, forward what changed) and the support-spike
+ * detector (find an open incident on a component, open a suspected incident, add tickets to an incident).
+ */
+import { createHash } from 'node:crypto';
+import { log } from '@temporalio/activity';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { incidentSettings } from '../config';
+import {
+  mergeStatuspageIncidents, normalizeStatuspageIncident, selectStatuspageChanges, statuspageComponentIds,
+} from '../domain/sources/statuspage';
+import { distinctCustomers, supportTicketsNote, suspectedIncidentTitle } from '../domain/support';
+import type { IncidentEvent } from '../domain/types';
+import { componentName, incidentsOnComponent, statuspageAliasMap, statuspageDeliveries } from '../db/detection';
+import {
+  incidentEventSignal, incidentWorkflowId, WORKFLOW_TYPES, type IncidentRef, type SupportTicket,
+} from '../workflows/contract';
 import type { ActivityDeps } from './index';
+import { fetchIncidentList, statuspageReader } from './statuspage-api';
 
-// Not built yet: status-page sync and support-spike activities.
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface DetectionActivities {}
+/** One event to forward, with the raw text kept in webhook_deliveries. */
+export interface EventDelivery { event: IncidentEvent; raw: string }
 
-export function createDetectionActivities(_deps: ActivityDeps): DetectionActivities {
-  return {};
+export interface StatuspageChanges {
+  /** Incidents read from the page (unresolved and recent, one per id). */
+  fetched: number;
+  changes: EventDelivery[];
+  /** Incidents the page listed that could not be read, with why. */
+  rejected: { path: string; message: string }[];
+}
+
+export interface ForwardResult { forwarded: number; duplicates: number; workflowIds: string[] }
+
+export interface OpenIncidentLookup {
+  /** An incident not resolved on the component (the attached one first, when still open). */
+  open: IncidentRef | null;
+  /** The attached incident is known to Postgres as resolved. */
+  attachedResolved: boolean;
+}
+
+export type DetectorTicket = SupportTicket & { receivedAt: string };
+
+export interface DetectionActivities {
+  /** Reads the status page and returns an event for every incident version not yet forwarded (state: webhook_deliveries). */
+  fetchStatuspageChanges(input: Record<string, never>): Promise<StatuspageChanges>;
+  /** Records each delivery (dedupe by source + delivery id) and signalWithStarts its incident workflow. */
+  forwardIncidentEvents(input: { source: string; deliveries: EventDelivery[] }): Promise<ForwardResult>;
+  findOpenIncidentForComponent(input: { componentKey: string; attachedWorkflowId?: string }): Promise<OpenIncidentLookup>;
+  /** Starts the suspected incident (source 'support', P3, investigating) with the tickets that made the spike. */
+  openSuspectedIncident(input: { componentKey: string; externalId: string; tickets: DetectorTicket[]; windowMinutes: number; openedAt: string }): Promise<IncidentRef>;
+  /** A timeline note on an incident's workflow; delivered false when that workflow no longer runs. */
+  addTicketsToIncident(input: { incident: IncidentRef; componentKey: string; tickets: DetectorTicket[]; at: string }): Promise<{ delivered: boolean }>;
+}
+
+const SYNC_VIA = { 'x-forewarn-via': 'statuspage-sync' };
+
+export function createDetectionActivities(deps: ActivityDeps): DetectionActivities {
+  const { config, db, temporal } = deps;
+
+  async function fetchStatuspageChanges(): Promise<StatuspageChanges> {
+    const reader = statuspageReader(config.statuspage);
+    if (!reader) return { fetched: 0, changes: [], rejected: [] };
+    const [unresolved, recent] = await Promise.all([
+      fetchIncidentList(reader.unresolvedUrl, reader.headers),
+      fetchIncidentList(reader.recentUrl, reader.headers),
+    ]);
+    const rejected = [...unresolved.rejected, ...recent.rejected];
+    for (const r of rejected) log.warn('Statuspage incident set aside', r);
+    const incidents = mergeStatuspageIncidents(unresolved.incidents, recent.incidents);
+    const { recorded, followed } = await statuspageDeliveries(db, incidents.map((i) => i.id));
+    // A resolved incident Forewarn never followed is only news if it changed within a few sync periods.
+    const resolvedLookbackMs = Math.max(3 * config.statuspage.syncEverySeconds, 600) * 1000;
+    const { changed } = selectStatuspageChanges({ incidents, recorded, followed, now: new Date(), resolvedLookbackMs });
+    const aliases = await statuspageAliasMap(db, changed.flatMap(statuspageComponentIds));
+    const changes: EventDelivery[] = [];
+    for (const incident of changed) {
+      const event = normalizeStatuspageIncident(incident, aliases);
+      if (event) changes.push({ event, raw: JSON.stringify({ incident }) });
+    }
+    return { fetched: incidents.length, changes, rejected };
+  }
+
+  async function forwardIncidentEvents(input: { source: string; deliveries: EventDelivery[] }): Promise<ForwardResult> {
+    const result: ForwardResult = { forwarded: 0, duplicates: 0, workflowIds: [] };
+    for (const { event, raw } of input.deliveries) {
+      const inserted = await db.insertInto('webhook_deliveries')
+        .values({ source: input.source, delivery_id: event.deliveryId, raw_body: raw, headers: JSON.stringify(SYNC_VIA), status: 'received' })
+        .onConflict((oc) => oc.columns(['source', 'delivery_id']).doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      if (!inserted) {
+        const existing = await db.selectFrom('webhook_deliveries').select('status')
+          .where('source', '=', input.source).where('delivery_id', '=', event.deliveryId).executeTakeFirstOrThrow();
+        // Already forwarded (by the webhook or an earlier attempt): the workflow has it.
+        if (existing.status === 'forwarded' || existing.status === 'ignored') {
+          result.duplicates += 1;
+          continue;
+        }
+      }
+      const workflowId = incidentWorkflowId(event.source, event.externalId);
+      await temporal.workflow.signalWithStart(WORKFLOW_TYPES.incident, {
+        workflowId,
+        taskQueue: config.temporal.taskQueue,
+        args: [{ settings: incidentSettings(config) }],
+        signal: incidentEventSignal,
+        signalArgs: [event],
+      });
+      await db.updateTable('webhook_deliveries')
+        .set({ status: 'forwarded', workflow_id: workflowId, processed_at: new Date(), error: null })
+        .where('source', '=', input.source).where('delivery_id', '=', event.deliveryId).execute();
+      log.info('incident event forwarded', { workflowId, deliveryId: event.deliveryId });
+      result.forwarded += 1;
+      result.workflowIds.push(workflowId);
+    }
+    return result;
+  }
+
+  async function findOpenIncidentForComponent(input: { componentKey: string; attachedWorkflowId?: string }): Promise<OpenIncidentLookup> {
+    const rows = await incidentsOnComponent(db, input.componentKey, input.attachedWorkflowId);
+    const attached = rows.find((r) => r.workflowId === input.attachedWorkflowId);
+    const open = (attached && attached.status !== 'resolved' ? attached : undefined) ?? rows.find((r) => r.status !== 'resolved');
+    return {
+      open: open ? { workflowId: open.workflowId, source: open.source, externalId: open.externalId, title: open.title } : null,
+      attachedResolved: attached?.status === 'resolved',
+    };
+  }
+
+  async function openSuspectedIncident(input: {
+    componentKey: string; externalId: string; tickets: DetectorTicket[]; windowMinutes: number; openedAt: string;
+  }): Promise<IncidentRef> {
+    const name = await componentName(db, input.componentKey);
+    const customers = distinctCustomers(input.tickets).length;
+    const title = suspectedIncidentTitle(name, input.tickets.length, customers, input.windowMinutes);
+    const firstReport = input.tickets.map((t) => t.receivedAt).sort()[0] ?? input.openedAt;
+    const event: IncidentEvent = {
+      source: 'support',
+      externalId: input.externalId,
+      title,
+      description: supportTicketsNote(name, input.tickets),
+      status: 'investigating',
+      severity: 'P3',
+      components: [input.componentKey],
+      startedAt: firstReport,
+      occurredAt: input.openedAt,
+      // Stable across activity retries: the workflow applies the opening once.
+      deliveryId: `support-open:${input.externalId}`,
+    };
+    const workflowId = incidentWorkflowId('support', input.externalId);
+    await temporal.workflow.signalWithStart(WORKFLOW_TYPES.incident, {
+      workflowId,
+      taskQueue: config.temporal.taskQueue,
+      args: [{ settings: incidentSettings(config) }],
+      signal: incidentEventSignal,
+      signalArgs: [event],
+    });
+    log.info('suspected incident opened from support tickets', { workflowId, component: input.componentKey, tickets: input.tickets.length, customers });
+    return { workflowId, source: 'support', externalId: input.externalId, title };
+  }
+
+  async function addTicketsToIncident(input: { incident: IncidentRef; componentKey: string; tickets: DetectorTicket[]; at: string }): Promise<{ delivered: boolean }> {
+    const name = await componentName(db, input.componentKey);
+    const ids = input.tickets.map((t) => t.ticketId).sort();
+    const digest = createHash('sha256').update(ids.join('\n')).digest('hex').slice(0, 16);
+    const event: IncidentEvent = {
+      source: input.incident.source,
+      externalId: input.incident.externalId,
+      note: supportTicketsNote(name, input.tickets),
+      occurredAt: input.at,
+      deliveryId: `support-note:${input.componentKey}:${digest}`,
+    };
+    try {
+      // A plain signal, not signalWithStart: a finished incident must not be restarted by a note.
+      await temporal.workflow.getHandle(input.incident.workflowId).signal(incidentEventSignal, event);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) {
+        log.info('incident workflow no longer running; tickets not added', { workflowId: input.incident.workflowId });
+        return { delivered: false };
+      }
+      throw err;
+    }
+    log.info('support tickets added to incident', { workflowId: input.incident.workflowId, tickets: ids.length });
+    return { delivered: true };
+  }
+
+  return {
+    fetchStatuspageChanges, forwardIncidentEvents, findOpenIncidentForComponent, openSuspectedIncident, addTicketsToIncident,
+  };
 }

@@ -219,13 +219,26 @@ export function parseStatuspageWebhook(body: unknown): StatuspageWebhook {
   ]);
 }
 
-/** Status API v2 bodies are `{ page, incidents: [...] }`; the management API answers a bare array. */
-export function parseStatuspageIncidentList(body: unknown): StatuspageIncident[] {
+/**
+ * Status API v2 bodies are `{ page, incidents: [...] }`; the management API answers a bare array.
+ * An incident that cannot be read is set aside with its reason rather than failing the whole list.
+ */
+export function parseStatuspageIncidentList(body: unknown): { incidents: StatuspageIncident[]; rejected: { path: string; message: string }[] } {
   const list = Array.isArray(body) ? body : isObject(body) ? body.incidents : undefined;
   if (!Array.isArray(list)) {
     throw new StatuspagePayloadError('Expected { incidents: [...] } or an array of incidents', [{ path: 'incidents', message: 'must be an array' }]);
   }
-  return list.map((item, i) => validateStatuspageIncident(item, `incidents/${i}`));
+  const incidents: StatuspageIncident[] = [];
+  const rejected: { path: string; message: string }[] = [];
+  list.forEach((item, i) => {
+    try {
+      incidents.push(validateStatuspageIncident(item, `incidents/${i}`));
+    } catch (err) {
+      if (!(err instanceof StatuspagePayloadError)) throw err;
+      rejected.push({ path: `incidents/${i}`, message: err.message });
+    }
+  });
+  return { incidents, rejected };
 }
 
 /** Several lists (unresolved + recent) into one, one entry per incident: its latest version. */
