@@ -28,6 +28,13 @@ export interface IncidentWorkflowInput {
   settings: IncidentSettings;
   /** Set when the workflow continues as new: everything it knew. */
   carried?: IncidentState;
+  /** Set when the workflow continues as new: events received but not applied yet. */
+  pending?: IncidentEvent[];
+  /**
+   * Tests only: continue as new once the history has this many events, as if Temporal had
+   * suggested it. Production leaves it unset and follows `workflowInfo().continueAsNewSuggested`.
+   */
+  continueAsNewAtHistoryLength?: number;
 }
 
 export interface CustomerState extends AffectedCustomer {
@@ -39,6 +46,8 @@ export interface CustomerState extends AffectedCustomer {
   resolutionNotifiedAt?: string;
   /** false once a re-analysis no longer finds the customer affected (kept, not deleted). */
   stillAffected: boolean;
+  /** Why the last email for this customer failed (no contact, invalid address...); not retried automatically. */
+  outreachError?: string;
 }
 
 export interface CsmState extends Csm {
@@ -48,6 +57,16 @@ export interface CsmState extends Csm {
   acknowledgedAt?: string;
   escalatedAt?: string;
   resolutionNotifiedAt?: string;
+  /** When the CSM last moved one of their customers' outreach themselves (Forewarn's own drafts do not count). */
+  actedAt?: string;
+  /** P1/P2: when to escalate to the manager if the CSM has neither acknowledged nor acted by then. */
+  escalationDueAt?: string;
+  /** The last notification that could not be delivered (user not found...); others are not held up. */
+  notifyError?: string;
+  /** After resolution: when this CSM's follow-up reminder is due ("Schedule Follow-ups" moves it). */
+  followUpDueAt?: string;
+  followUpDoneAt?: string;
+  postMortemRemindedAt?: string;
 }
 
 export type IncidentPhase = 'active' | 'resolved' | 'completed';
@@ -70,6 +89,13 @@ export interface IncidentState {
   deliveryIds: string[];
   /** Bumped on every change notified to CSMs; part of each notification's idempotency key. */
   revision: number;
+  /** Last change of the public update text (or detection): the P1 update cadence counts from here. */
+  lastPublicUpdateAt?: string;
+  /** P1 while active: when CSMs are reminded that no public update came. */
+  nextUpdateReminderAt?: string;
+  postMortemRemindedAt?: string;
+  /** How many times this incident's workflow continued as new. */
+  continuedAsNew?: number;
 }
 
 // ---- signals -------------------------------------------------------------------------------
