@@ -38,8 +38,9 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     }
     if (err.validation) {
       const errors = err.validation.map((v) => ({
-        path: `${err.validationContext ?? 'body'}${v.instancePath || ''}${v.params && 'missingProperty' in v.params ? `/${String(v.params.missingProperty)}` : ''}`,
-        message: v.message ?? 'is invalid',
+        path: `${err.validationContext ?? 'body'}${v.instancePath || ''}${v.params && 'missingProperty' in v.params ? `/${String(v.params.missingProperty)}` : ''}${v.params && 'additionalProperty' in v.params ? `/${String(v.params.additionalProperty)}` : ''}`,
+        // Name the allowed values: "must be equal to one of the allowed values" alone is not actionable.
+        message: `${v.message ?? 'is invalid'}${v.params && Array.isArray(v.params.allowedValues) ? `: ${v.params.allowedValues.join(', ')}` : ''}`,
       }));
       req.log.info({ errors }, 'validation failed');
       return sendProblem(reply, 400, 'Invalid request', errors.map((e) => `${e.path} ${e.message}`).join('; '), errors);

@@ -1,4 +1,118 @@
+/**
+ * Slack interactivity: POST /api/slack/interactions (button clicks, `block_actions`) and
+ * POST /api/slack/commands (the `/forewarn` slash command). Both verify Slack's signature over the
+ * raw form body first. Buttons are answered at once with an empty 200 (Slack waits 3 s at most);
+ * the workflow call runs afterwards and its outcome reaches the user through the response_url —
+ * the alert gets a line ("Acknowledged by @ana"), or the user an ephemeral note.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RoutePlugin } from '../app';
+import { sendProblem, problemSchema } from '../problem';
+import { performAction, postToResponseUrl, type SlackBlockAction } from './button-actions';
+import { runSlashCommand } from './commands';
+import { verifySlackRequest } from './verify';
 
-// Not built yet.
-export const slackRoutes: RoutePlugin = async () => {};
+interface BlockActionsPayload {
+  type: string;
+  user?: { id?: string; username?: string; name?: string };
+  response_url?: string;
+  message?: { text?: string; blocks?: unknown[] };
+  actions?: SlackBlockAction[];
+}
+
+const formBody = (required: string[], properties: Record<string, unknown>) => ({
+  type: 'object', required, properties, additionalProperties: { type: 'string' },
+});
+
+export const slackRoutes: RoutePlugin = async (app, deps) => {
+  // Button work still running when the server closes is awaited, so a click is never half done.
+  const inFlight = new Set<Promise<void>>();
+  app.addHook('onClose', async () => { await Promise.allSettled([...inFlight]); });
+
+  const verify = async (req: FastifyRequest, reply: FastifyReply) => {
+    const result = verifySlackRequest({
+      signingSecret: deps.config.slack.signingSecret,
+      timestamp: req.headers['x-slack-request-timestamp'] as string | undefined,
+      signature: req.headers['x-slack-signature'] as string | undefined,
+      rawBody: req.rawBody ?? '',
+      nowMs: Date.now(),
+    });
+    if (!result.ok) {
+      req.log.warn({ reason: result.reason }, 'Slack request refused');
+      return sendProblem(reply, 401, 'Unauthorized', result.reason);
+    }
+  };
+  const slackHeaders = {
+    type: 'object',
+    properties: { 'x-slack-signature': { type: 'string' }, 'x-slack-request-timestamp': { type: 'string' } },
+  };
+
+  app.post<{ Body: { payload: string } }>('/api/slack/interactions', {
+    bodyLimit: deps.config.api.bodyLimitBytes,
+    schema: {
+      tags: ['slack'],
+      summary: 'Slack interactivity (button clicks)',
+      description: 'Signed by Slack (SLACK_SIGNING_SECRET). Form field `payload` holds the block_actions JSON. '
+        + 'Answers 200 at once; the result is posted to the response_url.',
+      security: [],
+      headers: slackHeaders,
+      consumes: ['application/x-www-form-urlencoded'],
+      body: formBody(['payload'], { payload: { type: 'string', description: 'JSON interaction payload' } }),
+      response: { 200: { type: 'null', description: 'Acknowledged' }, 400: problemSchema, 401: problemSchema },
+    },
+    preValidation: verify,
+  }, async (req, reply) => {
+    let payload: BlockActionsPayload;
+    try {
+      payload = JSON.parse(req.body.payload);
+    } catch (err) {
+      return sendProblem(reply, 400, 'Invalid request', `payload is not valid JSON: ${(err as Error).message}`, [{ path: 'body/payload', message: 'is not JSON' }]);
+    }
+    if (payload?.type !== 'block_actions') {
+      req.log.info({ type: payload?.type }, 'Slack interaction type not used by Forewarn');
+      return reply.code(200).send();
+    }
+    const userId = payload.user?.id;
+    if (!userId || !Array.isArray(payload.actions)) {
+      return sendProblem(reply, 400, 'Invalid request', 'block_actions payload needs user.id and actions.', [{ path: 'body/payload', message: 'missing user.id or actions' }]);
+    }
+    const log = req.log;
+    const work = (async () => {
+      for (const element of payload.actions!) {
+        const replyMessage = await performAction({
+          temporal: deps.temporal, db: deps.db, user: { id: userId, name: payload.user?.username ?? payload.user?.name }, message: payload.message,
+        }, element);
+        log.info({ actionId: element.action_id, user: userId, replied: Boolean(replyMessage) }, 'Slack button handled');
+        if (replyMessage && payload.response_url) await postToResponseUrl(payload.response_url, replyMessage);
+      }
+    })().catch((err) => log.warn({ err }, 'Slack button follow-up failed')).finally(() => inFlight.delete(work));
+    inFlight.add(work);
+    return reply.code(200).send();
+  });
+
+  app.post<{ Body: { command?: string; text?: string; user_id: string; ssl_check?: string } }>('/api/slack/commands', {
+    bodyLimit: deps.config.api.bodyLimitBytes,
+    schema: {
+      tags: ['slack'],
+      summary: 'Slack slash command /forewarn',
+      description: '`/forewarn status` (open incidents), `/forewarn queue` (your customers waiting for outreach), `/forewarn help`. Signed by Slack.',
+      security: [],
+      headers: slackHeaders,
+      consumes: ['application/x-www-form-urlencoded'],
+      body: formBody([], {
+        command: { type: 'string' }, text: { type: 'string' }, user_id: { type: 'string' }, ssl_check: { type: 'string' },
+      }),
+      response: {
+        200: { type: 'object', properties: { response_type: { type: 'string' }, text: { type: 'string' } } },
+        400: problemSchema, 401: problemSchema,
+      },
+    },
+    preValidation: verify,
+  }, async (req, reply) => {
+    if (req.body.ssl_check) return reply.code(200).send({});
+    if (!req.body.user_id) return sendProblem(reply, 400, 'Invalid request', 'user_id is required.', [{ path: 'body/user_id', message: 'is required' }]);
+    return runSlashCommand(deps.db, {
+      text: req.body.text ?? '', userId: req.body.user_id, dashboardUrl: `${deps.config.api.publicBaseUrl}/dashboard`,
+    });
+  });
+};

@@ -1,4 +1,89 @@
+/**
+ * POST /api/webhooks/incidents — the product spec's incident body, from any tool, with an API token.
+ * Component values must be Forewarn component keys (or aliases registered for source `generic`);
+ * an unknown one is refused with 422 so the sender learns about the typo instead of alerting nobody.
+ * Delivery id: the `Idempotency-Key` header, else a hash of the body (the same post twice changes nothing).
+ */
+import { createHash } from 'node:crypto';
+import { resolveComponentKeysOrAliases } from '../../db/aliases';
+import { INCIDENT_STATUSES, SEVERITIES } from '../../domain/types';
+import { GenericInputError, normalizeGeneric, type GenericIncidentBody } from '../../domain/sources/generic';
+import { incidentWorkflowId } from '../../workflows/contract';
 import type { RoutePlugin } from '../app';
+import { bearerToken, tokenMatches } from '../auth';
+import { HttpProblem, sendProblem } from '../problem';
+import { ingestDelivery } from './ingest';
+import { acceptedBody, acceptedSchema, countRejections, webhookErrorResponses } from './common';
 
-// Not built yet.
-export const genericWebhook: RoutePlugin = async () => {};
+export const genericIncidentSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'title', 'status', 'severity', 'affectedComponents', 'startedAt'],
+  properties: {
+    id: { type: 'string', minLength: 1, maxLength: 200, pattern: '^\\S(.*\\S)?$', description: "The incident's id in the sending tool." },
+    title: { type: 'string', minLength: 1, maxLength: 500 },
+    status: { type: 'string', enum: [...INCIDENT_STATUSES] },
+    severity: { type: 'string', enum: [...SEVERITIES] },
+    affectedComponents: {
+      type: 'array', minItems: 1, maxItems: 100, items: { type: 'string', minLength: 1, maxLength: 200 },
+      description: 'Forewarn component keys (or aliases registered for source "generic").',
+    },
+    startedAt: { type: 'string', format: 'date-time' },
+    resolvedAt: { type: 'string', format: 'date-time', nullable: true },
+    description: { type: 'string', maxLength: 20000 },
+    affectedRegions: { type: 'array', maxItems: 100, items: { type: 'string', minLength: 1, maxLength: 100 } },
+    statusPageUrl: { type: 'string', format: 'uri', maxLength: 2000 },
+    message: { type: 'string', maxLength: 20000, description: 'The latest public update text.' },
+    updatedAt: { type: 'string', format: 'date-time', description: 'When this state was true; older posts than the last applied one change nothing. Default: receipt time.' },
+  },
+} as const;
+
+export const genericWebhook: RoutePlugin = async (app, deps) => {
+  countRejections(app, deps, 'generic');
+  app.post<{ Body: GenericIncidentBody }>('/api/webhooks/incidents', {
+    bodyLimit: deps.config.api.bodyLimitBytes,
+    schema: {
+      tags: ['webhooks'],
+      summary: 'Report an incident (generic JSON)',
+      description: 'Starts or updates the incident workflow for `id`. Authenticated with an API token. Answers 202 once the event is recorded and forwarded.',
+      headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', maxLength: 200 } } },
+      body: genericIncidentSchema,
+      response: { 202: acceptedSchema, ...webhookErrorResponses },
+    },
+    // Before the body is validated: a caller without a token learns nothing about the schema.
+    onRequest: async (req, reply) => {
+      if (!tokenMatches(bearerToken(req), deps.config.api.tokens)) {
+        return sendProblem(reply.header('www-authenticate', 'Bearer'), 401, 'Unauthorized',
+          'Send a valid API token as "Authorization: Bearer <token>" (see API_TOKENS).');
+      }
+    },
+  }, async (req, reply) => {
+    const body = req.body;
+    const resolution = await resolveComponentKeysOrAliases(deps.db, 'generic', body.affectedComponents);
+    if (resolution.unknown.length > 0) {
+      const known = await deps.db.selectFrom('components').select('key').orderBy('key').limit(30).execute();
+      const errors = resolution.unknown.map((value) => ({
+        path: `body/affectedComponents/${body.affectedComponents.findIndex((c) => c.trim().toLowerCase() === value.toLowerCase())}`,
+        message: `unknown component "${value}"`,
+      }));
+      throw new HttpProblem(422, 'Unknown component',
+        `affectedComponents names ${resolution.unknown.map((u) => `"${u}"`).join(', ')}, which ${resolution.unknown.length === 1 ? 'is' : 'are'} not a component key or a "generic" alias. `
+        + (known.length ? `Known components: ${known.map((k) => k.key).join(', ')}.` : 'No components are imported yet: POST /api/import first.'),
+        errors);
+    }
+    const idempotencyKey = (req.headers['idempotency-key'] as string | undefined)?.trim();
+    const deliveryId = idempotencyKey || `sha256:${createHash('sha256').update(req.rawBody ?? JSON.stringify(body)).digest('hex')}`;
+    let event;
+    try {
+      event = normalizeGeneric(body, { components: resolution.keys, deliveryId, receivedAt: new Date().toISOString() });
+    } catch (err) {
+      if (err instanceof GenericInputError) throw new HttpProblem(422, 'Invalid incident', err.message, [{ path: err.path, message: err.message }]);
+      throw err;
+    }
+    const result = await ingestDelivery(deps.ingestDeps(req.log), {
+      source: 'generic', deliveryId, rawBody: req.rawBody ?? JSON.stringify(body), headers: { 'idempotency-key': idempotencyKey },
+    }, [event]);
+    const workflowId = result.workflowIds[0] ?? incidentWorkflowId('generic', body.id);
+    return reply.code(202).send(await acceptedBody(deps.db, workflowId, result.duplicate));
+  });
+};

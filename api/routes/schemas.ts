@@ -1,0 +1,78 @@
+/** JSON schemas of the REST API's resources (they document /openapi.json and shape the responses). */
+import {
+  IMPACT_LEVELS, INCIDENT_SOURCES, INCIDENT_STATUSES, OUTREACH_STATUSES, SEGMENTS, SEVERITIES,
+} from '../../domain/types';
+import { problemSchema } from '../problem';
+
+const nullableString = { type: 'string', nullable: true } as const;
+const dateTime = { type: 'string', format: 'date-time' } as const;
+
+export const incidentSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    workflowId: { type: 'string' },
+    source: { type: 'string', enum: [...INCIDENT_SOURCES] },
+    externalId: { type: 'string' },
+    title: { type: 'string' },
+    description: nullableString,
+    severity: { type: 'string', enum: [...SEVERITIES] },
+    status: { type: 'string', enum: [...INCIDENT_STATUSES] },
+    components: { type: 'array', items: { type: 'string' } },
+    regions: { type: 'array', items: { type: 'string' } },
+    startedAt: dateTime,
+    resolvedAt: { ...dateTime, nullable: true },
+    statusPageUrl: nullableString,
+    message: { ...nullableString, description: 'The latest public update text.' },
+    warRoomChannelId: { ...nullableString, description: 'Slack channel coordinating a P1/P2.' },
+    affectedCustomerCount: { type: 'integer' },
+    arrAtRisk: { type: 'number' },
+    businessImpactEstimate: { type: 'number' },
+    detectedAt: dateTime,
+    updatedAt: dateTime,
+  },
+} as const;
+
+export const customerSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    externalId: { type: 'string' },
+    name: { type: 'string' },
+    arr: { type: 'number' },
+    segment: { type: 'string', enum: [...SEGMENTS] },
+    region: { type: 'string' },
+    contactName: nullableString,
+    contactEmail: nullableString,
+    csm: { type: 'object', nullable: true, properties: { email: { type: 'string' }, name: { type: 'string' } } },
+  },
+} as const;
+
+export const affectedCustomerSchema = {
+  type: 'object',
+  properties: {
+    customer: customerSchema,
+    impactLevel: { type: 'string', enum: [...IMPACT_LEVELS] },
+    reason: { type: 'string' },
+    outreachStatus: { type: 'string', enum: [...OUTREACH_STATUSES] },
+  },
+} as const;
+
+export const timelineEntrySchema = {
+  type: 'object',
+  properties: {
+    kind: { type: 'string' },
+    summary: { type: 'string' },
+    details: { type: 'object', additionalProperties: true },
+    actor: nullableString,
+    occurredAt: dateTime,
+  },
+} as const;
+
+export const incidentIdParams = {
+  type: 'object',
+  required: ['incidentId'],
+  properties: { incidentId: { type: 'string', format: 'uuid', description: "Forewarn's incident id (uuid)." } },
+} as const;
+
+export const authErrors = { 400: problemSchema, 401: problemSchema } as const;

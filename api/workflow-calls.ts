@@ -1,0 +1,67 @@
+/**
+ * Calling an incident workflow from the API (REST routes and Slack buttons), and turning what
+ * Temporal answers into problem+json a person can act on.
+ */
+import {
+  ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError,
+  type Client, type SignalDefinition, type UpdateDefinition,
+} from '@temporalio/client';
+import { UPDATE_REJECTIONS } from '../workflows/contract';
+import { HttpProblem } from './problem';
+
+/** Updates run activities (Gmail drafts); signals only need the server. */
+const UPDATE_DEADLINE_MS = 25_000;
+const SIGNAL_DEADLINE_MS = 3_000;
+
+/** Every incident update takes one object argument. */
+export async function executeUpdate<Ret, Arg>(temporal: Client, workflowId: string, update: UpdateDefinition<Ret, [Arg]>, arg: Arg): Promise<Ret> {
+  try {
+    return await temporal.connection.withDeadline(Date.now() + UPDATE_DEADLINE_MS,
+      () => temporal.workflow.getHandle(workflowId).executeUpdate(update, { args: [arg] }));
+  } catch (err) {
+    throw toProblem(err, workflowId);
+  }
+}
+
+export async function sendSignal<Arg>(temporal: Client, workflowId: string, signal: SignalDefinition<[Arg]>, arg: Arg): Promise<void> {
+  try {
+    await temporal.connection.withDeadline(Date.now() + SIGNAL_DEADLINE_MS,
+      () => temporal.workflow.getHandle(workflowId).signal(signal, arg));
+  } catch (err) {
+    throw toProblem(err, workflowId);
+  }
+}
+
+const UNKNOWN_CUSTOMER = /unknown customer|not (an )?affected|no such customer|not found/i;
+const TRANSITION = /transition/i;
+
+/** Rejections keep their message; the status comes from the failure type (or, failing that, its wording). */
+export function toProblem(err: unknown, workflowId: string): HttpProblem {
+  if (err instanceof HttpProblem) return err;
+  if (err instanceof WorkflowUpdateFailedError) {
+    const cause = err.cause;
+    const message = cause?.message || err.message;
+    const type = cause instanceof ApplicationFailure ? cause.type : undefined;
+    if (type === UPDATE_REJECTIONS.unknownCustomer || (!type && UNKNOWN_CUSTOMER.test(message)) || (type === 'Error' && UNKNOWN_CUSTOMER.test(message))) {
+      return new HttpProblem(404, 'Unknown customer', message);
+    }
+    if (type === UPDATE_REJECTIONS.invalidTransition || TRANSITION.test(message)) {
+      return new HttpProblem(409, 'Invalid transition', message);
+    }
+    return new HttpProblem(409, 'Not possible now', message);
+  }
+  if (err instanceof WorkflowNotFoundError || isNotFound(err)) {
+    return new HttpProblem(409, 'Incident workflow finished',
+      `The incident's workflow (${workflowId}) is no longer running: the incident is closed and its outreach can no longer change.`);
+  }
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+    return new HttpProblem(503, 'Service Unavailable', 'The incident workflow did not answer in time; try again in a moment.');
+  }
+  return new HttpProblem(503, 'Service Unavailable', 'The workflow engine cannot be reached right now; try again in a moment.');
+}
+
+function isNotFound(err: unknown): boolean {
+  const e = err as { code?: number; cause?: { code?: number }; message?: string };
+  // gRPC NOT_FOUND (5): the workflow execution does not exist or already completed.
+  return e?.code === 5 || e?.cause?.code === 5 || /workflow execution already completed/i.test(e?.message ?? '');
+}
