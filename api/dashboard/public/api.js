@@ -1,0 +1,54 @@
+// Talks to the API with the signed-in token. The token lives in sessionStorage: it survives a
+// reload of this tab and is gone when the tab closes.
+
+const TOKEN_KEY = 'forewarn.token';
+
+export const getToken = () => sessionStorage.getItem(TOKEN_KEY);
+export const setToken = (token) => sessionStorage.setItem(TOKEN_KEY, token);
+export const clearToken = () => sessionStorage.removeItem(TOKEN_KEY);
+
+export class ApiError extends Error {
+  constructor(status, title, detail) {
+    super(detail || title || `HTTP ${status}`);
+    this.status = status;
+    this.title = title;
+  }
+}
+
+/** Last body and ETag per URL: a poll that finds nothing new gets a 304 and reuses them. */
+const cache = new Map();
+
+async function problemOf(res) {
+  try {
+    const body = await res.json();
+    return new ApiError(res.status, body.title, body.detail);
+  } catch {
+    return new ApiError(res.status, res.statusText, `The server answered ${res.status} ${res.statusText}`);
+  }
+}
+
+/** GET JSON; returns { data, changed } where changed is false when the server said 304. */
+export async function getJson(path, token = getToken()) {
+  const cached = cache.get(path);
+  const headers = { accept: 'application/json', authorization: `Bearer ${token}` };
+  if (cached) headers['if-none-match'] = cached.etag;
+  const res = await fetch(path, { headers, cache: 'no-store' });
+  if (res.status === 304 && cached) return { data: cached.data, changed: false };
+  if (!res.ok) throw await problemOf(res);
+  const data = await res.json();
+  const etag = res.headers.get('etag');
+  if (etag) cache.set(path, { etag, data });
+  return { data, changed: true };
+}
+
+export async function postJson(path, body) {
+  const res = await fetch(path, {
+    method: 'POST',
+    headers: { accept: 'application/json', 'content-type': 'application/json', authorization: `Bearer ${getToken()}` },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw await problemOf(res);
+  return res.status === 204 ? null : res.json();
+}
+
+export const forgetCache = () => cache.clear();

@@ -1,0 +1,162 @@
+// Incident detail: affected customers (sortable), outreach changed in place through the REST API
+// (so the workflow validates it), totals by CSM, timeline and follow-ups.
+import { ApiError, postJson } from '../api.js';
+import {
+  cell, duration, h, impactBadge, label, moneyEl, outreachBar, rowHeader, secondsBetween, severityBadge, statusBadge, timeEl, usd,
+} from '../dom.js';
+
+const OUTREACH = ['pending', 'drafted', 'sent', 'responded', 'resolution_sent', 'followed_up'];
+const IMPACT_ORDER = { high: 0, medium: 1, low: 2, none: 3 };
+
+const SORTS = {
+  priority: { label: 'Priority', cmp: (a, b) => a.priorityRank - b.priorityRank, dir: 'asc' },
+  arr: { label: 'ARR', cmp: (a, b) => a.arr - b.arr, dir: 'desc' },
+  impact: { label: 'Impact', cmp: (a, b) => IMPACT_ORDER[a.impactLevel] - IMPACT_ORDER[b.impactLevel] || b.businessImpact - a.businessImpact, dir: 'asc' },
+  csm: { label: 'CSM', cmp: (a, b) => (a.csm?.name ?? '\uffff').localeCompare(b.csm?.name ?? '\uffff'), dir: 'asc' },
+  outreach: { label: 'Outreach', cmp: (a, b) => OUTREACH.indexOf(a.outreachStatus) - OUTREACH.indexOf(b.outreachStatus), dir: 'asc' },
+};
+
+/** Errors from refused outreach changes stay visible across live re-renders until the next change. */
+const rowErrors = new Map();
+let flash = null;
+
+function sortCustomers(customers, key, dir) {
+  const sort = SORTS[key] ?? SORTS.priority;
+  const sign = dir === 'desc' ? -1 : 1;
+  // Ties keep priority order, so the list stays stable between live updates.
+  return [...customers].sort((a, b) => sign * sort.cmp(a, b) || a.priorityRank - b.priorityRank);
+}
+
+function sortHeader(key, sortKey, dir, ctx) {
+  const active = key === sortKey;
+  const nextDir = active ? (dir === 'asc' ? 'desc' : 'asc') : SORTS[key].dir;
+  return h('th', { scope: 'col', 'aria-sort': active ? (dir === 'asc' ? 'ascending' : 'descending') : 'none' },
+    h('button', {
+      type: 'button', class: 'sort', 'data-sort': key, 'data-focus': `sort-${key}`,
+      onclick: () => ctx.setQuery({ sort: key, dir: nextDir }),
+    }, SORTS[key].label, h('span', { 'aria-hidden': 'true', class: 'sort-mark' }, active ? (dir === 'asc' ? ' ▲' : ' ▼') : ' ↕')));
+}
+
+async function changeOutreach(incident, customer, select, ctx) {
+  const status = select.value;
+  select.disabled = true;
+  try {
+    await postJson(`/api/incidents/${encodeURIComponent(incident.id)}/customers/${encodeURIComponent(customer.customerId)}/outreach`, { status });
+    rowErrors.delete(customer.customerId);
+    flash = `${customer.name}: outreach set to ${label(status)}.`;
+  } catch (err) {
+    const message = err instanceof ApiError ? err.message : `Could not reach Forewarn: ${err.message}`;
+    rowErrors.set(customer.customerId, `${label(status)} refused: ${message}`);
+    flash = null;
+  }
+  await ctx.refresh();
+}
+
+function customerRow(incident, c, ctx) {
+  const error = rowErrors.get(c.customerId);
+  const selectId = `outreach-${c.customerId}`;
+  const select = h('select', { id: selectId, 'data-focus': selectId, 'aria-describedby': error ? `${selectId}-error` : null },
+    OUTREACH.map((st) => h('option', { value: st, selected: st === c.outreachStatus }, label(st))));
+  select.addEventListener('change', () => void changeOutreach(incident, c, select, ctx));
+  return h('tr', { 'data-customer-id': c.customerId, class: c.impactLevel === 'none' ? 'no-longer' : null },
+    cell('#', String(c.priorityRank)),
+    rowHeader('Customer', h('span', { class: 'customer-name' }, c.name),
+      h('div', { class: 'muted small' }, `${label(c.segment)} · ${c.region}`)),
+    cell('ARR', h('span', { class: 'arr' }, moneyEl(c.arr))),
+    cell('Impact', impactBadge(c.impactLevel)),
+    cell('Reason', c.reason),
+    cell('Est. impact', h('span', { title: 'Business-impact estimate' }, usd(c.businessImpact))),
+    cell('CSM', c.csm ? h('span', { title: c.csm.email }, c.csm.name) : h('span', { class: 'muted' }, 'Unassigned')),
+    cell('Outreach',
+      h('label', { class: 'visually-hidden', for: selectId }, `Outreach status for ${c.name}`),
+      select,
+      error ? h('p', { id: `${selectId}-error`, class: 'error small', role: 'alert' }, error) : null,
+      c.outreachUpdatedAt ? h('div', { class: 'muted small' }, 'since ', timeEl(c.outreachUpdatedAt)) : null));
+}
+
+function customersTable(data, ctx) {
+  const sortKey = SORTS[ctx.query.sort] ? ctx.query.sort : 'priority';
+  const dir = ctx.query.dir === 'desc' || ctx.query.dir === 'asc' ? ctx.query.dir : SORTS[sortKey].dir;
+  const rows = sortCustomers(data.customers, sortKey, dir);
+  if (rows.length === 0) {
+    return h('p', { class: 'empty' }, 'No customer uses the affected components (in the affected regions). If that looks wrong, check the components each customer uses in your import file.');
+  }
+  return h('div', { class: 'table-wrap' },
+    h('table', { class: 'customers stack' },
+      h('caption', { class: 'visually-hidden' }, `Affected customers, sorted by ${SORTS[sortKey].label} ${dir === 'asc' ? 'ascending' : 'descending'}`),
+      h('thead', null, h('tr', null,
+        sortHeader('priority', sortKey, dir, ctx), h('th', { scope: 'col' }, 'Customer'), sortHeader('arr', sortKey, dir, ctx),
+        sortHeader('impact', sortKey, dir, ctx), h('th', { scope: 'col' }, 'Reason'), h('th', { scope: 'col' }, 'Est. impact'),
+        sortHeader('csm', sortKey, dir, ctx), sortHeader('outreach', sortKey, dir, ctx))),
+      h('tbody', null, rows.map((c) => customerRow(data.incident, c, ctx)))));
+}
+
+function csmTable(byCsm) {
+  if (byCsm.length === 0) return null;
+  return h('section', { 'aria-labelledby': 'by-csm' }, h('h2', { id: 'by-csm' }, 'By CSM'),
+    h('div', { class: 'table-wrap' }, h('table', { class: 'by-csm stack' },
+      h('thead', null, h('tr', null, ['CSM', 'Customers', 'High impact', 'ARR', 'Pending', 'Drafted', 'Sent', 'Responded', 'Alerted', 'Acknowledged']
+        .map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', null, byCsm.map((m) => h('tr', null,
+        rowHeader('CSM', m.name, m.email ? h('div', { class: 'muted small' }, m.email) : null),
+        cell('Customers', String(m.customers)),
+        cell('High impact', String(m.highImpact)),
+        cell('ARR', moneyEl(m.arr)),
+        cell('Pending', String(m.pending)),
+        cell('Drafted', String(m.drafted)),
+        cell('Sent', String(m.sent)),
+        cell('Responded', String(m.responded)),
+        cell('Alerted', m.alertedAt ? timeEl(m.alertedAt) : 'not yet'),
+        cell('Acknowledged', m.acknowledgedAt ? timeEl(m.acknowledgedAt) : h('span', { class: 'warn-text' }, '✗ not yet'))))))));
+}
+
+function timeline(items, followUps) {
+  return h('section', { 'aria-labelledby': 'timeline-title', class: 'timeline-section' },
+    h('h2', { id: 'timeline-title' }, 'Timeline'),
+    items.length === 0 ? h('p', { class: 'muted' }, 'Nothing recorded yet.')
+      : h('ol', { class: 'timeline' }, items.map((t) => h('li', { class: `tl-${t.kind}` },
+        timeEl(t.occurredAt), ' ', h('span', { class: 'tl-kind' }, label(t.kind)), ' ', h('span', null, t.summary),
+        t.actor ? h('span', { class: 'muted' }, ` — ${t.actor}`) : null))),
+    followUps.length ? h('div', null, h('h3', null, 'Follow-ups'), h('ul', { class: 'follow-ups' }, followUps.map((f) => h('li', null,
+      h('span', { class: `badge fu-${f.status}` }, label(f.status)), ' ', label(f.kind), f.csmEmail ? ` for ${f.csmEmail}` : '',
+      ' · due ', timeEl(f.dueAt), f.doneAt ? [' · done ', timeEl(f.doneAt)] : null)))) : null);
+}
+
+export const detailView = {
+  title: (data) => data.incident.title,
+  url: (params) => `/api/dashboard/incidents/${encodeURIComponent(params[0])}`,
+  render(data, ctx) {
+    const i = data.incident;
+    const open = i.status !== 'resolved';
+    const fact = (term, ...desc) => h('div', { class: 'fact' }, h('dt', null, term), h('dd', null, ...desc));
+    const message = flash;
+    flash = null;
+    return h('div', { class: 'detail' },
+      h('p', { class: 'breadcrumb' }, h('a', { href: '#/incidents' }, '← All incidents')),
+      h('div', { class: 'page-header' }, h('h1', null, i.title), h('div', { class: 'badges' }, severityBadge(i.severity), ' ', statusBadge(i.status))),
+      message ? h('p', { class: 'flash', role: 'status' }, message) : h('p', { class: 'flash', role: 'status', hidden: true }),
+      h('dl', { class: 'facts' },
+        fact('ARR at risk', h('span', { class: 'arr' }, moneyEl(i.arrAtRisk))),
+        fact('Business-impact estimate', usd(i.businessImpact)),
+        fact('Customers affected', String(i.affectedCustomers)),
+        fact('Outreach', outreachBar(i.outreach)),
+        fact('Started', timeEl(i.startedAt)),
+        fact(open ? 'Running for' : 'Duration', duration(secondsBetween(i.startedAt, i.resolvedAt ?? new Date().toISOString()))),
+        fact('CSMs alerted in', i.lastCsmAlertAt ? duration(secondsBetween(i.detectedAt, i.lastCsmAlertAt)) : 'not yet'),
+        fact('Source', `${i.source} · ${i.externalId}`),
+        fact('Components', i.components.join(', ') || '—'),
+        i.regions.length ? fact('Regions', i.regions.join(', ')) : null,
+        fact('Links', h('span', { class: 'links' },
+          i.statusPageUrl ? h('a', { href: i.statusPageUrl, target: '_blank', rel: 'noopener noreferrer' }, 'Status page') : null,
+          i.slackUrl ? h('a', { href: i.slackUrl, target: '_blank', rel: 'noopener noreferrer' }, 'Slack channel') : null,
+          h('a', { href: i.temporalUrl, target: '_blank', rel: 'noopener noreferrer' }, 'Workflow in Temporal')))),
+      i.latestMessage ? h('blockquote', { class: 'latest' }, h('span', { class: 'muted small' }, 'Latest public update'), h('p', null, i.latestMessage)) : null,
+      i.description ? h('p', { class: 'description' }, i.description) : null,
+      h('section', { 'aria-labelledby': 'customers-title' },
+        h('h2', { id: 'customers-title' }, `Affected customers (${i.affectedCustomers})`),
+        h('p', { class: 'muted small' }, 'Estimated business impact uses ARR, impact level, severity and duration. Change outreach here; invalid changes are refused with the reason.'),
+        customersTable(data, ctx)),
+      csmTable(data.byCsm),
+      timeline(data.timeline, data.followUps));
+  },
+};
