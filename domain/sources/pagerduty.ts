@@ -124,6 +124,7 @@ export function normalizePagerDuty(
   const out: IncidentEvent = { ...base };
   if (incident.title) out.title = incident.title;
   if (incident.created_at) out.startedAt = new Date(incident.created_at).toISOString();
+  else if (event.event_type === 'incident.triggered') out.startedAt = out.occurredAt;
   const severity = pagerdutySeverity(incident.priority?.summary, incident.urgency, ctx);
   if (severity) out.severity = severity;
   if (ctx.components.length > 0) out.components = [...new Set(ctx.components)];
