@@ -81,8 +81,8 @@ describe('ticket payloads', () => {
   });
 
   test('a Zendesk ticket without organization counts per requester; other Zendesk events are ignored', () => {
-    const body = structuredClone(zendeskTicketCreated) as Record<string, any>;
-    body.detail.organization_id = null;
+    const body = structuredClone(zendeskTicketCreated);
+    (body.detail as { organization_id: string | null }).organization_id = null;
     assert.equal((parseZendeskTicketEvent(body) as { ticket: { customerExternalId: string } }).ticket.customerExternalId, 'requester:8447388090494');
     assert.deepEqual(parseZendeskTicketEvent({ ...body, type: 'zen:event-type:ticket.status_changed' }), {
       kind: 'ignored', deliveryId: 'zendesk:cbe4028c-7239-495d-b020-f22348516046', reason: 'Zendesk event zen:event-type:ticket.status_changed is not a ticket creation',
