@@ -1,0 +1,51 @@
+/** What message rendering reads from Postgres: approved templates, component names, CSM identities. */
+import type { Kysely } from 'kysely';
+import type { IncidentStatus, Severity } from '../domain/types';
+import type { MessageTemplate } from '../domain/messages/templates';
+import type { Database } from './types';
+
+/** Only approved templates leave the database for messaging; the domain checks again. */
+export async function loadApprovedTemplates(db: Kysely<Database>): Promise<MessageTemplate[]> {
+  const rows = await db.selectFrom('message_templates')
+    .select(['key', 'severity', 'status', 'components', 'body', 'version', 'approved_by', 'approved_at'])
+    .where('approved_by', 'is not', null)
+    .where('approved_at', 'is not', null)
+    .execute();
+  return rows.map((r) => ({
+    key: r.key, severity: r.severity as Severity | null, status: r.status as IncidentStatus | null,
+    components: r.components, body: r.body, version: r.version, approvedBy: r.approved_by, approvedAt: r.approved_at,
+  }));
+}
+
+export async function loadComponentNames(db: Kysely<Database>, keys: string[]): Promise<Record<string, string>> {
+  if (keys.length === 0) return {};
+  const rows = await db.selectFrom('components').select(['key', 'name']).where('key', 'in', keys).execute();
+  return Object.fromEntries(rows.map((r) => [r.key, r.name]));
+}
+
+export interface StoredCsm { email: string; name: string; slackUserId: string | null; timeZone: string | null; managerEmail: string | null }
+
+export async function findCsm(db: Kysely<Database>, email: string): Promise<StoredCsm | undefined> {
+  const row = await db.selectFrom('csms').select(['email', 'name', 'slack_user_id', 'time_zone', 'manager_email'])
+    .where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase()))
+    .executeTakeFirst();
+  return row && { email: row.email, name: row.name, slackUserId: row.slack_user_id, timeZone: row.time_zone, managerEmail: row.manager_email };
+}
+
+/** Remembers what Slack told us about a CSM, so the next alert skips the lookups. Fills blanks only. */
+export async function rememberSlackIdentity(
+  db: Kysely<Database>, email: string, found: { slackUserId?: string; timeZone?: string },
+): Promise<void> {
+  if (found.slackUserId) {
+    await db.updateTable('csms').set({ slack_user_id: found.slackUserId, updated_at: new Date() })
+      .where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase()))
+      .where('slack_user_id', 'is', null)
+      .execute();
+  }
+  if (found.timeZone) {
+    await db.updateTable('csms').set({ time_zone: found.timeZone, updated_at: new Date() })
+      .where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase()))
+      .where('time_zone', 'is', null)
+      .execute();
+  }
+}
