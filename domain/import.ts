@@ -397,6 +397,7 @@ export function validateRecords(records: SourceRecord[], earlierErrors: ImportEr
         const csmEmail = r.email('csmEmail', false);
         const contactName = r.string('contactName', false);
         const contactEmail = r.email('contactEmail', false);
+        if (csmEmail !== undefined) refs.push({ kind: 'csm', value: csmEmail, path: rec.at('csmEmail') });
         const items = r.objects('components', CUSTOMER_COMPONENT_FIELDS);
         const components: CustomerComponentImport[] = [];
         const keysHere = new Map<string, string>();
@@ -415,7 +416,6 @@ export function validateRecords(records: SourceRecord[], earlierErrors: ImportEr
           refs.push({ kind: 'component', value: key, path: item.at('key') });
           components.push({ key, usage, integrationDependent });
         }
-        if (csmEmail !== undefined) refs.push({ kind: 'csm', value: csmEmail, path: rec.at('csmEmail') });
         unique('customers', externalId, rec.at('externalId'), 'externalId');
         if (errors.length === before) {
           data.customers.push({
