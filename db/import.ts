@@ -73,7 +73,7 @@ class Tally {
 
   /** Records whose only change was in a child list: their updated_at still has to move. */
   touchedOnlyThroughChildren(ids: string[]): string[] {
-    return ids.filter((id) => !this.inserted.has(id) && !this.updated.has(id));
+    return [...new Set(ids)].filter((id) => !this.inserted.has(id) && !this.updated.has(id));
   }
 
   counts(): EntityCounts {
@@ -149,6 +149,7 @@ async function write(trx: Transaction<Database>, data: NormalizedImport, chunkSi
 
   if (data.components.length > 0) {
     const tally = new Tally(data.components.length);
+    const inFile = new Set(data.components.map((c) => c.key));
     for (const chunk of chunks(data.components, chunkSize)) {
       const rows = chunk.map((c) => ({ key: c.key, name: c.name, ticket_tags: c.ticketTags, ticket_keywords: c.ticketKeywords }));
       const { rows: changed } = await sql<{ id: string; inserted: boolean }>`
@@ -167,7 +168,7 @@ async function write(trx: Transaction<Database>, data: NormalizedImport, chunkSi
         const pairs = listed.flatMap((c) => c.aliases!.map((a) => ({ key: c.key, source: a.source, external_id: a.externalId })));
         const keys = listed.map((c) => c.key);
         // An alias listed for another component moves; aliases a component no longer lists go.
-        const { rows: removed } = await sql<{ component_id: string }>`
+        const { rows: removed } = await sql<{ component_id: string; key: string }>`
           delete from component_aliases a using components c
           where c.id = a.component_id and (
             (c.key = any(${keys}::text[]) and not exists (
@@ -176,7 +177,7 @@ async function write(trx: Transaction<Database>, data: NormalizedImport, chunkSi
             or exists (
               select 1 from jsonb_to_recordset(${json(pairs)}) as p(key text, source text, external_id text)
               where p.source = a.source and p.external_id = a.external_id and p.key <> c.key))
-          returning a.component_id`.execute(trx);
+          returning a.component_id, c.key`.execute(trx);
         const { rows: added } = await sql<{ component_id: string }>`
           insert into component_aliases (component_id, source, external_id)
           select c.id, p.source, p.external_id
@@ -184,9 +185,9 @@ async function write(trx: Transaction<Database>, data: NormalizedImport, chunkSi
           join components c on c.key = p.key
           on conflict (source, external_id) do nothing
           returning component_id`.execute(trx);
-        const ids = [...removed, ...added].map((r) => r.component_id);
-        tally.children(ids);
-        const touch = tally.touchedOnlyThroughChildren(ids);
+        // A component outside this import that lost an alias changed too, but is not counted here.
+        tally.children([...removed.filter((r) => inFile.has(r.key)), ...added].map((r) => r.component_id));
+        const touch = tally.touchedOnlyThroughChildren([...removed, ...added].map((r) => r.component_id));
         if (touch.length > 0) await sql`update components set updated_at = now() where id = any(${touch}::uuid[])`.execute(trx);
       }
       progress('components', chunk.length);
