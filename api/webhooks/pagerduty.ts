@@ -86,7 +86,10 @@ export const pagerdutyWebhook: RoutePlugin = async (app, deps) => {
     const incidentId = pagerdutyIncidentId(envelope);
     if (!isHandledPagerDutyEvent(event.event_type) || !incidentId) {
       await ingestDelivery(ingest, delivery, []);
-      return reply.code(200).send({ status: 'ignored', reason: incidentId ? `event type ${event.event_type} is not used by Forewarn` : 'no incident in the event' });
+      return reply.code(200).send({
+        status: 'ignored',
+        reason: isHandledPagerDutyEvent(event.event_type) ? 'the event names no incident' : `event type ${event.event_type} is not used by Forewarn`,
+      });
     }
     const lookups = pagerdutyComponentLookups(envelope);
     const { keys } = await resolveComponentAliases(deps.db, 'pagerduty', lookups);
