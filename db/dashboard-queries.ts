@@ -6,6 +6,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './types';
+import { metricsSummary } from './incident-queries';
 
 /** Outreach counts per raw status; "affected" excludes customers a re-analysis no longer finds affected. */
 export interface OutreachCounts {
@@ -90,13 +91,19 @@ function toSummary(r: IncidentRow): IncidentSummary {
 const incidentColumns = sql`
   i.id, i.workflow_id, i.source, i.external_id, i.title, i.severity, i.status, i.affected_components, i.started_at,
   i.resolved_at, i.detected_at, i.affected_customer_count, i.arr_at_risk, i.business_impact_estimate, i.status_page_url,
-  i.slack_channel_id, o.affected, o.pending, o.drafted, o.sent, o.responded, o.resolution_sent, o.followed_up, o.last_alert_at`;
+  i.slack_channel_id, o.affected, o.pending, o.drafted, o.sent, o.responded, o.resolution_sent, o.followed_up,
+  coalesce(na.last_alert_at, o.last_alert_at) as last_alert_at`;
 
 const outreachLateral = sql`
   left join lateral (
     select ${outreachColumns}, max(ici.csm_notified_at) as last_alert_at
     from incident_customer_impact ici where ici.incident_id = i.id
-  ) o on true`;
+  ) o on true
+  -- The last CSM alert as the outbox recorded it (what GET /api/metrics/summary measures); customer rows as fallback.
+  left join lateral (
+    select max(n.sent_at) as last_alert_at from notifications n
+    where n.incident_id = i.id and n.kind = 'alert' and n.status in ('sent', 'dry_run')
+  ) na on true`;
 
 export interface IncidentsOverview {
   incidents: IncidentSummary[];
@@ -345,9 +352,9 @@ export interface Outcomes {
   bucket: 'hour' | 'day';
   incidents: number;
   resolvedIncidents: number;
-  /** Detection → each CSM's first alert, one sample per (incident, CSM). */
+  /** Detection → each CSM alert sent (outbox rows of kind 'alert'), as GET /api/metrics/summary counts it. */
   alert: { samples: number; p50Seconds: number | null; p90Seconds: number | null; withinPromise: number; promiseSeconds: number };
-  /** Affected customers whose outreach reached them (sent or later) before anything else. */
+  /** Affected customers whose outreach reached them (sent or beyond). */
   reach: { affected: number; reached: number; share: number | null; goal: number };
   resolutionNotices: { affected: number; notified: number; share: number | null };
   followUps: { due: number; done: number; share: number | null };
@@ -357,58 +364,36 @@ export interface Outcomes {
 export const ALERT_PROMISE_SECONDS = 5 * 60;
 export const REACH_GOAL = 0.8;
 
-/** Statuses that mean the customer was contacted (a draft is not contact yet). */
-const REACHED = sql`(ici.outreach_status in ('sent', 'responded', 'resolution_sent', 'followed_up') or ici.customer_notified_at is not null)`;
+/** The same alert samples and "reached" rule as metricsSummary, so the chart and the headline numbers agree. */
+const ALERT_DELAYS = sql`
+  select i.detected_at, greatest(extract(epoch from n.sent_at - i.detected_at), 0)::float8 as seconds
+  from notifications n join product_incidents i on i.id = n.incident_id
+  where n.kind = 'alert' and n.sent_at is not null and n.status in ('sent', 'dry_run')`;
+const REACHED = sql`ici.outreach_status in ('sent', 'responded', 'resolution_sent', 'followed_up')`;
 
-/** The product's success metrics for incidents detected in [from, to), with a per-bucket series for the chart. */
+/**
+ * The product's success metrics for incidents detected in [from, to): the headline numbers are the
+ * REST API's own (GET /api/metrics/summary), plus what the page adds: alerts within the promise,
+ * resolved count, and an hourly or daily series for the chart.
+ */
 export async function getOutcomes(db: Kysely<Database>, range: { from: Date; to: Date }): Promise<Outcomes> {
   const bucket: 'hour' | 'day' = range.to.getTime() - range.from.getTime() <= 2 * 86_400_000 ? 'hour' : 'day';
   const from = range.from.toISOString();
   const to = range.to.toISOString();
   const inRange = sql`i.detected_at >= ${from}::timestamptz and i.detected_at < ${to}::timestamptz`;
 
-  const [alerts, reach, resolution, followUps, series] = await Promise.all([
-    sql<{ samples: number; p50: number | null; p90: number | null; within: number }>`
-      with delays as (
-        select extract(epoch from min(ici.csm_notified_at) - i.detected_at) as seconds
-        from product_incidents i
-        join incident_customer_impact ici on ici.incident_id = i.id and ici.csm_notified_at is not null
-        join customers cu on cu.id = ici.customer_id
-        where ${inRange}
-        group by i.id, cu.csm_id)
-      select count(*)::int as samples,
-        percentile_cont(0.5) within group (order by seconds) as p50,
-        percentile_cont(0.9) within group (order by seconds) as p90,
-        count(*) filter (where seconds <= ${ALERT_PROMISE_SECONDS})::int as within
-      from delays`.execute(db),
-    sql<{ affected: number; reached: number; incidents: number; resolved: number }>`
-      select count(ici.id) filter (where ici.impact_level <> 'none')::int as affected,
-        count(ici.id) filter (where ici.impact_level <> 'none' and ${REACHED})::int as reached,
-        count(distinct i.id)::int as incidents,
-        count(distinct i.id) filter (where i.status = 'resolved')::int as resolved
-      from product_incidents i left join incident_customer_impact ici on ici.incident_id = i.id
-      where ${inRange}`.execute(db),
-    sql<{ affected: number; notified: number }>`
-      select count(*)::int as affected,
-        count(*) filter (where ici.resolution_notified_at is not null or ici.outreach_status in ('resolution_sent', 'followed_up'))::int as notified
-      from product_incidents i join incident_customer_impact ici on ici.incident_id = i.id
-      where ${inRange} and i.status = 'resolved' and ici.impact_level <> 'none'`.execute(db),
-    sql<{ due: number; done: number }>`
-      select count(*) filter (where f.status = 'done' or f.due_at <= now())::int as due,
-        count(*) filter (where f.status = 'done')::int as done
-      from product_incidents i join follow_ups f on f.incident_id = i.id
-      where ${inRange} and f.kind = 'customer_follow_up' and f.status <> 'cancelled'`.execute(db),
+  const [summary, extra, series] = await Promise.all([
+    metricsSummary(db, { from: range.from, to: range.to }),
+    sql<{ within: number; resolved: number }>`
+      select (select count(*) from (${ALERT_DELAYS} and ${inRange}) d where d.seconds <= ${ALERT_PROMISE_SECONDS})::int as within,
+        (select count(*) from product_incidents i where ${inRange} and i.status = 'resolved')::int as resolved`.execute(db),
     sql<{ start: Date; incidents: number; p50: number | null; p90: number | null; affected: number; reached: number }>`
       with buckets as (
         select generate_series(date_trunc(${bucket}, ${from}::timestamptz, 'UTC'), ${to}::timestamptz - interval '1 microsecond',
           ${`1 ${bucket}`}::interval) as start),
       delays as (
-        select date_trunc(${bucket}, i.detected_at, 'UTC') as start, extract(epoch from min(ici.csm_notified_at) - i.detected_at) as seconds
-        from product_incidents i
-        join incident_customer_impact ici on ici.incident_id = i.id and ici.csm_notified_at is not null
-        join customers cu on cu.id = ici.customer_id
-        where ${inRange}
-        group by i.id, cu.csm_id),
+        select date_trunc(${bucket}, d.detected_at, 'UTC') as start, d.seconds
+        from (${ALERT_DELAYS} and ${inRange}) d),
       reach as (
         select date_trunc(${bucket}, i.detected_at, 'UTC') as start, count(distinct i.id)::int as incidents,
           count(ici.id) filter (where ici.impact_level <> 'none')::int as affected,
@@ -423,24 +408,22 @@ export async function getOutcomes(db: Kysely<Database>, range: { from: Date; to:
       order by b.start`.execute(db),
   ]);
 
-  const a = alerts.rows[0]!;
-  const r = reach.rows[0]!;
-  const res = resolution.rows[0]!;
-  const f = followUps.rows[0]!;
-  const share = (part: number, whole: number) => (whole > 0 ? part / whole : null);
   const secs = (v: number | string | null) => (v == null ? null : Math.round(Number(v) * 10) / 10);
   return {
     from,
     to,
     bucket,
-    incidents: r.incidents,
-    resolvedIncidents: r.resolved,
-    alert: { samples: a.samples, p50Seconds: secs(a.p50), p90Seconds: secs(a.p90), withinPromise: a.within, promiseSeconds: ALERT_PROMISE_SECONDS },
-    reach: { affected: r.affected, reached: r.reached, share: share(r.reached, r.affected), goal: REACH_GOAL },
-    resolutionNotices: { affected: res.affected, notified: res.notified, share: share(res.notified, res.affected) },
-    followUps: { due: f.due, done: f.done, share: share(f.done, f.due) },
-    series: series.rows.map((s) => ({
-      start: iso(s.start)!, incidents: s.incidents, alertP50Seconds: secs(s.p50), alertP90Seconds: secs(s.p90), affected: s.affected, reached: s.reached,
+    incidents: summary.incidents,
+    resolvedIncidents: extra.rows[0]!.resolved,
+    alert: {
+      samples: summary.timeToAlert.alerts, p50Seconds: secs(summary.timeToAlert.p50Seconds), p90Seconds: secs(summary.timeToAlert.p90Seconds),
+      withinPromise: extra.rows[0]!.within, promiseSeconds: ALERT_PROMISE_SECONDS,
+    },
+    reach: { affected: summary.affectedCustomers, reached: summary.outreach.reached, share: summary.outreach.share, goal: REACH_GOAL },
+    resolutionNotices: { affected: summary.resolutionNotice.eligible, notified: summary.resolutionNotice.notified, share: summary.resolutionNotice.share },
+    followUps: summary.followUps,
+    series: series.rows.map((b) => ({
+      start: iso(b.start)!, incidents: b.incidents, alertP50Seconds: secs(b.p50), alertP90Seconds: secs(b.p90), affected: b.affected, reached: b.reached,
     })),
   };
 }

@@ -196,10 +196,11 @@ describe('dashboard in Chromium (seeded read model)', () => {
   test('outbox: every Slack message and email rendered, with its status and error', async () => {
     await page.click('#nav a[data-view=outbox]');
     await page.locator('.outbox-item').first().waitFor();
-    assert.equal(await page.locator('.outbox-item').count(), 3);
+    assert.equal(await page.locator('.outbox-item').count(), 7);
     const alert = page.locator('.outbox-item', { hasText: 'to alice.chen@forewarn.test' });
     assert.match(await alert.locator('.slack-header').innerText(), /P1 INCIDENT: API Latency Issues/);
     assert.match(await alert.innerText(), /🚨 TechCorp - \$500K ARR - Heavy API Gateway user/);
+    assert.match(await alert.innerText(), /Total ARR at Risk: \$850K/);
     assert.equal(await alert.locator('strong', { hasText: 'Total ARR at Risk:' }).count(), 1);
     assert.deepEqual(await alert.locator('.slack-button').allInnerTexts(), ['View Status Page', 'Draft Customer Emails', 'Join War Room']);
     assert.equal(await alert.locator('.delivery').innerText(), 'Dry run');
@@ -207,13 +208,14 @@ describe('dashboard in Chromium (seeded read model)', () => {
     assert.match(await email.locator('.email-headers').innerText(), /Subject: Elevated API latency affecting TechCorp/);
     assert.match(await email.locator('.email-body').innerText(), /elevated API latency on the API Gateway/);
     assert.equal(await email.locator('.delivery').innerText(), 'Drafted');
-    const failed = page.locator('.outbox-item', { hasText: 'to chloe.park@forewarn.test' });
+    const failed = page.locator('.outbox-item', { hasText: 'to maria.lopez@forewarn.test' });
     assert.match(await failed.innerText(), /Error after 1 attempt: users_not_found/);
     assert.match(await page.locator('.notice').innerText(), /Dry run for Slack/);
     await screenshot(page, 'outbox');
 
     await page.selectOption('#channel-filter', 'email');
     await page.waitForFunction(() => document.querySelectorAll('.outbox-item').length === 1);
+    assert.match(page.url(), /channel=email/);
     assert.equal(await page.locator('.outbox-item .channel').innerText(), 'Email');
   });
 

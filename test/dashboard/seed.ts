@@ -77,14 +77,14 @@ export async function timeline(db: Kysely<Database>, incidentId: string, entries
 }
 
 /** The P1 alert as the Slack activity stores it: fallback text plus Block Kit. */
-export function p1AlertPayload(csmName: string) {
+export function p1AlertPayload(customers: string[], total: string) {
   return {
     text: ':rotating_light: P1 INCIDENT: API Latency Issues',
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: '🚨 P1 INCIDENT: API Latency Issues' } },
       { type: 'section', text: { type: 'mrkdwn', text: '*Incident:* Q1ABC   *Status:* Investigating   *Started:* 2:30 PM EST' } },
-      { type: 'section', text: { type: 'mrkdwn', text: `*Your Affected Customers (2), ${csmName}:*\n1. :rotating_light: TechCorp - $500K ARR - Heavy API Gateway user\n2. :warning: GlobalInc - $350K ARR - Moderate impact` } },
-      { type: 'section', text: { type: 'mrkdwn', text: '*Total ARR at Risk:* $850K' } },
+      { type: 'section', text: { type: 'mrkdwn', text: `*Your Affected Customers (${customers.length}):*\n${customers.map((c, n) => `${n + 1}. ${c}`).join('\n')}` } },
+      { type: 'section', text: { type: 'mrkdwn', text: `*Total ARR at Risk:* ${total}` } },
       { type: 'actions', elements: [
         { type: 'button', text: { type: 'plain_text', text: 'View Status Page' }, url: 'https://status.example.test/incidents/q1abc' },
         { type: 'button', text: { type: 'plain_text', text: 'Draft Customer Emails' }, action_id: 'draft_emails', style: 'primary' },
@@ -144,11 +144,17 @@ export async function seedDashboard(db: Kysely<Database>, now = new Date()): Pro
     { incident_id: resolved.id, kind: 'post_mortem', csm_email: null, due_at: new Date(now.getTime() + 48 * 60 * MIN), status: 'scheduled' },
   ]).execute();
 
+  const alert = (incident: { id: string; workflowId: string }, email: string, seconds: number, base: Date, payload: object) => ({
+    idempotency_key: `${incident.workflowId}:alert:${email}`, incident_id: incident.id, channel: 'slack' as const, recipient: email, kind: 'alert',
+    payload: JSON.stringify(payload), status: 'dry_run', created_at: at(base, seconds), sent_at: at(base, seconds),
+  });
+  const p3Alert = { text: ':large_yellow_circle: P3 INCIDENT: Delayed webhook deliveries' };
   await db.insertInto('notifications').values([
-    {
-      idempotency_key: `${p1.workflowId}:alert:alice:1`, incident_id: p1.id, channel: 'slack', recipient: 'alice.chen@forewarn.test', kind: 'alert',
-      payload: JSON.stringify(p1AlertPayload('Alice')), status: 'dry_run', created_at: at(detected, 12), sent_at: at(detected, 12),
-    },
+    alert(p1, 'alice.chen@forewarn.test', 12, detected, p1AlertPayload(
+      [':rotating_light: TechCorp - $500K ARR - Heavy API Gateway user', ':warning: GlobalInc - $350K ARR - Moderate API Gateway user'], '$850K')),
+    alert(p1, 'ben.ortiz@forewarn.test', 20, detected, p1AlertPayload(
+      [':rotating_light: DataFlow - $200K ARR - Integration-dependent', ':warning: StartupXYZ - $50K ARR - Moderate impact'], '$250K')),
+    alert(p1, 'chloe.park@forewarn.test', 45, detected, p1AlertPayload([':large_blue_circle: SmallBiz - $25K ARR - Low impact'], '$25K')),
     {
       idempotency_key: `${p1.workflowId}:outreach:techcorp`, incident_id: p1.id, channel: 'email', recipient: 'ops@techcorp.test', kind: 'outreach',
       payload: JSON.stringify({ from: 'alice.chen@forewarn.test', to: 'ops@techcorp.test', subject: 'Elevated API latency affecting TechCorp',
@@ -156,9 +162,12 @@ export async function seedDashboard(db: Kysely<Database>, now = new Date()): Pro
       status: 'drafted', provider_ref: 'r-draft-1', created_at: at(detected, 30), sent_at: at(detected, 30),
     },
     {
-      idempotency_key: `${p1.workflowId}:alert:chloe:1`, incident_id: p1.id, channel: 'slack', recipient: 'chloe.park@forewarn.test', kind: 'alert',
-      payload: JSON.stringify(p1AlertPayload('Chloe')), status: 'failed', error: 'users_not_found', attempts: 1, created_at: at(detected, 45),
+      idempotency_key: `${p1.workflowId}:escalation:chloe`, incident_id: p1.id, channel: 'slack', recipient: 'maria.lopez@forewarn.test', kind: 'escalation',
+      payload: JSON.stringify({ text: ':warning: Chloe Park has not acknowledged the P1 API Latency Issues' }), status: 'failed',
+      error: 'users_not_found', attempts: 1, created_at: at(detected, 960),
     },
+    alert(resolved, 'ben.ortiz@forewarn.test', 30, rDetected, p3Alert),
+    alert(resolved, 'chloe.park@forewarn.test', 50, rDetected, p3Alert),
   ]).execute();
 
   return { csms, customers, p1: { ...p1, detectedAt: detected }, resolved };

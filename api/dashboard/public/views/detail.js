@@ -41,7 +41,7 @@ async function changeOutreach(incident, customer, select, ctx) {
   const status = select.value;
   select.disabled = true;
   try {
-    await postJson(`/api/incidents/${encodeURIComponent(incident.id)}/customers/${encodeURIComponent(customer.customerId)}/outreach`, { status });
+    await postJson(`/api/incidents/${encodeURIComponent(incident.id)}/customers/${encodeURIComponent(customer.customerId)}/outreach`, { status, actor: 'dashboard' });
     rowErrors.delete(customer.customerId);
     flash = `${customer.name}: outreach set to ${label(status)}.`;
   } catch (err) {

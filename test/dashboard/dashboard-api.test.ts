@@ -1,0 +1,189 @@
+/**
+ * The dashboard's HTTP surface without a browser: the shell and assets, token protection of its
+ * JSON, ETags for cheap polling, bad input, and agreement with the REST API's metrics summary.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Client } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../api/app';
+import { loadConfig } from '../../config';
+import { createTestDb, type TestDb } from '../helpers/db';
+import { seedDashboard, type Seeded } from './seed';
+
+const TOKEN = 'dashboard-api-test-token-000000';
+const auth = { authorization: `Bearer ${TOKEN}` };
+
+describe('dashboard HTTP routes', () => {
+  let testDb: TestDb;
+  let app: FastifyInstance;
+  let seeded: Seeded;
+
+  before(async () => {
+    testDb = await createTestDb();
+    seeded = await seedDashboard(testDb.db);
+    const config = loadConfig({ NODE_ENV: 'test', API_TOKENS: TOKEN, PUBLIC_BASE_URL: 'https://forewarn.example.test' });
+    app = await buildApp({ config, db: testDb.db, temporal: new Client() });
+  });
+
+  after(async () => {
+    await app?.close();
+    await testDb?.close();
+  });
+
+  test('the page is served at / and /dashboard with its own assets only, and holds no data', async () => {
+    for (const url of ['/', '/dashboard']) {
+      const res = await app.inject({ url });
+      assert.equal(res.statusCode, 200);
+      assert.match(res.headers['content-type'] as string, /text\/html/);
+      assert.match(res.headers['content-security-policy'] as string, /script-src 'self'/);
+      assert.match(res.body, /Sign in to Forewarn/);
+      assert.doesNotMatch(res.body, /API Latency Issues/);
+      // Every script, stylesheet and icon comes from this server.
+      const refs = [...res.body.matchAll(/(?:src|href)="([^"#]+)"/g)].map((m) => m[1]!);
+      assert.ok(refs.length >= 3);
+      for (const ref of refs) {
+        assert.ok(ref.startsWith('/dashboard/assets/'), `${ref} is served by the API`);
+        const asset = await app.inject({ url: ref });
+        assert.equal(asset.statusCode, 200, ref);
+      }
+    }
+  });
+
+  test('every module the page imports exists, and nothing outside the assets folder is reachable', async () => {
+    const seen = new Set<string>();
+    const queue = ['app.js'];
+    while (queue.length) {
+      const name = queue.shift()!;
+      if (seen.has(name)) continue;
+      seen.add(name);
+      const res = await app.inject({ url: `/dashboard/assets/${name}` });
+      assert.equal(res.statusCode, 200, `${name} is served`);
+      assert.match(res.headers['content-type'] as string, /text\/javascript/);
+      const dir = name.includes('/') ? name.slice(0, name.lastIndexOf('/') + 1) : '';
+      for (const m of res.body.matchAll(/from '(\.{1,2}\/[^']+)'/g)) {
+        queue.push(new URL(m[1]!, `http://x/${dir}`).pathname.slice(1));
+      }
+    }
+    assert.ok(seen.size >= 8, `followed ${seen.size} modules`);
+    for (const url of ['/dashboard/assets/../index.ts', '/dashboard/assets/%2e%2e/index.ts', '/dashboard/assets/nope.js']) {
+      const res = await app.inject({ url });
+      assert.equal(res.statusCode, 404, url);
+      assert.match(res.headers['content-type'] as string, /application\/problem\+json/);
+    }
+    const css = await app.inject({ url: '/dashboard/assets/app.css' });
+    const again = await app.inject({ url: '/dashboard/assets/app.css', headers: { 'if-none-match': css.headers.etag as string } });
+    assert.equal(again.statusCode, 304);
+  });
+
+  test('every JSON endpoint refuses a missing or wrong token with problem+json', async () => {
+    for (const url of ['/api/dashboard/session', '/api/dashboard/incidents', `/api/dashboard/incidents/${seeded.p1.id}`,
+      '/api/dashboard/team', '/api/dashboard/outcomes', '/api/dashboard/outbox']) {
+      for (const headers of [{}, { authorization: 'Bearer wrong-token-wrong-token' }]) {
+        const res = await app.inject({ url, headers });
+        assert.equal(res.statusCode, 401, url);
+        assert.match(res.headers['content-type'] as string, /application\/problem\+json/);
+        assert.match(res.json().detail, /Authorization: Bearer/);
+      }
+    }
+  });
+
+  test('the session tells the page where webhooks go and how often to poll', async () => {
+    const res = await app.inject({ url: '/api/dashboard/session', headers: auth });
+    assert.equal(res.statusCode, 200);
+    const body = res.json();
+    assert.equal(body.webhookUrls.pagerduty, 'https://forewarn.example.test/api/webhooks/pagerduty');
+    assert.ok(body.pollSeconds > 0 && body.pollSeconds <= 5);
+    assert.equal(body.slackDryRun, true);
+  });
+
+  test('an unchanged view answers 304 to its ETag; a change gives a new body', async () => {
+    const first = await app.inject({ url: '/api/dashboard/incidents', headers: auth });
+    assert.equal(first.statusCode, 200);
+    const etag = first.headers.etag as string;
+    assert.ok(etag);
+    const same = await app.inject({ url: '/api/dashboard/incidents', headers: { ...auth, 'if-none-match': etag } });
+    assert.equal(same.statusCode, 304);
+    assert.equal(same.body, '');
+    await testDb.db.updateTable('incident_customer_impact').set({ outreach_status: 'drafted' })
+      .where('incident_id', '=', seeded.p1.id).where('customer_id', '=', seeded.customers.smallbiz).execute();
+    const changed = await app.inject({ url: '/api/dashboard/incidents', headers: { ...auth, 'if-none-match': etag } });
+    assert.equal(changed.statusCode, 200);
+    const p1 = changed.json().incidents.find((i: { id: string }) => i.id === seeded.p1.id);
+    assert.equal(p1.outreach.drafted, 2);
+    assert.equal(p1.outreach.pending, 1); // StartupXYZ
+  });
+
+  test('incident detail by id or workflow id; an unknown one is a 404', async () => {
+    const byId = await app.inject({ url: `/api/dashboard/incidents/${seeded.p1.id}`, headers: auth });
+    const byWorkflow = await app.inject({ url: `/api/dashboard/incidents/${encodeURIComponent(seeded.p1.workflowId)}`, headers: auth });
+    assert.equal(byId.statusCode, 200);
+    assert.deepEqual(byWorkflow.json(), byId.json());
+    const detail = byId.json();
+    assert.equal(detail.customers.length, 5);
+    assert.equal(detail.customers.reduce((s: number, c: { arr: number }) => s + c.arr, 0), detail.incident.arrAtRisk);
+    assert.equal(detail.byCsm.find((m: { email: string }) => m.email === 'alice.chen@forewarn.test').acknowledgedAt !== null, true);
+    const missing = await app.inject({ url: '/api/dashboard/incidents/00000000-0000-4000-8000-000000000000', headers: auth });
+    assert.equal(missing.statusCode, 404);
+    assert.match(missing.json().detail, /No incident with id/);
+  });
+
+  test('outcomes agree with GET /api/metrics/summary for the same period, and the series adds up', async () => {
+    const from = new Date(Date.now() - 7 * 86_400_000).toISOString();
+    const to = new Date(Date.now() + 60_000).toISOString();
+    const q = `from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
+    const outcomes = (await app.inject({ url: `/api/dashboard/outcomes?${q}`, headers: auth })).json();
+    const summary = await app.inject({ url: `/api/metrics/summary?${q}`, headers: auth });
+    assert.equal(summary.statusCode, 200);
+    const s = summary.json();
+    assert.equal(outcomes.incidents, s.incidents);
+    assert.equal(outcomes.alert.samples, s.timeToAlert.alerts);
+    assert.equal(outcomes.alert.p50Seconds, 30);
+    assert.equal(outcomes.alert.p90Seconds, 48);
+    assert.equal(Math.round(s.timeToAlert.p90Seconds), 48);
+    assert.equal(outcomes.reach.reached, s.outreach.reached);
+    assert.equal(outcomes.resolutionNotices.notified, s.resolutionNotice.notified);
+    assert.equal(outcomes.followUps.done, s.followUps.done);
+    assert.equal(outcomes.bucket, 'day');
+    assert.equal(outcomes.series.length, 8);
+    const sum = (k: 'incidents' | 'affected' | 'reached') => outcomes.series.reduce((n: number, b: Record<string, number>) => n + b[k]!, 0);
+    assert.equal(sum('incidents'), outcomes.incidents);
+    assert.equal(sum('affected'), outcomes.reach.affected);
+    assert.equal(sum('reached'), outcomes.reach.reached);
+  });
+
+  test('a bad period or filter is a 400 that names the field', async () => {
+    const cases: [string, RegExp][] = [
+      ['/api/dashboard/outcomes?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z', /from must be before/],
+      ['/api/dashboard/outcomes?from=2020-01-01T00:00:00Z&to=2026-01-01T00:00:00Z', /at most 366 days/],
+      ['/api/dashboard/outcomes?from=yesterday', /querystring\/from/],
+      ['/api/dashboard/outcomes?days=0', /querystring\/days/],
+      ['/api/dashboard/outbox?channel=fax', /querystring\/channel/],
+      ['/api/dashboard/outbox?before=not-a-uuid', /querystring\/before/],
+      ['/api/dashboard/incidents?limit=100000', /querystring\/limit/],
+    ];
+    for (const [url, detail] of cases) {
+      const res = await app.inject({ url, headers: auth });
+      assert.equal(res.statusCode, 400, url);
+      assert.match(res.json().detail, detail, url);
+    }
+  });
+
+  test('the outbox pages newest first without skipping or repeating a message', async () => {
+    const all = (await app.inject({ url: '/api/dashboard/outbox?limit=200', headers: auth })).json();
+    assert.equal(all.items.length, 7);
+    const seen: string[] = [];
+    let before: string | null = null;
+    do {
+      const url: string = `/api/dashboard/outbox?limit=3${before ? `&before=${before}` : ''}`;
+      const page = (await app.inject({ url, headers: auth })).json();
+      seen.push(...page.items.map((i: { id: string }) => i.id));
+      before = page.nextBefore;
+    } while (before);
+    assert.deepEqual(seen, all.items.map((i: { id: string }) => i.id));
+    assert.equal(all.counts.dry_run, 5);
+    assert.equal(all.counts.failed, 1);
+    const emails = (await app.inject({ url: '/api/dashboard/outbox?channel=email', headers: auth })).json();
+    assert.deepEqual(emails.items.map((i: { recipient: string }) => i.recipient), ['ops@techcorp.test']);
+  });
+});
