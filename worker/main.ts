@@ -17,6 +17,15 @@ async function main() {
   const log = createLogger(config, 'worker');
   // Must run before any connection or worker exists.
   Runtime.install({
+    // The SDK's own logs go through the same structured logger.
+    logger: {
+      log: (level, message, meta) => log[level === 'TRACE' ? 'trace' : (level.toLowerCase() as 'debug' | 'info' | 'warn' | 'error')]({ ...meta }, message),
+      trace: (message, meta) => log.trace({ ...meta }, message),
+      debug: (message, meta) => log.debug({ ...meta }, message),
+      info: (message, meta) => log.info({ ...meta }, message),
+      warn: (message, meta) => log.warn({ ...meta }, message),
+      error: (message, meta) => log.error({ ...meta }, message),
+    },
     telemetryOptions: {
       metrics: { prometheus: { bindAddress: `0.0.0.0:${config.worker.metricsPort}` } },
       logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) },
