@@ -16,6 +16,13 @@ import { fitsViewport, LAPTOP, launchBrowser, PHONE, screenshot, texts, watchErr
 import { seedDashboard, seedImpact, seedIncident, type Seeded } from './seed';
 
 const TOKEN = 'dashboard-test-token-0123456789';
+
+/** Clicks a view in the navigation and waits until that view has rendered. */
+async function openView(page: Page, view: string, title: string): Promise<void> {
+  await page.click(`#nav a[data-view=${view}]`);
+  await page.locator('#view h1', { hasText: new RegExp(`^${title}$`) }).waitFor();
+  await page.waitForFunction(() => !document.getElementById('view')?.hasAttribute('aria-busy'));
+}
 const LIVE_TIMEOUT = 5_000; // the issue's promise: changes show within 5 seconds
 
 describe('dashboard in Chromium (seeded read model)', () => {
@@ -29,9 +36,11 @@ describe('dashboard in Chromium (seeded read model)', () => {
   let pageErrors: string[];
 
   before(async () => {
-    testDb = await createTestDb();
-    seeded = await seedDashboard(testDb.db);
-    const config = loadConfig({ NODE_ENV: 'test', API_TOKENS: TOKEN, TEMPORAL_UI_URL: 'http://temporal-ui.test:8233', TEMPORAL_NAMESPACE: 'forewarn' });
+    testDb = await createTestDb(); // empty: the first tests see what a new user sees
+    const config = loadConfig({
+      NODE_ENV: 'test', API_TOKENS: TOKEN, TEMPORAL_UI_URL: 'http://temporal-ui.test:8233', TEMPORAL_NAMESPACE: 'forewarn',
+      PUBLIC_BASE_URL: 'https://forewarn.example.test',
+    });
     // The views read Postgres only; a lazy client never connects unless a route needs Temporal.
     app = await buildApp({ config, db: testDb.db, temporal: new Client() });
     await app.listen({ host: '127.0.0.1', port: 0 });
@@ -66,19 +75,36 @@ describe('dashboard in Chromium (seeded read model)', () => {
 
     await page.fill('#token', TOKEN);
     await page.click('#sign-in-form button[type=submit]');
-    await page.locator('tr[data-incident-id]').first().waitFor();
+    await page.locator('#view h1', { hasText: 'Incidents' }).waitFor();
     assert.equal(await page.evaluate(() => sessionStorage.getItem('forewarn.token')), TOKEN);
 
-    // A reload of the tab keeps the session; signing out forgets the token.
+    // A reload of the tab keeps the session; signing out forgets the token and hides the data.
     await page.reload();
-    await page.locator('tr[data-incident-id]').first().waitFor();
+    await page.locator('#view h1', { hasText: 'Incidents' }).waitFor();
     await page.click('#sign-out');
     await page.locator('#sign-in-form').waitFor();
     assert.equal(await page.evaluate(() => sessionStorage.getItem('forewarn.token')), null);
-    assert.equal(await page.locator('tr[data-incident-id]').count(), 0);
+    assert.equal(await page.locator('#view').isVisible(), false);
     await page.fill('#token', TOKEN);
     await page.press('#token', 'Enter');
-    await page.locator('tr[data-incident-id]').first().waitFor();
+    await page.locator('#view h1', { hasText: 'Incidents' }).waitFor();
+  });
+
+  test('a new user is told what to do first, and the first data appears without a reload', async () => {
+    const empty = page.locator('.empty');
+    await empty.waitFor();
+    const text = await empty.innerText();
+    assert.match(text, /npm run import -- customers\.csv/);
+    assert.match(text, /https:\/\/forewarn\.example\.test\/api\/webhooks\/pagerduty/);
+    await screenshot(page, 'empty-incidents');
+    for (const [view, title, says] of [['team', 'Team', /No CSMs yet.*npm run import/s], ['outbox', 'Notifications outbox', /No messages yet/],
+      ['outcomes', 'Outcomes', /No incidents in this period/]] as const) {
+      await openView(page, view, title);
+      assert.match(await page.locator('.empty').innerText(), says);
+    }
+    await openView(page, 'incidents', 'Incidents');
+    seeded = await seedDashboard(testDb.db);
+    await page.locator('tr[data-incident-id]').first().waitFor({ timeout: LIVE_TIMEOUT });
   });
 
   test('lists open incidents first with ARR at risk, outreach progress, alert time and links', async () => {
@@ -178,7 +204,7 @@ describe('dashboard in Chromium (seeded read model)', () => {
   });
 
   test('team: per CSM affected customers, pending outreach and who has not acknowledged', async () => {
-    await page.click('#nav a[data-view=team]');
+    await openView(page, 'team', 'Team');
     await page.locator('table.team').waitFor();
     const rows = page.locator('table.team tbody tr');
     // Across open incidents (the seeded P1 and the P2 added above); most pending outreach first.
@@ -194,7 +220,7 @@ describe('dashboard in Chromium (seeded read model)', () => {
   });
 
   test('outbox: every Slack message and email rendered, with its status and error', async () => {
-    await page.click('#nav a[data-view=outbox]');
+    await openView(page, 'outbox', 'Notifications outbox');
     await page.locator('.outbox-item').first().waitFor();
     assert.equal(await page.locator('.outbox-item').count(), 7);
     const alert = page.locator('.outbox-item', { hasText: 'to alice.chen@forewarn.test' });
@@ -220,7 +246,7 @@ describe('dashboard in Chromium (seeded read model)', () => {
   });
 
   test('outcomes: p50/p90 time to CSM alert against 5 minutes, reach against 80%, with a chart', async () => {
-    await page.click('#nav a[data-view=outcomes]');
+    await openView(page, 'outcomes', 'Outcomes');
     await page.locator('.metrics').waitFor();
     const metrics = await page.locator('.metric').allInnerTexts();
     // Per (incident, CSM): 12, 20, 45 s on the P1 and 30, 50 s on the P3 → p50 30 s, p90 48 s.

@@ -6,6 +6,7 @@ import {
 } from '../dom.js';
 
 const OUTREACH = ['pending', 'drafted', 'sent', 'responded', 'resolution_sent', 'followed_up'];
+const SEGMENTS = { enterprise: 'Enterprise', 'mid-market': 'Mid-market', smb: 'SMB' };
 const IMPACT_ORDER = { high: 0, medium: 1, low: 2, none: 3 };
 
 const SORTS = {
@@ -61,7 +62,7 @@ function customerRow(incident, c, ctx) {
   return h('tr', { 'data-customer-id': c.customerId, class: c.impactLevel === 'none' ? 'no-longer' : null },
     cell('#', String(c.priorityRank)),
     rowHeader('Customer', h('span', { class: 'customer-name' }, c.name),
-      h('div', { class: 'muted small' }, `${label(c.segment)} · ${c.region}`)),
+      h('div', { class: 'muted small' }, `${SEGMENTS[c.segment] ?? c.segment} · ${c.region}`)),
     cell('ARR', h('span', { class: 'arr' }, moneyEl(c.arr))),
     cell('Impact', impactBadge(c.impactLevel)),
     cell('Reason', c.reason),
