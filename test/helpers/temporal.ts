@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { EphemeralServerExecutable } from '@temporalio/testing/lib/ephemeral-server';
-import { SEARCH_ATTRIBUTES } from '../../workflows/contract';
+import { temporal } from '@temporalio/proto';
+import { SEARCH_ATTRIBUTE_TYPES, SEARCH_ATTRIBUTES } from '../../workflows/contract';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -19,10 +20,24 @@ function executable(envVar: string, fetched: string): EphemeralServerExecutable 
   return { type: 'cached-download' };
 }
 
-export function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createTimeSkipping({
+/**
+ * The time-skipping server rejects upserts of search attributes it does not know (the workflow
+ * task then fails over and over), so Forewarn's are registered first, as on the dev server.
+ */
+export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: executable('TEMPORAL_TEST_SERVER_PATH', 'temporal-test-server') },
   });
+  const types = temporal.api.enums.v1.IndexedValueType;
+  const byType = {
+    Keyword: types.INDEXED_VALUE_TYPE_KEYWORD, KeywordList: types.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+    Double: types.INDEXED_VALUE_TYPE_DOUBLE, Int: types.INDEXED_VALUE_TYPE_INT,
+  };
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(Object.entries(SEARCH_ATTRIBUTE_TYPES).map(([name, type]) => [name, byType[type]])),
+  });
+  return env;
 }
 
 export function createDevServerEnv(): Promise<TestWorkflowEnvironment> {
