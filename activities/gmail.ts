@@ -14,11 +14,12 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { google, type gmail_v1 } from 'googleapis';
-import { log as activityLog } from '@temporalio/activity';
+import { CancelledFailure, log as activityLog } from '@temporalio/activity';
 import { claimOutbox, findOutbox, isDelivered, markDelivered, markFailed, noteAttempt, noteTransientError, type OutboxEntry } from '../db/outbox';
 import { loadApprovedTemplates, loadComponentNames } from '../db/message-data';
 import { renderCustomerEmail } from '../domain/messages/email';
 import { isValidEmailAddress, rawEmailBase64Url } from '../domain/messages/rfc2822';
+import { cancellable } from './cancellable';
 import type { ActivityDeps } from './index';
 import type { EmailResult, IncidentActivities } from './types';
 
@@ -152,13 +153,18 @@ export function createGmailActivities(deps: Pick<ActivityDeps, 'config' | 'db'>)
             });
             await noteAttempt(db, idempotencyKey);
             ref = send
-              ? (await gmail.users.messages.send({ userId: 'me', requestBody: { raw } })).data.id ?? undefined
-              : (await gmail.users.drafts.create({ userId: 'me', requestBody: { message: { raw } } })).data.id ?? undefined;
+              ? (await cancellable(gmail.users.messages.send({ userId: 'me', requestBody: { raw } }))).data.id ?? undefined
+              : (await cancellable(gmail.users.drafts.create({ userId: 'me', requestBody: { message: { raw } } }))).data.id ?? undefined;
           }
           const status = send ? 'sent' : 'drafted';
           await markDelivered(db, idempotencyKey, { status, ref });
           results.push({ customerId: customer.id, status, ref });
         } catch (err) {
+          if (err instanceof CancelledFailure) {
+            // Worker shutting down: stop here; the retry continues where this attempt left off.
+            await noteTransientError(db, idempotencyKey, 'cancelled (worker shutdown)');
+            throw err;
+          }
           const status = statusOf(err);
           if (isTokenCall(err) ? status !== undefined && status >= 400 && status < 500 && status !== 429 : status === 401 || status === 403) {
             // Delegation missing or revoked for this mailbox: every further call would fail the same way.

@@ -17,6 +17,7 @@ import type { NotificationRow } from '../db/types';
 import { renderCsmMessage, renderWarRoomPost, renderWarRoomSummary, warRoomChannelName, warRoomPurpose, type SlackMessage } from '../domain/messages';
 import { approvedMessage } from '../domain/messages/templates';
 import type { Incident } from '../domain/types';
+import { cancellable } from './cancellable';
 import type { ActivityDeps } from './index';
 import {
   createSlackClient, describeSlackError, isPermanentSlackError, SlackPermanentError, slackErrorCode,
@@ -140,7 +141,7 @@ export function createSlackActivities(deps: Pick<ActivityDeps, 'config' | 'db'>)
       }
     }
     await noteAttempt(db, key);
-    const res = await client!.chat.postMessage({
+    const res = await cancellable(client!.chat.postMessage({
       channel,
       text: message.text,
       blocks: message.blocks as never,
@@ -148,7 +149,7 @@ export function createSlackActivities(deps: Pick<ActivityDeps, 'config' | 'db'>)
       unfurl_links: false,
       unfurl_media: false,
       metadata: { event_type: NOTIFICATION_EVENT, event_payload: { idempotency_key: key } },
-    });
+    }));
     const at = new Date();
     const posted = { channel: String(res.channel ?? channel), ts: String(res.ts) };
     await markDelivered(db, key, { status: 'sent', ref: posted.ts, channel: posted.channel, at });
