@@ -5,6 +5,7 @@
  * Create, Acknowledge, AddNote, UpdatePriority, Escalate / EscalateNext and Close become incident events;
  * other actions are recorded and answered 2xx.
  */
+import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { resolveComponentAliases } from '../../db/aliases';
 import {
@@ -83,7 +84,7 @@ export const opsgenieWebhook: RoutePlugin = async (app, deps) => {
     },
   }, async (req, reply) => {
     const body = req.body;
-    const deliveryId = opsgenieDeliveryId(body);
+    const deliveryId = opsgenieDeliveryId(body, createHash('sha256').update(req.rawBody ?? '').digest('hex'));
     const ingest = deps.ingestDeps(req.log);
     const delivery = { source: 'opsgenie', deliveryId, rawBody: req.rawBody ?? '', headers: { 'user-agent': req.headers['user-agent'] } };
     if (!isHandledOpsgenieAction(body.action)) {

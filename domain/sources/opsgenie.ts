@@ -69,11 +69,12 @@ export function opsgenieComponentLookups(body: OpsgenieWebhookBody): string[] {
 }
 
 /**
- * Delivery id: Opsgenie sends none, but every action on an alert bumps `updatedAt`, so
- * alert + action + updatedAt identifies one delivery (a retry repeats all three).
+ * Delivery id: Opsgenie sends none. Alert + action + updatedAt names the delivery, and a digest of the
+ * body tells apart two actions whose nanosecond `updatedAt` read as the same JavaScript number
+ * (it has more digits than a double keeps). A retry repeats the same body, hence the same id.
  */
-export function opsgenieDeliveryId(body: OpsgenieWebhookBody): string {
-  return `${body.alert.alertId}:${body.action}:${body.alert.updatedAt ?? body.alert.createdAt ?? ''}`;
+export function opsgenieDeliveryId(body: OpsgenieWebhookBody, bodyDigest: string): string {
+  return `${body.alert.alertId}:${body.action}:${body.alert.updatedAt ?? body.alert.createdAt ?? ''}:${bodyDigest.slice(0, 16)}`;
 }
 
 /** The event for a handled action, undefined for actions Forewarn ignores. */

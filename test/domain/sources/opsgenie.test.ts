@@ -9,7 +9,7 @@ import {
 const fixture = (name: string): OpsgenieWebhookBody =>
   JSON.parse(readFileSync(path.join(__dirname, '../../fixtures/opsgenie', `${name}.json`), 'utf8'));
 const ctx = (body: OpsgenieWebhookBody, components: string[] = []) =>
-  ({ components, deliveryId: opsgenieDeliveryId(body), receivedAt: '2026-01-01T00:00:00.000Z' });
+  ({ components, deliveryId: opsgenieDeliveryId(body, 'digest'), receivedAt: '2026-01-01T00:00:00.000Z' });
 
 describe('Opsgenie normalization', () => {
   test('Create from the documented example opens an investigating incident named by the alert message', () => {
@@ -52,8 +52,14 @@ describe('Opsgenie normalization', () => {
 
   test('ignored actions give no event; each action of an alert has its own delivery id', () => {
     assert.equal(normalizeOpsgenie(fixture('un-acknowledge'), ctx(fixture('un-acknowledge'))), undefined);
-    assert.notEqual(opsgenieDeliveryId(fixture('acknowledge')), opsgenieDeliveryId(fixture('un-acknowledge')));
-    assert.equal(opsgenieDeliveryId(fixture('close')), opsgenieDeliveryId(fixture('close')));
+    assert.notEqual(opsgenieDeliveryId(fixture('acknowledge'), 'd1'), opsgenieDeliveryId(fixture('un-acknowledge'), 'd1'));
+    assert.equal(opsgenieDeliveryId(fixture('close'), 'd1'), opsgenieDeliveryId(fixture('close'), 'd1'));
+    // Nanosecond times one apart are the same double: the body digest keeps the deliveries apart.
+    const a = fixture('update-priority');
+    const b = fixture('update-priority');
+    b.alert.updatedAt! += 1;
+    assert.equal(a.alert.updatedAt, b.alert.updatedAt);
+    assert.notEqual(opsgenieDeliveryId(a, 'digest-of-a'), opsgenieDeliveryId(b, 'digest-of-b'));
   });
 
   test('epochs in ms, µs and ns read as the same instant', () => {
