@@ -304,7 +304,7 @@ export async function getTeamView(db: Kysely<Database>): Promise<{ members: Team
       min(ici.csm_notified_at) as alerted_at,
       exists (select 1 from incident_updates u where u.incident_id = i.id and u.kind = 'acknowledged' and cs.id is not null and ${acknowledgedBy}) as acknowledged,
       exists (select 1 from incident_updates u where u.incident_id = i.id and u.kind = 'escalation' and cs.id is not null
-        and (u.actor = cs.email or u.details->>'csmEmail' = cs.email)) as escalated
+        and (u.actor = cs.email or u.details->>'csm' = cs.email or u.details->>'csmEmail' = cs.email)) as escalated
     from incident_customer_impact ici
     join product_incidents i on i.id = ici.incident_id and i.status <> 'resolved'
     join customers cu on cu.id = ici.customer_id

@@ -1,0 +1,192 @@
+/**
+ * Issue 4's end-to-end check, as a CS manager would do it: the real API (serving the dashboard), a
+ * real worker running the real incident workflow and activities (Slack and Gmail in dry-run), the
+ * Temporal dev server, embedded Postgres, and headless Chromium.
+ *
+ * Sign in → a P1 webhook appears with the right ARR at risk, without reloading → change a customer's
+ * outreach in place and see the progress bar move → an invalid transition is refused with the
+ * workflow's own message → resolving the incident moves it to "Recently resolved".
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { Worker } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Browser, Page } from 'playwright-core';
+import { buildApp } from '../../api/app';
+import { createActivities } from '../../activities';
+import { loadConfig, type Config } from '../../config';
+import { applyImport } from '../../db/import';
+import { validateImport } from '../../domain/import';
+import { createTestDb, type TestDb } from '../helpers/db';
+import { createDevServerEnv, workflowBundle } from '../helpers/temporal';
+import { LAPTOP, launchBrowser, screenshot, texts, watchErrors } from './browser';
+
+const TOKEN = 'dashboard-e2e-token-0123456789';
+/** The issue's promise for the page: a change shows within 5 s. The workflow's own work comes on top. */
+const VISIBLE_WITHIN = 20_000;
+
+const customerBase = {
+  csms: [
+    { email: 'ana@corp.example', name: 'Ana Ruiz', slackUserId: 'UANA', managerEmail: 'lee@corp.example' },
+    { email: 'ben@corp.example', name: 'Ben Okafor', slackUserId: 'UBEN', managerEmail: 'lee@corp.example' },
+  ],
+  components: [{ key: 'api-gateway', name: 'API Gateway' }, { key: 'billing', name: 'Billing' }],
+  customers: [
+    { externalId: 'acct-1', name: 'TechCorp', arr: 500000, segment: 'enterprise', region: 'us-east', csmEmail: 'ana@corp.example',
+      contactName: 'Sam Lee', contactEmail: 'sam@techcorp.example', components: [{ key: 'api-gateway', usage: 'heavy' }] },
+    { externalId: 'acct-2', name: 'GlobalInc', arr: 350000, segment: 'enterprise', region: 'eu-west', csmEmail: 'ben@corp.example',
+      contactName: 'Kim Wu', contactEmail: 'kim@globalinc.example', components: [{ key: 'api-gateway', usage: 'moderate', integrationDependent: true }] },
+    { externalId: 'acct-3', name: 'SmallBiz', arr: 25000, segment: 'smb', region: 'us-east', csmEmail: 'ana@corp.example',
+      contactName: 'Pat Doe', contactEmail: 'pat@smallbiz.example', components: [{ key: 'api-gateway', usage: 'light' }] },
+    // Not on the affected component: must not count towards the ARR at risk.
+    { externalId: 'acct-4', name: 'PayCo', arr: 900000, segment: 'enterprise', region: 'us-east', csmEmail: 'ben@corp.example',
+      contactName: 'Lou Ma', contactEmail: 'lou@payco.example', components: [{ key: 'billing', usage: 'heavy' }] },
+  ],
+  templates: [
+    { key: 'p1-any', severity: 'P1', body: 'We are investigating {{incident.title}} and will update you every 30 minutes.', approvedBy: 'comms@corp.example' },
+  ],
+};
+
+describe('dashboard end to end: webhook → workflow → dashboard → outreach through the workflow', () => {
+  let env: TestWorkflowEnvironment;
+  let t: TestDb;
+  let app: FastifyInstance;
+  let worker: Worker;
+  let running: Promise<void>;
+  let config: Config;
+  let base: string;
+  let browser: Browser;
+  let page: Page;
+  let errors: string[];
+  let incidentId: string;
+  const startedAt = new Date(Date.now() - 3 * 60_000).toISOString();
+
+  const postIncident = async (body: Record<string, unknown>) => {
+    const res = await fetch(`${base}/api/webhooks/incidents`, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify(body),
+    });
+    assert.equal(res.status, 202, await res.text());
+  };
+  const p1Row = () => page.locator('tr[data-incident-id]', { hasText: 'API Gateway latency' });
+  const bar = () => page.locator('.facts .progress');
+
+  before(async () => {
+    [env, t, browser] = await Promise.all([createDevServerEnv(), createTestDb(), launchBrowser()]);
+    const imported = await applyImport(t.db, validateImport(customerBase));
+    assert.ok(imported.ok, JSON.stringify(imported));
+    config = loadConfig({
+      NODE_ENV: 'test', API_TOKENS: TOKEN, TEMPORAL_TASK_QUEUE: 'e2e-dashboard', TEMPORAL_NAMESPACE: env.namespace ?? 'default',
+    });
+    worker = await Worker.create({
+      connection: env.nativeConnection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
+      workflowBundle: await workflowBundle(), activities: createActivities({ config, db: t.db, temporal: env.client }),
+    });
+    running = worker.run();
+    app = await buildApp({ config, db: t.db, temporal: env.client });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    const context = await browser.newContext({ viewport: LAPTOP, locale: 'en-US', timezoneId: 'UTC' });
+    page = await context.newPage();
+    errors = watchErrors(page);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await app?.close();
+    worker?.shutdown();
+    await running?.catch(() => {});
+    await t?.close();
+    await env?.teardown();
+  });
+
+  test('sign in, then a P1 webhook appears with its ARR at risk without reloading', async () => {
+    await page.goto(`${base}/dashboard`);
+    await page.fill('#token', TOKEN);
+    await page.press('#token', 'Enter');
+    await page.locator('.empty', { hasText: 'No incidents yet' }).waitFor();
+    await page.evaluate(() => { (window as unknown as { notReloaded: boolean }).notReloaded = true; });
+
+    const posted = Date.now();
+    await postIncident({
+      id: 'INC-42', title: 'API Gateway latency', status: 'investigating', severity: 'P1', affectedComponents: ['api-gateway'],
+      startedAt, statusPageUrl: 'https://status.corp.example/incidents/inc-42', message: 'We are investigating elevated latency.',
+    });
+    // TechCorp + GlobalInc + SmallBiz use the API Gateway: $875K. PayCo (billing only) is not at risk.
+    await page.waitForFunction(() => {
+      const row = Array.from(document.querySelectorAll('tr[data-incident-id]')).find((r) => r.textContent?.includes('API Gateway latency'));
+      return row?.querySelector('.arr')?.textContent === '$875K';
+    }, undefined, { timeout: VISIBLE_WITHIN });
+    console.log(`# webhook → on the dashboard with its ARR at risk: ${Date.now() - posted} ms`);
+    assert.equal(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded), true);
+    assert.match(await p1Row().locator('.badge.sev-p1').innerText(), /P1 Critical/);
+    assert.equal(await p1Row().locator('.customers').innerText(), '3');
+    assert.equal(await p1Row().getByRole('link', { name: 'Workflow' }).getAttribute('href'),
+      `${config.temporal.uiUrl}/namespaces/${config.temporal.namespace}/workflows/${encodeURIComponent('incident:generic:INC-42')}`);
+    incidentId = (await p1Row().getAttribute('data-incident-id'))!;
+    await screenshot(page, 'e2e-incidents');
+  });
+
+  test('open it, change a customer\'s outreach in place and see the progress bar move', async () => {
+    await p1Row().locator('.incident-title').click();
+    await page.locator('table.customers').waitFor();
+    // The workflow drafts outreach for high-impact customers; wait until those drafts are recorded.
+    await page.waitForFunction(() => Number(document.querySelector('.facts .progress')?.getAttribute('data-drafted')) >= 1, undefined, { timeout: VISIBLE_WITHIN });
+    const smallbiz = page.locator('tr', { hasText: 'SmallBiz' });
+    assert.equal(await smallbiz.locator('select').inputValue(), 'pending');
+    const sentBefore = Number(await bar().getAttribute('data-sent'));
+
+    await smallbiz.locator('select').selectOption('sent');
+    await page.locator(`.facts .progress[data-sent="${sentBefore + 1}"]`).waitFor({ timeout: 5_000 });
+    assert.equal(await smallbiz.locator('select').inputValue(), 'sent');
+    assert.match(await page.locator('.flash').innerText(), /SmallBiz: outreach set to Sent/);
+    // The workflow recorded the change: it is on the timeline with who made it.
+    await page.locator('ol.timeline li', { hasText: 'Outreach to SmallBiz: sent' }).waitFor({ timeout: 5_000 });
+    assert.match(await page.locator('ol.timeline li', { hasText: 'Outreach to SmallBiz: sent' }).innerText(), /dashboard/);
+    await screenshot(page, 'e2e-incident-detail');
+  });
+
+  test('an invalid transition is refused with the workflow\'s message and nothing changes', async () => {
+    const smallbiz = page.locator('tr', { hasText: 'SmallBiz' });
+    const before = await texts(page, '.facts .progress-text');
+    await smallbiz.locator('select').selectOption('drafted');
+    const alert = smallbiz.locator('[role=alert]');
+    await alert.waitFor({ timeout: 5_000 });
+    assert.match(await alert.innerText(), /Outreach to SmallBiz is "sent" and cannot become "drafted": outreach never moves backwards/);
+    // The select shows the real status again, and the bar did not move.
+    assert.equal(await smallbiz.locator('select').inputValue(), 'sent');
+    assert.deepEqual(await texts(page, '.facts .progress-text'), before);
+    const stored = await t.db.selectFrom('incident_customer_impact as i').innerJoin('customers as c', 'c.id', 'i.customer_id')
+      .select('i.outreach_status').where('c.name', '=', 'SmallBiz').executeTakeFirstOrThrow();
+    assert.equal(stored.outreach_status, 'sent');
+    await screenshot(page, 'e2e-invalid-transition');
+  });
+
+  test('resolving it moves it to "Recently resolved" without reloading', async () => {
+    await page.click('.breadcrumb a');
+    await p1Row().waitFor();
+    assert.equal(await page.locator(`section[aria-labelledby=open-title] tr[data-incident-id="${incidentId}"]`).count(), 1);
+    await postIncident({
+      id: 'INC-42', title: 'API Gateway latency', status: 'resolved', severity: 'P1', affectedComponents: ['api-gateway'],
+      startedAt, resolvedAt: new Date().toISOString(), updatedAt: new Date().toISOString(), message: 'Latency is back to normal.',
+    });
+    await page.locator(`section[aria-labelledby=resolved-title] tr[data-incident-id="${incidentId}"]`).waitFor({ timeout: VISIBLE_WITHIN });
+    assert.equal(await page.locator('section[aria-labelledby=open-title]').count(), 0);
+    assert.match(await p1Row().locator('.badge.status').innerText(), /Resolved/);
+    assert.equal(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded), true);
+    await screenshot(page, 'e2e-resolved');
+  });
+
+  test('the outbox shows what the workflow rendered in dry-run', async () => {
+    await page.click('#nav a[data-view=outbox]');
+    await page.locator('.outbox-item').first().waitFor();
+    const alertToAna = page.locator('.outbox-item', { hasText: 'to ana@corp.example' }).filter({ hasText: 'Alert' });
+    assert.ok(await alertToAna.count() >= 1, 'Ana\'s alert is in the outbox');
+    assert.match(await alertToAna.first().innerText(), /API Gateway latency/);
+    assert.match(await alertToAna.first().innerText(), /TechCorp/);
+    assert.doesNotMatch(await alertToAna.first().innerText(), /GlobalInc/); // Ben's customer, not Ana's
+    assert.equal(await alertToAna.first().locator('.delivery').innerText(), 'Dry run');
+    assert.deepEqual(errors, []);
+  });
+});
