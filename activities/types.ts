@@ -58,6 +58,8 @@ export interface IncidentActivities {
   /**
    * Renders the message for `kind` (domain/) and sends it as a DM (or as a thread reply when
    * `thread` is set) through the outbox: `idempotencyKey` already sent → 'duplicate', nothing sent.
+   * For 'escalation', `csm` and `customers` are the silent CSM's; the DM goes to `csm.managerEmail`
+   * (or the manager stored for that CSM), and 'failed' with error 'no_manager' when there is none.
    */
   notifyCsm(input: { idempotencyKey: string; kind: CsmMessageKind; incident: Incident; csm: CsmState; customers: CustomerState[];
     totals: IncidentState['totals']; dashboardUrl: string; thread?: { channel: string; ts: string }; changes?: string[] }): Promise<NotifyResult>;
