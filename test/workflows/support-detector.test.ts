@@ -121,6 +121,24 @@ describe('support-spike detector', () => {
     assert.equal(opensFor('search').length, 1, 'no second incident');
   });
 
+  test('once that incident is resolved, a new spike opens a new incident instead of feeding the old one', async () => {
+    const first = (await detector('search').query(supportDetectorStateQuery)).attachedTo!;
+    await t.db.insertInto('product_incidents').values({
+      id: crypto.randomUUID(), source: 'support', external_id: first.externalId, workflow_id: first.workflowId, title: first.title ?? 'x',
+      severity: 'P3', status: 'resolved', affected_components: ['search'], started_at: new Date(), resolved_at: new Date(),
+    }).execute();
+    await env.sleep(MINUTE);
+    const before = (await recorded(first.workflowId)).length;
+    for (const c of ['acct-40', 'acct-41', 'acct-42', 'acct-43']) await counted('search', await report(c, { subject: 'search broken again' }));
+    assert.equal((await detector('search').query(supportDetectorStateQuery)).attachedTo, undefined, 'let go of the resolved incident');
+    assert.equal(opensFor('search').length, 1, 'four customers are not a spike yet');
+    await counted('search', await report('acct-44', { subject: 'search broken again' }));
+    const second = await eventually(async () => (await detector('search').query(supportDetectorStateQuery)).attachedTo, 'the second incident');
+    assert.notEqual(second.workflowId, first.workflowId);
+    assert.equal(opensFor('search').length, 2);
+    assert.equal((await recorded(first.workflowId)).length, before, 'the resolved incident got none of the new tickets');
+  });
+
   test('an incident already open on the component gets the tickets instead of a new incident', async () => {
     const workflowId = 'incident:pagerduty:PBILL01';
     await t.db.insertInto('product_incidents').values({
