@@ -6,6 +6,9 @@
  * chunk). `on conflict do update ... where (...) is distinct from (...)` skips rows whose values
  * did not change, so a re-import rewrites nothing and leaves `updated_at` alone; `returning
  * (xmax = 0)` tells inserted rows from updated ones, and the rows not returned are the unchanged.
+ * The large tables also leave out unchanged rows before the insert (a left join on the stored row):
+ * a conflicting row is locked even when the `where` then skips it, and locking 100k rows on a
+ * re-import costs as much as writing them.
  * Order matters: CSMs and components first, because customers, templates and usage refer to them.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
@@ -208,6 +211,9 @@ async function write(trx: Transaction<Database>, data: NormalizedImport, chunkSi
         from jsonb_to_recordset(${json(rows)}) as u(
           external_id text, name text, arr numeric, segment text, region text, csm_email text, contact_name text, contact_email text)
         left join csms m on m.email = u.csm_email
+        left join customers s on s.external_id = u.external_id
+        where s.id is null or (s.name, s.arr, s.segment, s.region, s.csm_id, s.contact_name, s.contact_email)
+          is distinct from (u.name, u.arr::numeric(14, 2), u.segment, u.region, m.id, u.contact_name, u.contact_email)
         on conflict (external_id) do update set
           name = excluded.name, arr = excluded.arr, segment = excluded.segment, region = excluded.region, csm_id = excluded.csm_id,
           contact_name = excluded.contact_name, contact_email = excluded.contact_email, updated_at = now()
@@ -236,6 +242,8 @@ async function write(trx: Transaction<Database>, data: NormalizedImport, chunkSi
           from jsonb_to_recordset(${json(pairs)}) as p(external_id text, key text, usage_level text, integration_dependent boolean)
           join customers c on c.external_id = p.external_id
           join components k on k.key = p.key
+          left join customer_components s on s.customer_id = c.id and s.component_id = k.id
+          where s.customer_id is null or (s.usage_level, s.integration_dependent) is distinct from (p.usage_level, p.integration_dependent)
           on conflict (customer_id, component_id) do update set
             usage_level = excluded.usage_level, integration_dependent = excluded.integration_dependent
           where (t.usage_level, t.integration_dependent) is distinct from (excluded.usage_level, excluded.integration_dependent)
@@ -294,6 +302,8 @@ async function write(trx: Transaction<Database>, data: NormalizedImport, chunkSi
         from jsonb_to_recordset(${json(rows)}) as p(customer_external_id text, component_key text, hour timestamptz, requests bigint)
         join customers c on c.external_id = p.customer_external_id
         join components k on k.key = p.component_key
+        left join customer_usage s on s.customer_id = c.id and s.component_id = k.id and s.hour = p.hour
+        where s.customer_id is null or s.request_count is distinct from p.requests
         on conflict (customer_id, component_id, hour) do update set request_count = excluded.request_count
         where t.request_count is distinct from excluded.request_count
         returning (t.xmax = 0) as inserted`.execute(trx);

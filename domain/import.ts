@@ -274,13 +274,20 @@ function unknownFields(value: Record<string, unknown>, known: readonly string[],
   }
 }
 
+// Building an Intl formatter is slow (~1 ms); an export repeats a handful of zones thousands of times.
+const timeZones = new Map<string, boolean>();
 function validTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
+  let valid = timeZones.get(tz);
+  if (valid === undefined) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: tz });
+      valid = true;
+    } catch {
+      valid = false;
+    }
+    timeZones.set(tz, valid);
   }
+  return valid;
 }
 
 /** Turns a parsed JSON document into records; `prefix` (e.g. a file name) starts every path. */
