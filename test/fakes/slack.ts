@@ -12,7 +12,8 @@ export interface FakeSlackUser { id: string; email: string; name: string; tz?: s
 
 export interface FakeChannel {
   id: string;
-  name?: string;
+  /** Empty for IMs (Slack gives them no name). */
+  name: string;
   isIm: boolean;
   isPrivate: boolean;
   isArchived: boolean;
@@ -242,7 +243,7 @@ export class FakeSlack {
 
   private channelJson(c: FakeChannel) {
     return {
-      id: c.id, name: c.name, is_channel: !c.isIm && !c.isPrivate, is_group: !c.isIm && c.isPrivate, is_im: c.isIm,
+      id: c.id, name: c.isIm ? undefined : c.name, is_channel: !c.isIm && !c.isPrivate, is_group: !c.isIm && c.isPrivate, is_im: c.isIm,
       is_private: c.isPrivate, is_archived: c.isArchived, is_member: c.isIm || c.members.has(BOT_USER), user: c.user,
       created: c.created, creator: c.creator, purpose: { value: c.purpose }, num_members: c.members.size,
     };
@@ -260,7 +261,7 @@ export class FakeSlack {
     const existing = this.imChannelOf(userId);
     if (existing) return existing;
     const ch: FakeChannel = {
-      id: this.nextId('D'), isIm: true, isPrivate: true, isArchived: false, user: userId,
+      id: this.nextId('D'), name: '', isIm: true, isPrivate: true, isArchived: false, user: userId,
       members: new Set([userId, BOT_USER]), purpose: '', created: Math.floor(Date.now() / 1000), creator: BOT_USER,
     };
     this.channels.set(ch.id, ch);
