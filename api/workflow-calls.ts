@@ -13,11 +13,19 @@ import { HttpProblem } from './problem';
 const UPDATE_DEADLINE_MS = 25_000;
 const SIGNAL_DEADLINE_MS = 3_000;
 
-/** Every incident update takes one object argument. */
+/**
+ * Every incident update takes one object argument. A quick describe first: an unreachable Temporal
+ * or a finished workflow is known within seconds, before waiting on an update that may run activities.
+ */
 export async function executeUpdate<Ret, Arg>(temporal: Client, workflowId: string, update: UpdateDefinition<Ret, [Arg]>, arg: Arg): Promise<Ret> {
+  const handle = temporal.workflow.getHandle(workflowId);
   try {
-    return await temporal.connection.withDeadline(Date.now() + UPDATE_DEADLINE_MS,
-      () => temporal.workflow.getHandle(workflowId).executeUpdate(update, { args: [arg] }));
+    const description = await temporal.connection.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () => handle.describe());
+    if (description.status.name !== 'RUNNING') {
+      throw new HttpProblem(409, 'Incident workflow finished',
+        `The incident's workflow (${workflowId}) is ${description.status.name.toLowerCase().replace(/_/g, ' ')}: its outreach can no longer change.`);
+    }
+    return await temporal.connection.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () => handle.executeUpdate(update, { args: [arg] }));
   } catch (err) {
     throw toProblem(err, workflowId);
   }

@@ -44,6 +44,9 @@ const draftsResult = {
   properties: { drafted: { type: 'integer' }, customerIds: { type: 'array', items: { type: 'string' } } },
 } as const;
 
+/** These bodies are all optional: a POST with no body means "everything by default". */
+const optionalBody = async (req: { body: unknown }) => { req.body ??= {}; };
+
 const workflowErrors = { 404: problemSchema, 409: problemSchema, 503: problemSchema } as const;
 
 export const incidentRoutes: RoutePlugin = async (app, deps) => {
@@ -175,6 +178,7 @@ export const incidentRoutes: RoutePlugin = async (app, deps) => {
     });
 
   app.post<{ Params: IdParams; Body: { csmEmail?: string; actor?: string } }>('/api/incidents/:incidentId/drafts', {
+    preValidation: optionalBody,
     schema: {
       tags: ['outreach'], summary: 'Draft customer emails (like the Slack button)',
       description: "Gmail drafts in the CSM's mailbox for their customers whose outreach is still pending.",
@@ -183,11 +187,12 @@ export const incidentRoutes: RoutePlugin = async (app, deps) => {
     },
   }, async (req) => {
     const incident = await incidentOr404(deps.db, req.params.incidentId);
-    const body = req.body ?? {};
+    const body = req.body;
     return executeUpdate(deps.temporal, incident.workflowId, draftEmailsUpdate, { csmEmail: body.csmEmail, actor: body.actor ?? 'api' });
   });
 
   app.post<{ Params: IdParams; Body: { csmEmail?: string; actor?: string } }>('/api/incidents/:incidentId/resolution-emails', {
+    preValidation: optionalBody,
     schema: {
       tags: ['outreach'], summary: 'Resolution emails (like the Slack button)',
       description: 'For the customers contacted so far; only once the incident is resolved (409 before).',
@@ -196,11 +201,12 @@ export const incidentRoutes: RoutePlugin = async (app, deps) => {
     },
   }, async (req) => {
     const incident = await incidentOr404(deps.db, req.params.incidentId);
-    const body = req.body ?? {};
+    const body = req.body;
     return executeUpdate(deps.temporal, incident.workflowId, sendResolutionEmailsUpdate, { csmEmail: body.csmEmail, actor: body.actor ?? 'api' });
   });
 
   app.post<{ Params: IdParams; Body: { csmEmail?: string; inHours?: number } }>('/api/incidents/:incidentId/follow-ups', {
+    preValidation: optionalBody,
     schema: {
       tags: ['outreach'], summary: 'Schedule follow-ups (like the Slack button)',
       params: incidentIdParams,
@@ -212,7 +218,7 @@ export const incidentRoutes: RoutePlugin = async (app, deps) => {
     },
   }, async (req) => {
     const incident = await incidentOr404(deps.db, req.params.incidentId);
-    const body = req.body ?? {};
+    const body = req.body;
     return executeUpdate(deps.temporal, incident.workflowId, scheduleFollowUpsUpdate, { csmEmail: body.csmEmail, inHours: body.inHours });
   });
 
