@@ -179,9 +179,13 @@ export interface FollowUpItem {
 
 export interface IncidentDetail {
   incident: IncidentSummary & { description: string | null; regions: string[]; latestMessage: string | null };
+  /** One page, in the requested order. */
   customers: DetailCustomer[];
+  /** Every impact row, including customers no longer affected. */
+  customersTotal: number;
   byCsm: CsmTotals[];
   timeline: TimelineItem[];
+  timelineTotal: number;
   followUps: FollowUpItem[];
 }
 
@@ -193,7 +197,36 @@ const acknowledgedBy = sql`(u.actor in (cs.email, cs.slack_user_id)
   or u.details->>'csmEmail' = cs.email or u.details->>'slackUserId' = cs.slack_user_id or u.details->>'email' = cs.email)`;
 
 /** Accepts the incident's uuid or its workflow id (what the Temporal UI and Slack show). */
-export async function getIncidentDetail(db: Kysely<Database>, idOrWorkflowId: string): Promise<IncidentDetail | undefined> {
+export const CUSTOMER_SORTS = ['priority', 'arr', 'impact', 'csm', 'outreach', 'name'] as const;
+export type CustomerSort = (typeof CUSTOMER_SORTS)[number];
+
+/** The sort key first (in the chosen direction), then priority, so ties stay in a stable, meaningful order. */
+function customerOrder(sort: CustomerSort, dir: 'asc' | 'desc') {
+  const d = dir === 'desc' ? sql`desc` : sql`asc`;
+  const key = {
+    priority: sql`(ici.impact_level = 'none') ${d}, ici.priority_rank ${d}`,
+    arr: sql`cu.arr ${d}`,
+    impact: sql`array_position(array['high','medium','low','none'], ici.impact_level) ${d}, ici.business_impact_estimate desc`,
+    csm: sql`cs.name ${d} nulls last`,
+    outreach: sql`array_position(array['pending','drafted','sent','responded','resolution_sent','followed_up'], ici.outreach_status) ${d}`,
+    name: sql`cu.name ${d}`,
+  }[sort];
+  return sql`${key}, ici.priority_rank, cu.name, ici.customer_id`;
+}
+
+export interface DetailOptions {
+  sort: CustomerSort;
+  dir: 'asc' | 'desc';
+  /** One page of customers: a large incident can affect thousands. */
+  limit: number;
+  offset: number;
+  /** The newest timeline entries shown (an incident can collect thousands). */
+  timelineLimit: number;
+}
+
+export const DEFAULT_DETAIL_OPTIONS: DetailOptions = { sort: 'priority', dir: 'asc', limit: 200, offset: 0, timelineLimit: 300 };
+
+export async function getIncidentDetail(db: Kysely<Database>, idOrWorkflowId: string, opts: DetailOptions = DEFAULT_DETAIL_OPTIONS): Promise<IncidentDetail | undefined> {
   const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrWorkflowId);
   const found = await sql<IncidentRow & { description: string | null; affected_regions: string[]; latest_message: string | null }>`
     select ${incidentColumns}, i.description, i.affected_regions, i.latest_message
@@ -203,7 +236,7 @@ export async function getIncidentDetail(db: Kysely<Database>, idOrWorkflowId: st
   if (!row) return undefined;
   const incidentId = row.id;
 
-  const [customers, byCsm, timeline, followUps] = await Promise.all([
+  const [customers, customerCount, byCsm, timeline, timelineCount, followUps] = await Promise.all([
     db.selectFrom('incident_customer_impact as ici')
       .innerJoin('customers as cu', 'cu.id', 'ici.customer_id')
       .leftJoin('csms as cs', 'cs.id', 'cu.csm_id')
@@ -213,8 +246,11 @@ export async function getIncidentDetail(db: Kysely<Database>, idOrWorkflowId: st
         'ici.customer_notified_at', 'ici.resolution_notified_at', 'cs.email as csm_email', 'cs.name as csm_name',
       ])
       .where('ici.incident_id', '=', incidentId)
-      .orderBy(sql`ici.impact_level = 'none'`).orderBy('ici.priority_rank').orderBy('cu.name')
+      .orderBy(customerOrder(opts.sort, opts.dir))
+      .limit(opts.limit).offset(opts.offset)
       .execute(),
+    db.selectFrom('incident_customer_impact').select((eb) => eb.fn.countAll<string>().as('n')).where('incident_id', '=', incidentId)
+      .executeTakeFirstOrThrow(),
     sql<{ email: string | null; name: string | null; customers: number; arr: string | null; high: number; pending: number; drafted: number;
       sent: number; responded: number; alerted_at: Date | null; acknowledged_at: Date | null }>`
       select cs.email, cs.name, count(*)::int as customers, sum(cu.arr) as arr,
@@ -233,7 +269,9 @@ export async function getIncidentDetail(db: Kysely<Database>, idOrWorkflowId: st
       group by cs.id, cs.email, cs.name, cs.slack_user_id
       order by sum(cu.arr) desc, cs.name`.execute(db),
     db.selectFrom('incident_updates').select(['kind', 'summary', 'actor', 'occurred_at'])
-      .where('incident_id', '=', incidentId).orderBy('occurred_at').orderBy('created_at').execute(),
+      .where('incident_id', '=', incidentId).orderBy('occurred_at', 'desc').orderBy('created_at', 'desc').limit(opts.timelineLimit).execute(),
+    db.selectFrom('incident_updates').select((eb) => eb.fn.countAll<string>().as('n')).where('incident_id', '=', incidentId)
+      .executeTakeFirstOrThrow(),
     db.selectFrom('follow_ups').select(['kind', 'csm_email', 'due_at', 'status', 'done_at'])
       .where('incident_id', '=', incidentId).orderBy('due_at').execute(),
   ]);
@@ -271,7 +309,10 @@ export async function getIncidentDetail(db: Kysely<Database>, idOrWorkflowId: st
       alertedAt: iso(r.alerted_at),
       acknowledgedAt: iso(r.acknowledged_at),
     })),
-    timeline: timeline.map((t) => ({ kind: t.kind, summary: t.summary, actor: t.actor, occurredAt: iso(t.occurred_at)! })),
+    customersTotal: Number(customerCount.n),
+    // Read newest first (to keep the newest when capped), shown oldest first.
+    timeline: timeline.reverse().map((t) => ({ kind: t.kind, summary: t.summary, actor: t.actor, occurredAt: iso(t.occurred_at)! })),
+    timelineTotal: Number(timelineCount.n),
     followUps: followUps.map((f) => ({ kind: f.kind, csmEmail: f.csm_email, dueAt: iso(f.due_at)!, status: f.status, doneAt: iso(f.done_at) })),
   };
 }

@@ -4,7 +4,8 @@ import type { RouteDeps } from '../app';
 import { requireToken } from '../auth';
 import { HttpProblem, problemSchema } from '../problem';
 import {
-  getIncidentDetail, getOutcomes, getTeamView, listIncidentsOverview, listOutbox, type IncidentSummary,
+  CUSTOMER_SORTS, DEFAULT_DETAIL_OPTIONS, getIncidentDetail, getOutcomes, getTeamView, listIncidentsOverview, listOutbox,
+  type DetailOptions, type IncidentSummary,
 } from '../../db/dashboard-queries';
 import { detailSchema, outboxSchema, outcomesSchema, overviewSchema, sessionSchema, teamSchema } from './schemas';
 
@@ -76,14 +77,23 @@ export async function dashboardDataRoutes(app: FastifyInstance, deps: RouteDeps)
     return { ...overview, incidents: overview.incidents.map(links) };
   });
 
-  app.get<{ Params: { incidentId: string } }>('/api/dashboard/incidents/:incidentId', {
+  app.get<{ Params: { incidentId: string }; Querystring: Omit<DetailOptions, 'timelineLimit'> }>('/api/dashboard/incidents/:incidentId', {
     schema: {
-      tags, summary: 'One incident: customers, totals by CSM, timeline and follow-ups',
+      tags, summary: 'One incident: a page of its customers, totals by CSM, timeline and follow-ups',
       params: { type: 'object', properties: { incidentId: { type: 'string', minLength: 1, maxLength: 300, description: 'Incident id or workflow id' } }, required: ['incidentId'] },
+      querystring: {
+        type: 'object', additionalProperties: false,
+        properties: {
+          sort: { type: 'string', enum: [...CUSTOMER_SORTS], default: DEFAULT_DETAIL_OPTIONS.sort },
+          dir: { type: 'string', enum: ['asc', 'desc'], default: DEFAULT_DETAIL_OPTIONS.dir },
+          limit: { type: 'integer', minimum: 1, maximum: 1000, default: DEFAULT_DETAIL_OPTIONS.limit },
+          offset: { type: 'integer', minimum: 0, default: 0 },
+        },
+      },
       response: { 200: detailSchema, ...errors },
     },
   }, async (req) => {
-    const detail = await getIncidentDetail(db, req.params.incidentId);
+    const detail = await getIncidentDetail(db, req.params.incidentId, { ...DEFAULT_DETAIL_OPTIONS, ...req.query });
     if (!detail) throw new HttpProblem(404, 'Not Found', `No incident with id ${req.params.incidentId}`);
     return { ...detail, incident: links(detail.incident) };
   });

@@ -32,6 +32,8 @@ export const detailSchema = obj({
     customerNotifiedAt: nstr, resolutionNotifiedAt: nstr,
     csm: { type: ['object', 'null'], properties: { email: str, name: str } },
   })),
+  customersTotal: int,
+  timelineTotal: int,
   byCsm: arr(obj({
     email: nstr, name: str, customers: int, arr: numb, highImpact: int, pending: int, drafted: int, sent: int, responded: int,
     alertedAt: nstr, acknowledgedAt: nstr,

@@ -123,6 +123,13 @@ describe('dashboard HTTP routes', () => {
     assert.equal(detail.customers.length, 5);
     assert.equal(detail.customers.reduce((s: number, c: { arr: number }) => s + c.arr, 0), detail.incident.arrAtRisk);
     assert.equal(detail.byCsm.find((m: { email: string }) => m.email === 'alice.chen@forewarn.test').acknowledgedAt !== null, true);
+    // Large incidents are paged and sorted by the server; ties fall back to priority.
+    const page = (await app.inject({ url: `/api/dashboard/incidents/${seeded.p1.id}?sort=arr&dir=desc&limit=2&offset=2`, headers: auth })).json();
+    assert.equal(page.customersTotal, 5);
+    assert.deepEqual(page.customers.map((c: { name: string }) => c.name), ['DataFlow', 'StartupXYZ']);
+    const bad = await app.inject({ url: `/api/dashboard/incidents/${seeded.p1.id}?sort=mood`, headers: auth });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.json().detail, /querystring\/sort/);
     const missing = await app.inject({ url: '/api/dashboard/incidents/00000000-0000-4000-8000-000000000000', headers: auth });
     assert.equal(missing.statusCode, 404);
     assert.match(missing.json().detail, /No incident with id/);

@@ -156,8 +156,16 @@ describe('dashboard in Chromium (seeded read model)', () => {
   });
 
   test('incident detail: reason, estimate, sorting by priority, ARR, impact, CSM and outreach; totals by CSM; timeline', async () => {
-    await page.click(`tr[data-incident-id="${seeded.p1.id}"] .incident-title`);
+    // Keyboard only: Tab from the navigation to the incident's link, Enter opens it.
+    await page.focus('#nav a[data-view=incidents]');
+    for (let i = 0; i < 40; i++) {
+      await page.keyboard.press('Tab');
+      if (await page.evaluate(() => document.activeElement?.classList.contains('incident-title'))) break;
+    }
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'API Latency Issues');
+    await page.keyboard.press('Enter');
     await page.locator('table.customers').waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.tagName), 'H1'); // focus moves to the new view's heading
     const names = () => texts(page, 'table.customers .customer-name');
     assert.deepEqual(await names(), ['TechCorp', 'DataFlow', 'GlobalInc', 'StartupXYZ', 'SmallBiz']);
     const dataflow = page.locator(`tr[data-customer-id="${seeded.customers.dataflow}"]`);
@@ -201,6 +209,13 @@ describe('dashboard in Chromium (seeded read model)', () => {
     await page.click('button[data-sort=priority]');
     await page.waitForFunction(() => document.querySelector('th[aria-sort=ascending] button[data-sort=priority]'));
     await screenshot(page, 'incident-detail');
+
+    // A page past the end (a stale link) says so and leads back.
+    await page.evaluate(() => { location.hash = `${location.hash.split('?')[0]}?page=3`; });
+    await page.getByText('No customers on this page (there are 5).').waitFor();
+    await page.getByRole('button', { name: 'Show the first page' }).click();
+    await page.locator('table.customers').waitFor();
+    assert.equal((await names()).length, 5);
   });
 
   test('team: per CSM affected customers, pending outreach and who has not acknowledged', async () => {

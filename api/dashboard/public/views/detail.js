@@ -7,26 +7,29 @@ import {
 
 const OUTREACH = ['pending', 'drafted', 'sent', 'responded', 'resolution_sent', 'followed_up'];
 const SEGMENTS = { enterprise: 'Enterprise', 'mid-market': 'Mid-market', smb: 'SMB' };
-const IMPACT_ORDER = { high: 0, medium: 1, low: 2, none: 3 };
 
+// Sorting and paging happen on the server (an incident can affect thousands of customers); the
+// defaults are each column's natural reading order.
 const SORTS = {
-  priority: { label: 'Priority', cmp: (a, b) => a.priorityRank - b.priorityRank, dir: 'asc' },
-  arr: { label: 'ARR', cmp: (a, b) => a.arr - b.arr, dir: 'desc' },
-  impact: { label: 'Impact', cmp: (a, b) => IMPACT_ORDER[a.impactLevel] - IMPACT_ORDER[b.impactLevel] || b.businessImpact - a.businessImpact, dir: 'asc' },
-  csm: { label: 'CSM', cmp: (a, b) => (a.csm?.name ?? '\uffff').localeCompare(b.csm?.name ?? '\uffff'), dir: 'asc' },
-  outreach: { label: 'Outreach', cmp: (a, b) => OUTREACH.indexOf(a.outreachStatus) - OUTREACH.indexOf(b.outreachStatus), dir: 'asc' },
+  priority: { label: 'Priority', dir: 'asc' },
+  name: { label: 'Customer', dir: 'asc' },
+  arr: { label: 'ARR', dir: 'desc' },
+  impact: { label: 'Impact', dir: 'asc' },
+  csm: { label: 'CSM', dir: 'asc' },
+  outreach: { label: 'Outreach', dir: 'asc' },
 };
+const PAGE_SIZE = 200;
+
+function sortState(query) {
+  const sort = SORTS[query.sort] ? query.sort : 'priority';
+  const dir = query.dir === 'desc' || query.dir === 'asc' ? query.dir : SORTS[sort].dir;
+  const page = Math.max(0, Number.parseInt(query.page ?? '0', 10) || 0);
+  return { sort, dir, page };
+}
 
 /** Errors from refused outreach changes stay visible across live re-renders until the next change. */
 const rowErrors = new Map();
 let flash = null;
-
-function sortCustomers(customers, key, dir) {
-  const sort = SORTS[key] ?? SORTS.priority;
-  const sign = dir === 'desc' ? -1 : 1;
-  // Ties keep priority order, so the list stays stable between live updates.
-  return [...customers].sort((a, b) => sign * sort.cmp(a, b) || a.priorityRank - b.priorityRank);
-}
 
 function sortHeader(key, sortKey, dir, ctx) {
   const active = key === sortKey;
@@ -34,7 +37,7 @@ function sortHeader(key, sortKey, dir, ctx) {
   return h('th', { scope: 'col', 'aria-sort': active ? (dir === 'asc' ? 'ascending' : 'descending') : 'none' },
     h('button', {
       type: 'button', class: 'sort', 'data-sort': key, 'data-focus': `sort-${key}`,
-      onclick: () => ctx.setQuery({ sort: key, dir: nextDir }),
+      onclick: () => ctx.setQuery({ sort: key, dir: nextDir, page: null }),
     }, SORTS[key].label, h('span', { 'aria-hidden': 'true', class: 'sort-mark' }, active ? (dir === 'asc' ? ' ▲' : ' ▼') : ' ↕')));
 }
 
@@ -75,21 +78,35 @@ function customerRow(incident, c, ctx) {
       c.outreachUpdatedAt ? h('div', { class: 'muted small' }, 'since ', timeEl(c.outreachUpdatedAt)) : null));
 }
 
+function pager(data, ctx, page) {
+  const shownFrom = page * PAGE_SIZE + 1;
+  const shownTo = page * PAGE_SIZE + data.customers.length;
+  if (page === 0 && data.customers.length === data.customersTotal) return null;
+  return h('nav', { class: 'pager', 'aria-label': 'Customer pages' },
+    h('span', null, `Customers ${shownFrom}–${shownTo} of ${data.customersTotal}`),
+    page > 0 ? h('button', { type: 'button', 'data-focus': 'prev-page', onclick: () => ctx.setQuery({ page: page - 1 || null }) }, '← Previous') : null,
+    shownTo < data.customersTotal ? h('button', { type: 'button', 'data-focus': 'next-page', onclick: () => ctx.setQuery({ page: page + 1 }) }, 'Next →') : null);
+}
+
 function customersTable(data, ctx) {
-  const sortKey = SORTS[ctx.query.sort] ? ctx.query.sort : 'priority';
-  const dir = ctx.query.dir === 'desc' || ctx.query.dir === 'asc' ? ctx.query.dir : SORTS[sortKey].dir;
-  const rows = sortCustomers(data.customers, sortKey, dir);
-  if (rows.length === 0) {
+  const { sort, dir, page } = sortState(ctx.query);
+  if (data.customersTotal === 0) {
     return h('p', { class: 'empty' }, 'No customer uses the affected components (in the affected regions). If that looks wrong, check the components each customer uses in your import file.');
   }
-  return h('div', { class: 'table-wrap' },
-    h('table', { class: 'customers stack' },
-      h('caption', { class: 'visually-hidden' }, `Affected customers, sorted by ${SORTS[sortKey].label} ${dir === 'asc' ? 'ascending' : 'descending'}`),
-      h('thead', null, h('tr', null,
-        sortHeader('priority', sortKey, dir, ctx), h('th', { scope: 'col' }, 'Customer'), sortHeader('arr', sortKey, dir, ctx),
-        sortHeader('impact', sortKey, dir, ctx), h('th', { scope: 'col' }, 'Reason'), h('th', { scope: 'col' }, 'Est. impact'),
-        sortHeader('csm', sortKey, dir, ctx), sortHeader('outreach', sortKey, dir, ctx))),
-      h('tbody', null, rows.map((c) => customerRow(data.incident, c, ctx)))));
+  if (data.customers.length === 0) {
+    return h('p', null, `No customers on this page (there are ${data.customersTotal}). `,
+      h('button', { type: 'button', class: 'link-like', onclick: () => ctx.setQuery({ page: null }) }, 'Show the first page'));
+  }
+  const header = (key) => sortHeader(key, sort, dir, ctx);
+  return h('div', null,
+    h('div', { class: 'table-wrap' },
+      h('table', { class: 'customers stack' },
+        h('caption', { class: 'visually-hidden' }, `Affected customers, sorted by ${SORTS[sort].label} ${dir === 'asc' ? 'ascending' : 'descending'}`),
+        h('thead', null, h('tr', null,
+          header('priority'), header('name'), header('arr'), header('impact'), h('th', { scope: 'col' }, 'Reason'),
+          h('th', { scope: 'col' }, 'Est. impact'), header('csm'), header('outreach'))),
+        h('tbody', null, data.customers.map((c) => customerRow(data.incident, c, ctx))))),
+    pager(data, ctx, page));
 }
 
 function csmTable(byCsm) {
@@ -111,9 +128,10 @@ function csmTable(byCsm) {
         cell('Acknowledged', m.acknowledgedAt ? timeEl(m.acknowledgedAt) : h('span', { class: 'warn-text' }, '✗ not yet'))))))));
 }
 
-function timeline(items, followUps) {
+function timeline(items, total, followUps) {
   return h('section', { 'aria-labelledby': 'timeline-title', class: 'timeline-section' },
     h('h2', { id: 'timeline-title' }, 'Timeline'),
+    total > items.length ? h('p', { class: 'muted small' }, `The latest ${items.length} of ${total} entries.`) : null,
     items.length === 0 ? h('p', { class: 'muted' }, 'Nothing recorded yet.')
       : h('ol', { class: 'timeline' }, items.map((t) => h('li', { class: `tl-${t.kind}` },
         timeEl(t.occurredAt), ' ', h('span', { class: 'tl-kind' }, label(t.kind)), ' ', h('span', null, t.summary),
@@ -125,7 +143,10 @@ function timeline(items, followUps) {
 
 export const detailView = {
   title: (data) => data.incident.title,
-  url: (params) => `/api/dashboard/incidents/${encodeURIComponent(params[0])}`,
+  url: (params, query) => {
+    const { sort, dir, page } = sortState(query);
+    return `/api/dashboard/incidents/${encodeURIComponent(params[0])}?sort=${sort}&dir=${dir}&limit=${PAGE_SIZE}&offset=${page * PAGE_SIZE}`;
+  },
   render(data, ctx) {
     const i = data.incident;
     const open = i.status !== 'resolved';
@@ -158,6 +179,6 @@ export const detailView = {
         h('p', { class: 'muted small' }, 'Estimated business impact uses ARR, impact level, severity and duration. Change outreach here; invalid changes are refused with the reason.'),
         customersTable(data, ctx)),
       csmTable(data.byCsm),
-      timeline(data.timeline, data.followUps));
+      timeline(data.timeline, data.timelineTotal, data.followUps));
   },
 };
