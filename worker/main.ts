@@ -47,9 +47,9 @@ async function main() {
   });
   if (config.slack.dryRun) log.warn('SLACK_BOT_TOKEN is not set: Slack messages are rendered into the outbox, not sent (dry-run)');
   if (config.google.dryRun) log.warn('GOOGLE_SERVICE_ACCOUNT_KEY_FILE is not set: emails are rendered into the outbox, not drafted (dry-run)');
-  await ensureStatuspageSchedule(client, config);
+  const schedule = await ensureStatuspageSchedule(client, config);
   status = 'ok';
-  log.info({ taskQueue: config.temporal.taskQueue, address: config.temporal.address, metricsPort: config.worker.metricsPort, healthPort: config.worker.healthPort }, 'worker started');
+  log.info({ statuspageSchedule: schedule, taskQueue: config.temporal.taskQueue, address: config.temporal.address, metricsPort: config.worker.metricsPort, healthPort: config.worker.healthPort }, 'worker started');
   try {
     await worker.run();
   } finally {

@@ -62,6 +62,8 @@ export class FakeSlack {
   private failures = new Map<string, { error: string; times: number; httpStatus?: number }>();
   private delays = new Map<string, number>();
   private pending = new Set<http.ServerResponse>();
+  private postInterval = 0;
+  private lastPostAt = new Map<string, number>();
 
   private constructor(token: string) {
     this.token = token;
@@ -107,6 +109,14 @@ export class FakeSlack {
     this.rateLimits.set(method, { retryAfter, times });
   }
 
+  /**
+   * Slack's real posting limit: about one chat.postMessage per second per channel; a faster post
+   * gets 429 with Retry-After (seconds until the channel's next slot).
+   */
+  limitPostsPerChannel(perSecond = 1): void {
+    this.postInterval = 1000 / perSecond;
+  }
+
   /** Every call about this user (by id or email) answers `error`, e.g. users_not_found, user_disabled. */
   failUser(idOrEmail: string, error: string): void {
     this.userFailures.set(idOrEmail.toLowerCase(), error);
@@ -121,6 +131,16 @@ export class FakeSlack {
   delay(method: string, ms: number): void {
     if (ms <= 0) this.delays.delete(method);
     else this.delays.set(method, ms);
+  }
+
+  /** Milliseconds this post must still wait under limitPostsPerChannel (0: it may go now, and takes the slot). */
+  private channelWait(method: string, channel: string | undefined): number {
+    if (!this.postInterval || method !== 'chat.postMessage' || !channel) return 0;
+    const now = Date.now();
+    const wait = (this.lastPostAt.get(channel) ?? -Infinity) + this.postInterval - now;
+    if (wait > 0) return wait;
+    this.lastPostAt.set(channel, now);
+    return 0;
   }
 
   calls(method: string): RecordedRequest[] {
@@ -187,7 +207,12 @@ export class FakeSlack {
     let result: Record<string, unknown>;
     const limit = this.rateLimits.get(method);
     const failure = this.failures.get(method);
-    if (limit && limit.times > 0) {
+    const channelWait = this.channelWait(method, params.channel);
+    if (channelWait > 0) {
+      status = 429;
+      headers = { ...headers, 'retry-after': String(Math.ceil(channelWait / 1000)) };
+      result = { ok: false, error: 'ratelimited' };
+    } else if (limit && limit.times > 0) {
       limit.times -= 1;
       status = 429;
       headers = { ...headers, 'retry-after': String(limit.retryAfter) };
