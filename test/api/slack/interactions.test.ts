@@ -1,0 +1,186 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { customerActionValue } from '../../../domain/messages/customer-actions';
+import { stateQuery, type IncidentState } from '../../../workflows/contract';
+import { receivedSignalsQuery } from '../support/fake-incident.workflow';
+import { eventually, slackHeaders, startHarness, type Harness } from '../support/harness';
+import { seedBase, seedIncident, type Seed } from '../support/seed';
+
+const WORKFLOW = 'incident:pagerduty:PGR0VU2';
+const INCIDENT = '11111111-1111-4111-8111-111111111111';
+const fixture = readFileSync(path.join(__dirname, '../../fixtures/slack/block-actions.json'), 'utf8');
+
+/** Slack's response_url, played by a local server that keeps what it is sent. */
+async function responseUrlServer() {
+  const posts: { path: string; body: Record<string, unknown> }[] = [];
+  const server = http.createServer((req, res) => {
+    let data = '';
+    req.on('data', (c) => { data += c; });
+    req.on('end', () => { posts.push({ path: req.url ?? '', body: JSON.parse(data) }); res.end('ok'); });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { posts, base, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+describe('Slack interactivity', () => {
+  let h: Harness;
+  let s: Seed;
+  let hook: Awaited<ReturnType<typeof responseUrlServer>>;
+  before(async () => {
+    h = await startHarness({ temporal: 'dev' });
+    hook = await responseUrlServer();
+    s = await seedBase(h.db);
+    await seedIncident(h.db, { id: INCIDENT, externalId: 'PGR0VU2', title: 'API Latency Issues', severity: 'P1', impacts: [
+      [s.customer.techcorp, 'high', 1, 'pending'], [s.customer.dataflow, 'medium', 2, 'pending'],
+    ] });
+    const customer = (id: string, name: string, outreachStatus: string) => ({ id, name, csmEmail: 'ana@corp.example', outreachStatus, stillAffected: true });
+    await h.temporal.workflow.start('incidentWorkflow', {
+      workflowId: WORKFLOW, taskQueue: h.taskQueue,
+      args: [{ settings: {} as never, carried: {
+        incident: { id: INCIDENT }, phase: 'active',
+        customers: [customer(s.customer.techcorp, 'TechCorp', 'pending'), customer(s.customer.dataflow, 'DataFlow', 'pending')],
+        csms: [{ email: 'ana@corp.example', name: 'Ana Ruiz', slackUserId: 'UA8RXUSPL' }],
+        totals: { customers: 2, arrAtRisk: 700000, businessImpact: 0, highImpact: 1 }, detectedAt: '', appliedAt: {}, deliveryIds: [], revision: 1,
+      } as unknown as IncidentState }],
+    });
+  });
+  after(async () => { await h?.close(); await hook?.close(); });
+
+  /** The documented block_actions payload with this test's button, value and response_url. */
+  function click(actionId: string, value: string, hookPath: string) {
+    const payload = JSON.parse(fixture.replace(/WORKFLOW_ID/g, WORKFLOW));
+    payload.actions[0].action_id = actionId;
+    payload.actions[0].value = value;
+    payload.response_url = `${hook.base}${hookPath}`;
+    return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+  }
+  const send = (body: string, headers = slackHeaders(body)) => h.app.inject({ method: 'POST', url: '/api/slack/interactions', payload: body, headers });
+  const replyTo = (hookPath: string) => eventually(async () => hook.posts.find((p) => p.path === hookPath)?.body);
+  const state = () => h.temporal.workflow.getHandle(WORKFLOW).query(stateQuery);
+
+  test('Acknowledge answers Slack at once, signals the workflow, and adds who acknowledged to the alert', async () => {
+    const res = await send(click('forewarn:acknowledge', WORKFLOW, '/ack'));
+    assert.equal(res.statusCode, 200);
+    assert.equal(res.body, '');
+    const reply = await replyTo('/ack');
+    assert.equal(reply.replace_original, true);
+    const blocks = reply.blocks as { type: string; elements?: { text: string }[] }[];
+    assert.equal(blocks.length, 3, 'the original two blocks plus one status line');
+    assert.equal(blocks[0].type, 'section');
+    assert.deepEqual(blocks[2], { type: 'context', elements: [{ type: 'mrkdwn', text: ':eyes: Acknowledged by <@UA8RXUSPL>' }] });
+    const signals = await h.temporal.workflow.getHandle(WORKFLOW).query(receivedSignalsQuery);
+    assert.deepEqual(signals.acks, [{ slackUserId: 'UA8RXUSPL', csmEmail: 'ana@corp.example' }], 'the clicking Slack user is resolved to their CSM record');
+  });
+
+  test('Join War Room invites the clicking user', async () => {
+    assert.equal((await send(click('forewarn:join_war_room', WORKFLOW, '/join'))).statusCode, 200);
+    const reply = await replyTo('/join');
+    assert.equal(reply.response_type, 'ephemeral');
+    assert.match(reply.text as string, /war-room/);
+    assert.deepEqual((await h.temporal.workflow.getHandle(WORKFLOW).query(receivedSignalsQuery)).joins, [{ slackUserId: 'UA8RXUSPL' }]);
+  });
+
+  test('mark contacted moves the customer through the workflow; an invalid move comes back with the reason', async () => {
+    await send(click('forewarn:mark_contacted', customerActionValue(WORKFLOW, s.customer.techcorp), '/contacted'));
+    const ok = await replyTo('/contacted');
+    assert.equal(ok.replace_original, true);
+    assert.match(JSON.stringify(ok.blocks), /\*TechCorp\* marked \*contacted\* by <@UA8RXUSPL>/);
+    assert.equal((await state()).customers.find((c) => c.id === s.customer.techcorp)!.outreachStatus, 'sent');
+
+    await send(click('forewarn:mark_responded', customerActionValue(WORKFLOW, s.customer.dataflow), '/responded'));
+    const refused = await replyTo('/responded');
+    assert.equal(refused.response_type, 'ephemeral');
+    assert.equal(refused.text, ':warning: That did not work: Outreach for DataFlow cannot go from pending to responded; next: drafted, sent.');
+    assert.equal((await state()).customers.find((c) => c.id === s.customer.dataflow)!.outreachStatus, 'pending');
+  });
+
+  test('Draft Customer Emails, Send Resolution Emails (refused before resolution) and Schedule Follow-ups', async () => {
+    await send(click('forewarn:draft_customer_emails', WORKFLOW, '/drafts'));
+    assert.equal((await replyTo('/drafts')).text, ':email: 1 email draft ready in your Gmail drafts.');
+    await send(click('forewarn:send_resolution_emails', WORKFLOW, '/resolution'));
+    assert.match((await replyTo('/resolution')).text as string, /^:warning: That did not work: The incident is not resolved yet/);
+    await send(click('forewarn:schedule_follow_ups', WORKFLOW, '/follow-ups'));
+    assert.match(JSON.stringify((await replyTo('/follow-ups')).blocks), /Follow-up reminder for <@UA8RXUSPL> scheduled for <!date\^\d+\^/);
+  });
+
+  test('URL buttons and foreign buttons are only acknowledged', async () => {
+    assert.equal((await send(click('forewarn:view_status_page', WORKFLOW, '/view'))).statusCode, 200);
+    assert.equal((await send(click('someone_elses_button', 'x', '/foreign'))).statusCode, 200);
+    await send(click('forewarn:acknowledge', WORKFLOW, '/marker'));
+    await replyTo('/marker');
+    assert.equal(hook.posts.filter((p) => p.path === '/view' || p.path === '/foreign').length, 0);
+  });
+
+  test('a button on an incident whose workflow is gone tells the user so', async () => {
+    await send(click('forewarn:draft_customer_emails', 'incident:pagerduty:GONE', '/gone'));
+    assert.match((await replyTo('/gone')).text as string, /no longer running/);
+  });
+
+  test('stale, unsigned, wrongly signed and altered requests are refused with 401 and do nothing', async () => {
+    const body = click('forewarn:acknowledge', WORKFLOW, '/forged');
+    const sixMinutesAgo = Math.floor(Date.now() / 1000) - 360;
+    const cases = [
+      await send(body, slackHeaders(body, sixMinutesAgo)),
+      await send(body, { 'content-type': 'application/x-www-form-urlencoded' } as ReturnType<typeof slackHeaders>),
+      await send(body, slackHeaders(body, undefined, 'not-the-signing-secret')),
+      await send(body.replace('UA8RXUSPL', 'UEVIL0001'), slackHeaders(body)),
+    ];
+    for (const res of cases) {
+      assert.equal(res.statusCode, 401);
+      assert.match(res.headers['content-type'] as string, /problem\+json/);
+    }
+    assert.match(cases[0].json().detail, /5 minutes/);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(hook.posts.filter((p) => p.path === '/forged').length, 0);
+  });
+
+  test('a signed request with a broken payload is a 400', async () => {
+    const notJson = new URLSearchParams({ payload: '{nope' }).toString();
+    const r1 = await send(notJson);
+    assert.equal(r1.statusCode, 400);
+    assert.match(r1.json().detail, /payload is not valid JSON/);
+    const none = 'foo=bar';
+    const r2 = await send(none);
+    assert.equal(r2.statusCode, 400);
+    assert.equal(r2.json().errors[0].path, 'body/payload');
+  });
+
+  describe('/forewarn slash command', () => {
+    const command = (text: string, user = 'UA8RXUSPL') => {
+      const body = new URLSearchParams({ command: '/forewarn', text, user_id: user, response_url: `${hook.base}/cmd` }).toString();
+      return h.app.inject({ method: 'POST', url: '/api/slack/commands', payload: body, headers: slackHeaders(body) });
+    };
+
+    test('status lists open incidents with their customers and ARR at risk', async () => {
+      const res = await command('status');
+      assert.equal(res.statusCode, 200);
+      assert.equal(res.json().response_type, 'ephemeral');
+      assert.equal(res.json().text, '*1 open incident*\n:rotating_light: *P1* API Latency Issues — Investigating — 2 customers, $700K ARR at risk\n<http://forewarn.test/dashboard|Open the dashboard>');
+      assert.equal((await command('')).json().text, res.json().text, 'status is the default');
+    });
+
+    test('queue lists the caller\'s customers waiting for outreach; help and unknown subcommands explain usage', async () => {
+      const queue = (await command('queue')).json().text as string;
+      assert.match(queue, /^\*2 customers waiting for outreach\*/);
+      assert.match(queue, /TechCorp\* \(\$500K ARR\) — P1 API Latency Issues — high impact/);
+      assert.match((await command('queue', 'UNOBODY01')).json().text, /not linked to a CSM/);
+      assert.match((await command('help')).json().text, /\/forewarn status/);
+      assert.match((await command('dance')).json().text, /^Unknown subcommand "dance"/);
+    });
+
+    test("Slack's own signed example is refused today: its timestamp is years old", async () => {
+      const body = readFileSync(path.join(__dirname, '../../fixtures/slack/slash-command-signed-example.txt'), 'utf8');
+      const res = await h.app.inject({ method: 'POST', url: '/api/slack/commands', payload: body, headers: {
+        'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': '1531420618',
+        'x-slack-signature': 'v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503',
+      } });
+      assert.equal(res.statusCode, 401);
+      assert.match(res.json().detail, /5 minutes/);
+    });
+  });
+});
