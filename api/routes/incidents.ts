@@ -33,8 +33,9 @@ async function incidentOr404(db: Kysely<Database>, id: string): Promise<Incident
 const csmActionBody = {
   type: 'object',
   additionalProperties: false,
+  required: ['csmEmail'],
   properties: {
-    csmEmail: { type: 'string', format: 'email', description: "Whose customers (default: every affected CSM's)." },
+    csmEmail: { type: 'string', format: 'email', description: 'The CSM whose customers these are (as the Slack button does for the clicking CSM).' },
     actor: { type: 'string', maxLength: 200, description: 'Who asked, for the timeline.' },
   },
 } as const;
@@ -44,7 +45,7 @@ const draftsResult = {
   properties: { drafted: { type: 'integer' }, customerIds: { type: 'array', items: { type: 'string' } } },
 } as const;
 
-/** These bodies are all optional: a POST with no body means "everything by default". */
+/** A POST without a body is validated as `{}`, so the error names the missing field rather than the body. */
 const optionalBody = async (req: { body: unknown }) => { req.body ??= {}; };
 
 const workflowErrors = { 404: problemSchema, 409: problemSchema, 503: problemSchema } as const;
@@ -177,7 +178,7 @@ export const incidentRoutes: RoutePlugin = async (app, deps) => {
       });
     });
 
-  app.post<{ Params: IdParams; Body: { csmEmail?: string; actor?: string } }>('/api/incidents/:incidentId/drafts', {
+  app.post<{ Params: IdParams; Body: { csmEmail: string; actor?: string } }>('/api/incidents/:incidentId/drafts', {
     preValidation: optionalBody,
     schema: {
       tags: ['outreach'], summary: 'Draft customer emails (like the Slack button)',
@@ -191,7 +192,7 @@ export const incidentRoutes: RoutePlugin = async (app, deps) => {
     return executeUpdate(deps.temporal, incident.workflowId, draftEmailsUpdate, { csmEmail: body.csmEmail, actor: body.actor ?? 'api' });
   });
 
-  app.post<{ Params: IdParams; Body: { csmEmail?: string; actor?: string } }>('/api/incidents/:incidentId/resolution-emails', {
+  app.post<{ Params: IdParams; Body: { csmEmail: string; actor?: string } }>('/api/incidents/:incidentId/resolution-emails', {
     preValidation: optionalBody,
     schema: {
       tags: ['outreach'], summary: 'Resolution emails (like the Slack button)',
@@ -205,13 +206,14 @@ export const incidentRoutes: RoutePlugin = async (app, deps) => {
     return executeUpdate(deps.temporal, incident.workflowId, sendResolutionEmailsUpdate, { csmEmail: body.csmEmail, actor: body.actor ?? 'api' });
   });
 
-  app.post<{ Params: IdParams; Body: { csmEmail?: string; inHours?: number } }>('/api/incidents/:incidentId/follow-ups', {
+  app.post<{ Params: IdParams; Body: { csmEmail: string; inHours?: number } }>('/api/incidents/:incidentId/follow-ups', {
     preValidation: optionalBody,
     schema: {
       tags: ['outreach'], summary: 'Schedule follow-ups (like the Slack button)',
       params: incidentIdParams,
       body: {
         type: 'object', additionalProperties: false,
+        required: ['csmEmail'],
         properties: { csmEmail: { type: 'string', format: 'email' }, inHours: { type: 'number', exclusiveMinimum: 0, maximum: 24 * 30 } },
       },
       response: { 200: { type: 'object', properties: { dueAt: { type: 'string', format: 'date-time' } } }, ...authErrors, ...workflowErrors },

@@ -165,11 +165,13 @@ describe('incident routes', () => {
     const drafts = await post(`/api/incidents/${A}/drafts`, { csmEmail: 'ana@corp.example' });
     assert.equal(drafts.statusCode, 200, drafts.body);
     assert.deepEqual(drafts.json(), { drafted: 1, customerIds: [s.customer.dataflow] });
-    const again = await post(`/api/incidents/${A}/drafts`);
-    assert.equal(again.statusCode, 200, 'the body is optional');
-    assert.deepEqual(again.json(), { drafted: 0, customerIds: [] });
+    const again = await post(`/api/incidents/${A}/drafts`, { csmEmail: 'ana@corp.example' });
+    assert.deepEqual(again.json(), { drafted: 0, customerIds: [] }, 'drafting twice drafts nothing more');
+    const nobody = await post(`/api/incidents/${A}/drafts`);
+    assert.equal(nobody.statusCode, 400);
+    assert.deepEqual(nobody.json().errors, [{ path: 'body/csmEmail', message: "must have required property 'csmEmail'" }]);
 
-    const early = await post(`/api/incidents/${A}/resolution-emails`, {});
+    const early = await post(`/api/incidents/${A}/resolution-emails`, { csmEmail: 'ana@corp.example' });
     assert.equal(early.statusCode, 409);
     assert.match(early.json().detail, /not resolved yet/);
 
@@ -180,7 +182,7 @@ describe('incident routes', () => {
     assert.equal(resolution.statusCode, 200, resolution.body);
     assert.deepEqual(resolution.json(), { drafted: 1, customerIds: [s.customer.techcorp] });
 
-    const followUps = await post(`/api/incidents/${A}/follow-ups`, { inHours: 2 });
+    const followUps = await post(`/api/incidents/${A}/follow-ups`, { csmEmail: 'ana@corp.example', inHours: 2 });
     assert.equal(followUps.statusCode, 200);
     assert.ok(Math.abs(Date.parse(followUps.json().dueAt) - (Date.now() + 2 * 3_600_000)) < 60_000);
 
