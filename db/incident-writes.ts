@@ -124,22 +124,29 @@ export async function ensureIncident(db: Db, incident: Incident): Promise<void> 
  */
 export async function upsertCustomerImpacts(db: Db, incidentId: string, customers: AffectedCustomer[]): Promise<void> {
   if (customers.length === 0) return;
+  // Only new or changed rows reach the INSERT: ON CONFLICT ... DO UPDATE ... WHERE false would
+  // still lock (and so write) every unchanged row, which made re-analysis of 45k customers slow.
   await sql`
+    with incoming as (
+      select * from unnest(${customers.map((c) => c.id)}::uuid[], ${customers.map((c) => c.impactLevel)}::text[],
+                           ${customers.map((c) => c.reason)}::text[], ${customers.map((c) => c.businessImpact)}::numeric[],
+                           ${customers.map((c) => c.priorityRank)}::int[])
+        as t(customer_id, impact_level, reason, business_impact_estimate, priority_rank)
+    ), changed as (
+      select n.* from incoming n
+      left join incident_customer_impact i on i.incident_id = ${incidentId}::uuid and i.customer_id = n.customer_id
+      where i.customer_id is null
+         or (i.impact_level, i.reason, i.business_impact_estimate, i.priority_rank)
+            is distinct from (n.impact_level, n.reason, n.business_impact_estimate, n.priority_rank)
+    )
     insert into incident_customer_impact (incident_id, customer_id, impact_level, reason, business_impact_estimate, priority_rank)
-    select ${incidentId}::uuid, t.customer_id, t.impact_level, t.reason, t.business_impact_estimate, t.priority_rank
-    from unnest(${customers.map((c) => c.id)}::uuid[], ${customers.map((c) => c.impactLevel)}::text[],
-                ${customers.map((c) => c.reason)}::text[], ${customers.map((c) => c.businessImpact)}::numeric[],
-                ${customers.map((c) => c.priorityRank)}::int[])
-      as t(customer_id, impact_level, reason, business_impact_estimate, priority_rank)
+    select ${incidentId}::uuid, customer_id, impact_level, reason, business_impact_estimate, priority_rank from changed
     on conflict (incident_id, customer_id) do update set
       impact_level = excluded.impact_level,
       reason = excluded.reason,
       business_impact_estimate = excluded.business_impact_estimate,
       priority_rank = excluded.priority_rank,
       updated_at = now()
-    where (incident_customer_impact.impact_level, incident_customer_impact.reason,
-           incident_customer_impact.business_impact_estimate, incident_customer_impact.priority_rank)
-      is distinct from (excluded.impact_level, excluded.reason, excluded.business_impact_estimate, excluded.priority_rank)
   `.execute(db);
 }
 
