@@ -95,7 +95,8 @@ const resultSchema = {
 
 export const importRoutes: RoutePlugin = async (app, deps) => {
   app.post<{ Querystring: { entity?: string; dryRun?: string } }>('/api/import', {
-    preHandler: requireToken(deps.config.api.tokens),
+    // Checked before the body is read: the body limit is large, and a stranger's 100 MB is not parsed.
+    onRequest: requireToken(deps.config.api.tokens),
     bodyLimit: IMPORT_BODY_LIMIT_BYTES,
     // Documented, not enforced by Fastify: the importer reports every error with its path (422).
     validatorCompiler: () => () => true,

@@ -39,6 +39,9 @@ describe('POST /api/import', () => {
       assert.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8');
     }
     assert.equal(await count('customers'), 0);
+    // The token is checked before the body is read: a stranger's broken body is never parsed.
+    const unread = await app.inject({ method: 'POST', url: '/api/import', headers: { 'content-type': 'application/json' }, payload: '{"customers": [' });
+    assert.equal(unread.statusCode, 401);
   });
 
   test('imports the demo file (larger than the webhook body limit) and answers with counts', async () => {
