@@ -44,18 +44,22 @@ describe('POST /api/import', () => {
     assert.equal(unread.statusCode, 401);
   });
 
-  test('imports the demo file (larger than the webhook body limit) and answers with counts', async () => {
-    assert.ok(demoText.length > 256 * 1024, 'the demo file is bigger than the global body limit');
-    const res = await app.inject({ method: 'POST', url: '/api/import', headers: { ...auth, 'content-type': 'application/json' }, payload: demoText });
+  test('imports the demo file plus extra accounts (beyond the webhook body limit) and answers with counts', async () => {
+    const demo = JSON.parse(demoText);
+    for (let i = 0; i < 1000; i++) {
+      demo.customers.push({ externalId: `extra-${i}`, name: `Extra ${i}`, arr: 1000 + i, segment: 'smb', region: 'eu-west', csmEmail: 'ana@corp.example', components: [{ key: 'auth', usage: 'light' }] });
+    }
+    const payload = JSON.stringify(demo);
+    assert.ok(payload.length > 256 * 1024, 'bigger than the global body limit');
+    const res = await app.inject({ method: 'POST', url: '/api/import', headers: { ...auth, 'content-type': 'application/json' }, payload });
     assert.equal(res.statusCode, 200, res.body);
     const body = res.json();
-    const demo = JSON.parse(demoText);
     assert.equal(body.dryRun, false);
     assert.deepEqual(body.counts.customers, { inserted: demo.customers.length, updated: 0, unchanged: 0 });
     assert.deepEqual(body.counts.templates, { inserted: 16, updated: 0, unchanged: 0 });
     assert.equal(await count('customers'), demo.customers.length);
 
-    const again = await app.inject({ method: 'POST', url: '/api/import', headers: { ...auth, 'content-type': 'application/json' }, payload: demoText });
+    const again = await app.inject({ method: 'POST', url: '/api/import', headers: { ...auth, 'content-type': 'application/json' }, payload });
     assert.deepEqual(again.json().counts.customers, { inserted: 0, updated: 0, unchanged: demo.customers.length });
   });
 
