@@ -6,6 +6,8 @@ import { applyImport, type ImportCounts, type ImportProgress } from '../../db/im
 import { validateImport } from '../../domain/import';
 import { validateCsvFiles } from '../../domain/import-csv';
 import { DEMO_DATA_FILE } from '../../demo/generate';
+import { findImpactCandidates } from '../../db/impact-queries';
+import { scoreCandidate } from '../../domain/impact';
 import { createTestDb, stopTestPostgres, type TestDb } from '../helpers/db';
 
 const demo = () => JSON.parse(readFileSync(DEMO_DATA_FILE, 'utf8'));
@@ -81,6 +83,20 @@ describe('applyImport', () => {
       const tpl = await t.db.selectFrom('message_templates').selectAll().where('key', '=', 'p1-investigating').executeTakeFirstOrThrow();
       assert.equal(tpl.approved_by, 'comms@corp.example');
       assert.equal((tpl.approved_at as Date).toISOString(), '2026-01-15T10:00:00.000Z');
+    });
+
+    test("the imported demo data gives Ana the product's example alert", async () => {
+      const now = new Date().toISOString();
+      const candidates = await findImpactCandidates(t.db, { components: ['api-gateway', 'data-pipeline'], regions: [], windowStart: now, windowEnd: now });
+      const ana = candidates.filter((c) => c.csm?.email === 'ana@corp.example').map((c) => ({ name: c.name, arr: c.arr, ...scoreCandidate(c) }));
+      assert.deepEqual(ana.map(({ name, arr, level, reason }) => ({ name, arr, level, reason })).sort((a, b) => b.arr - a.arr), [
+        { name: 'TechCorp', arr: 500000, level: 'high', reason: 'Heavy API Gateway user' },
+        { name: 'GlobalInc', arr: 350000, level: 'high', reason: 'Integration-dependent' },
+        { name: 'DataFlow', arr: 200000, level: 'medium', reason: 'Moderate impact' },
+        { name: 'StartupXYZ', arr: 50000, level: 'medium', reason: 'Moderate impact' },
+        { name: 'SmallBiz', arr: 25000, level: 'low', reason: 'Low impact' },
+      ]);
+      assert.equal(ana.reduce((sum, c) => sum + c.arr, 0), 1_125_000);
     });
 
     test('a second import of the same file changes nothing', async () => {
