@@ -337,21 +337,36 @@ export async function getTeamView(db: Kysely<Database>): Promise<{ members: Team
     csm_id: string | null; email: string | null; name: string | null; manager_email: string | null; incident_id: string; title: string; severity: string;
     customers: number; high: number; arr: string | null; pending: number; alerted_at: Date | null; acknowledged: boolean; escalated: boolean;
   }>`
-    select cs.id as csm_id, cs.email, cs.name, cs.manager_email, i.id as incident_id, i.title, i.severity,
-      count(*)::int as customers,
-      count(*) filter (where ici.impact_level = 'high')::int as high,
-      sum(cu.arr) as arr,
-      count(*) filter (where ici.outreach_status in ('pending', 'drafted'))::int as pending,
-      min(ici.csm_notified_at) as alerted_at,
-      exists (select 1 from incident_updates u where u.incident_id = i.id and u.kind = 'acknowledged' and cs.id is not null and ${acknowledgedBy}) as acknowledged,
-      exists (select 1 from incident_updates u where u.incident_id = i.id and u.kind = 'escalation' and cs.id is not null
-        and (u.actor = cs.email or u.details->>'csm' = cs.email or u.details->>'csmEmail' = cs.email)) as escalated
-    from incident_customer_impact ici
-    join product_incidents i on i.id = ici.incident_id and i.status <> 'resolved'
-    join customers cu on cu.id = ici.customer_id
-    left join csms cs on cs.id = cu.csm_id
-    where ici.impact_level <> 'none'
-    group by cs.id, cs.email, cs.name, cs.manager_email, cs.slack_user_id, i.id, i.title, i.severity
+    with per_incident as (
+      select cu.csm_id, ici.incident_id,
+        count(*)::int as customers,
+        count(*) filter (where ici.impact_level = 'high')::int as high,
+        sum(cu.arr) as arr,
+        count(*) filter (where ici.outreach_status in ('pending', 'drafted'))::int as pending,
+        min(ici.csm_notified_at) as alerted_at
+      from incident_customer_impact ici
+      join product_incidents i on i.id = ici.incident_id and i.status <> 'resolved'
+      join customers cu on cu.id = ici.customer_id
+      where ici.impact_level <> 'none'
+      group by cu.csm_id, ici.incident_id),
+    -- Acknowledgements and escalations are few: match them to CSMs once, not once per (CSM, incident).
+    acks as (
+      select distinct u.incident_id, cs.id as csm_id
+      from incident_updates u join product_incidents i on i.id = u.incident_id and i.status <> 'resolved'
+      join csms cs on ${acknowledgedBy}
+      where u.kind = 'acknowledged'),
+    escalations as (
+      select distinct u.incident_id, cs.id as csm_id
+      from incident_updates u join product_incidents i on i.id = u.incident_id and i.status <> 'resolved'
+      join csms cs on (u.actor = cs.email or u.details->>'csm' = cs.email or u.details->>'csmEmail' = cs.email)
+      where u.kind = 'escalation')
+    select p.csm_id, cs.email, cs.name, cs.manager_email, i.id as incident_id, i.title, i.severity, p.customers, p.high, p.arr, p.pending,
+      p.alerted_at, a.csm_id is not null as acknowledged, e.csm_id is not null as escalated
+    from per_incident p
+    join product_incidents i on i.id = p.incident_id
+    left join csms cs on cs.id = p.csm_id
+    left join acks a on a.incident_id = p.incident_id and a.csm_id = p.csm_id
+    left join escalations e on e.incident_id = p.incident_id and e.csm_id = p.csm_id
     order by cs.name nulls last, i.severity, i.started_at desc`.execute(db);
 
   const members = new Map<string, TeamMember>();
@@ -435,17 +450,22 @@ export async function getOutcomes(db: Kysely<Database>, range: { from: Date; to:
       delays as (
         select date_trunc(${bucket}, d.detected_at, 'UTC') as start, d.seconds
         from (${ALERT_DELAYS} and ${inRange}) d),
+      -- Counted per incident first (an index range each), so no sort over every impact row.
       reach as (
-        select date_trunc(${bucket}, i.detected_at, 'UTC') as start, count(distinct i.id)::int as incidents,
-          count(ici.id) filter (where ici.impact_level <> 'none')::int as affected,
-          count(ici.id) filter (where ici.impact_level <> 'none' and ${REACHED})::int as reached
-        from product_incidents i left join incident_customer_impact ici on ici.incident_id = i.id
+        select date_trunc(${bucket}, i.detected_at, 'UTC') as start, count(*)::int as incidents,
+          sum(x.affected)::int as affected, sum(x.reached)::int as reached
+        from product_incidents i
+        cross join lateral (
+          select count(*) filter (where ici.impact_level <> 'none') as affected,
+            count(*) filter (where ici.impact_level <> 'none' and ${REACHED}) as reached
+          from incident_customer_impact ici where ici.incident_id = i.id) x
         where ${inRange}
-        group by 1)
-      select b.start, coalesce(r.incidents, 0) as incidents, coalesce(r.affected, 0) as affected, coalesce(r.reached, 0) as reached,
-        (select percentile_cont(0.5) within group (order by d.seconds) from delays d where d.start = b.start) as p50,
-        (select percentile_cont(0.9) within group (order by d.seconds) from delays d where d.start = b.start) as p90
-      from buckets b left join reach r on r.start = b.start
+        group by 1),
+      alert_stats as (
+        select start, percentile_cont(0.5) within group (order by seconds) as p50, percentile_cont(0.9) within group (order by seconds) as p90
+        from delays group by start)
+      select b.start, coalesce(r.incidents, 0) as incidents, coalesce(r.affected, 0) as affected, coalesce(r.reached, 0) as reached, a.p50, a.p90
+      from buckets b left join reach r on r.start = b.start left join alert_stats a on a.start = b.start
       order by b.start`.execute(db),
   ]);
 

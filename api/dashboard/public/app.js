@@ -68,7 +68,9 @@ function stopPolling() {
 
 function schedulePoll() {
   clearTimeout(pollTimer);
-  pollTimer = setTimeout(() => load({ navigation: false }), (session?.pollSeconds ?? 2) * 1000);
+  // A view may poll less often (outcomes aggregate a whole period and change slowly).
+  const seconds = Math.max(current?.view.pollSeconds ?? 0, session?.pollSeconds ?? 2);
+  pollTimer = setTimeout(() => load({ navigation: false }), seconds * 1000);
 }
 
 function context(route) {
