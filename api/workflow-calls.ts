@@ -50,10 +50,12 @@ export function toProblem(err: unknown, workflowId: string): HttpProblem {
     const cause = err.cause;
     const message = cause?.message || err.message;
     const type = cause instanceof ApplicationFailure ? cause.type : undefined;
-    if (type === UPDATE_REJECTIONS.unknownCustomer || (!type && UNKNOWN_CUSTOMER.test(message)) || (type === 'Error' && UNKNOWN_CUSTOMER.test(message))) {
+    // A validator that threw a plain Error has no type of ours: its wording decides.
+    const untyped = !type || type === 'Error';
+    if (type === UPDATE_REJECTIONS.unknownCustomer || (untyped && UNKNOWN_CUSTOMER.test(message))) {
       return new HttpProblem(404, 'Unknown customer', message);
     }
-    if (type === UPDATE_REJECTIONS.invalidTransition || TRANSITION.test(message)) {
+    if (type === UPDATE_REJECTIONS.invalidTransition || (untyped && TRANSITION.test(message))) {
       return new HttpProblem(409, 'Invalid transition', message);
     }
     return new HttpProblem(409, 'Not possible now', message);

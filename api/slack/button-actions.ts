@@ -99,6 +99,18 @@ async function customerName(db: Kysely<Database>, customerId: string): Promise<s
   return row ? `*${row.name}*` : 'The customer';
 }
 
+/**
+ * Replies go only to Slack's own hooks host (or to the Slack API host the config points at, e.g. a
+ * local fake): a response_url is taken from the request, and must not make the API call anywhere else.
+ */
+export function responseUrlAllowed(url: string, slackApiUrl?: string): boolean {
+  let target: URL;
+  try { target = new URL(url); } catch { return false; }
+  if (target.protocol === 'https:' && target.hostname === 'hooks.slack.com') return true;
+  if (!slackApiUrl) return false;
+  return target.origin === new URL(slackApiUrl).origin;
+}
+
 /** Posts the reply to Slack's response_url (valid for 30 minutes, 5 uses). */
 export async function postToResponseUrl(url: string, reply: SlackReply, fetchImpl: typeof fetch = fetch): Promise<void> {
   const res = await fetchImpl(url, {

@@ -8,7 +8,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RoutePlugin } from '../app';
 import { sendProblem, problemSchema } from '../problem';
-import { performAction, postToResponseUrl, type SlackBlockAction } from './button-actions';
+import { performAction, postToResponseUrl, responseUrlAllowed, type SlackBlockAction } from './button-actions';
 import { runSlashCommand } from './commands';
 import { verifySlackRequest } from './verify';
 
@@ -83,7 +83,12 @@ export const slackRoutes: RoutePlugin = async (app, deps) => {
           temporal: deps.temporal, db: deps.db, user: { id: userId, name: payload.user?.username ?? payload.user?.name }, message: payload.message,
         }, element);
         log.info({ actionId: element.action_id, user: userId, replied: Boolean(replyMessage) }, 'Slack button handled');
-        if (replyMessage && payload.response_url) await postToResponseUrl(payload.response_url, replyMessage);
+        if (!replyMessage || !payload.response_url) continue;
+        if (!responseUrlAllowed(payload.response_url, deps.config.slack.apiUrl)) {
+          log.warn({ responseUrl: payload.response_url }, 'Slack response_url is not a Slack host; reply not sent');
+          continue;
+        }
+        await postToResponseUrl(payload.response_url, replyMessage);
       }
     })().catch((err) => log.warn({ err }, 'Slack button follow-up failed')).finally(() => inFlight.delete(work));
     inFlight.add(work);

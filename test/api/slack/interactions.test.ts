@@ -4,6 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { responseUrlAllowed } from '../../../api/slack/button-actions';
 import { customerActionValue } from '../../../domain/messages/customer-actions';
 import { stateQuery, type IncidentState } from '../../../workflows/contract';
 import { receivedSignalsQuery } from '../support/fake-incident.workflow';
@@ -32,8 +33,9 @@ describe('Slack interactivity', () => {
   let s: Seed;
   let hook: Awaited<ReturnType<typeof responseUrlServer>>;
   before(async () => {
-    h = await startHarness({ temporal: 'dev' });
     hook = await responseUrlServer();
+    // The fake Slack's address: replies may go there (and to hooks.slack.com), nowhere else.
+    h = await startHarness({ temporal: 'dev', env: { SLACK_API_URL: `${hook.base}/api` } });
     s = await seedBase(h.db);
     await seedIncident(h.db, { id: INCIDENT, externalId: 'PGR0VU2', title: 'API Latency Issues', severity: 'P1', impacts: [
       [s.customer.techcorp, 'high', 1, 'pending'], [s.customer.dataflow, 'medium', 2, 'pending'],
@@ -114,6 +116,27 @@ describe('Slack interactivity', () => {
     await send(click('forewarn:acknowledge', WORKFLOW, '/marker'));
     await replyTo('/marker');
     assert.equal(hook.posts.filter((p) => p.path === '/view' || p.path === '/foreign').length, 0);
+  });
+
+  test('a response_url that is not Slack\'s gets no reply, though the action is done', async () => {
+    const other = await responseUrlServer();
+    try {
+      const body = click('forewarn:join_war_room', WORKFLOW, '/elsewhere').replace(encodeURIComponent(hook.base), encodeURIComponent(other.base));
+      assert.ok(body.includes(encodeURIComponent(other.base)));
+      assert.equal((await send(body)).statusCode, 200);
+      await eventually(async () => ((await h.temporal.workflow.getHandle(WORKFLOW).query(receivedSignalsQuery)).joins.length === 2 ? true : undefined));
+      await new Promise((r) => setTimeout(r, 300));
+      assert.deepEqual(other.posts, []);
+    } finally { await other.close(); }
+  });
+
+  test('replies go to Slack\'s hooks host over https, or to the configured Slack API host', () => {
+    assert.equal(responseUrlAllowed('https://hooks.slack.com/actions/T1/123/abc'), true);
+    assert.equal(responseUrlAllowed('http://hooks.slack.com/actions/T1/123/abc'), false);
+    assert.equal(responseUrlAllowed('https://hooks.slack.com.evil.example/x'), false);
+    assert.equal(responseUrlAllowed('http://169.254.169.254/latest/meta-data'), false);
+    assert.equal(responseUrlAllowed('http://127.0.0.1:9999/hook', 'http://127.0.0.1:9999/api'), true);
+    assert.equal(responseUrlAllowed('not a url'), false);
   });
 
   test('a button on an incident whose workflow is gone tells the user so', async () => {
