@@ -1,0 +1,330 @@
+/**
+ * While the incident is open: apply each event, (re-)analyze impact, alert the CSMs, open and
+ * feed the war room, draft outreach. Each step reads the current state after its awaits (handlers
+ * may have changed it meanwhile) and looks customers and CSMs up again by id before writing.
+ */
+import { isCancellation, log, workflowInfo } from '@temporalio/workflow';
+import type { TimelineEntry, TimelineKind } from '../activities/types';
+import {
+  applyEvent, customersOf, describeChanges, hasChanges, isMajor, mergeCsms, mergeImpact, needsReanalysis, startLedger,
+  type IncidentChanges, type ImpactMerge,
+} from '../domain/incident-state';
+import type { IncidentEvent } from '../domain/types';
+import type { CustomerState, IncidentState } from './contract';
+import { gmail, slack, store } from './incident-activities';
+import { onceKey, revisionKey, timelineKey } from './incident-keys';
+import { reopen, resolve } from './incident-lifecycle';
+import { delivered, errorMessage, ZERO_TOTALS, type IncidentRun } from './incident-run';
+
+const MINUTE = 60_000;
+
+function eventEntries(s: IncidentState, event: IncidentEvent, changes: IncidentChanges, at: string): TimelineEntry[] {
+  const entries: TimelineEntry[] = [];
+  const add = (kind: TimelineKind, summary: string, details: Record<string, unknown>) => entries.push({
+    kind, summary, details: { source: s.incident.source, deliveryId: event.deliveryId, ...details }, actor: event.actor,
+    occurredAt: at, dedupeKey: timelineKey(s, 'event', event.deliveryId, kind),
+  });
+  const lines = describeChanges(changes);
+  let i = 0;
+  if (changes.status) add(changes.status.from === 'resolved' ? 'reopened' : 'status', lines[i++]!, { ...changes.status });
+  if (changes.severity) add('severity', lines[i++]!, { ...changes.severity });
+  if (changes.components) add('components', lines[i++]!, { ...changes.components });
+  if (changes.regions) add('regions', lines[i++]!, { ...changes.regions });
+  if (changes.message) add('message', lines[i++]!, { message: changes.message.to ?? null });
+  if (event.note?.trim()) add('note', event.note.trim(), {});
+  return entries;
+}
+
+/** The first event: the incident exists from now on. */
+async function start(run: IncidentRun, event: IncidentEvent): Promise<void> {
+  const now = run.now();
+  const ledger = startLedger(event, workflowInfo().workflowId, now);
+  const s: IncidentState = {
+    ...ledger,
+    phase: 'active',
+    customers: [],
+    csms: [],
+    totals: ZERO_TOTALS,
+    detectedAt: now,
+    revision: 1,
+    lastPublicUpdateAt: now,
+  };
+  run.state = s;
+  const { incident } = s;
+  await run.recordIncident();
+  await run.timeline([{
+    kind: 'created',
+    summary: `Detected: ${incident.title} (${incident.severity}, ${incident.status})`,
+    details: { source: incident.source, externalId: incident.externalId, deliveryId: event.deliveryId, components: incident.components, regions: incident.regions },
+    actor: event.actor, occurredAt: ledger.appliedAt.status ?? now, dedupeKey: timelineKey(s, 'event', event.deliveryId, 'created'),
+  }, ...eventEntries(s, event, {}, ledger.appliedAt.status ?? now)]);
+  run.upsertSearch();
+  await analyze(run);
+  const startedResolved = incident.status === 'resolved';
+  await alertNewCsms(run);
+  if (!startedResolved) {
+    await openWarRoom(run);
+    await draftOutreach(run);
+    refreshCadence(run, true);
+  } else {
+    await resolve(run, []);
+  }
+}
+
+/** Any later event: apply it field by field, record what changed, and tell who needs to know. */
+export async function handleEvent(run: IncidentRun, event: IncidentEvent): Promise<void> {
+  if (!run.state) return start(run, event);
+  const s = run.state;
+  const now = run.now();
+  const result = applyEvent(s, event, now);
+  if (result.duplicate) {
+    log.info('duplicate incident event ignored', { deliveryId: event.deliveryId });
+    return;
+  }
+  if (result.staleFields.length) log.info('stale fields ignored', { deliveryId: event.deliveryId, fields: result.staleFields });
+  const titleChanged = result.incident.title !== s.incident.title;
+  s.incident = result.incident;
+  s.appliedAt = result.appliedAt;
+  s.deliveryIds = result.deliveryIds;
+  const { changes } = result;
+  const entries = eventEntries(s, event, changes, result.appliedAt.status && changes.status ? result.appliedAt.status : now);
+  if (!hasChanges(changes)) {
+    if (titleChanged) await run.recordIncident();
+    await run.timeline(entries);
+    run.upsertSearch();
+    return;
+  }
+  s.revision += 1;
+  const lines = describeChanges(changes);
+  await run.recordIncident();
+  await run.timeline(entries);
+  run.upsertSearch();
+  if (changes.message) {
+    s.lastPublicUpdateAt = now;
+    refreshCadence(run, true);
+  }
+
+  const reopened = s.phase === 'resolved' && changes.status && changes.status.to !== 'resolved';
+  if (reopened) await reopen(run);
+  if (s.phase === 'resolved') {
+    // After resolution nothing is re-analyzed; people who were told still hear about changes.
+    await updateAlertedCsms(run, lines, undefined, undefined);
+    await postToWarRoom(run, lines);
+    return;
+  }
+  if (changes.status?.to === 'resolved') {
+    await resolve(run, lines);
+    return;
+  }
+  const merge = needsReanalysis(changes) || reopened ? await analyze(run) : undefined;
+  const alreadyAlerted = s.csms.filter((c) => c.alertedAt).map((c) => c.email);
+  const newlyAlerted = await alertNewCsms(run);
+  await updateAlertedCsms(run, lines, merge, alreadyAlerted);
+  const roomOpened = await openWarRoom(run, newlyAlerted);
+  if (!roomOpened) await postToWarRoom(run, lines);
+  await draftOutreach(run);
+  scheduleEscalations(run);
+  refreshCadence(run, Boolean(changes.severity) || Boolean(reopened));
+}
+
+/** Runs the impact analysis and merges it into what the incident already knows. */
+export async function analyze(run: IncidentRun): Promise<ImpactMerge<CustomerState>> {
+  const fresh = await store.analyzeImpact({ incident: run.s.incident, now: run.now() });
+  const s = run.s;
+  const merge = mergeImpact(s.customers, fresh.customers);
+  s.customers = merge.customers;
+  s.csms = mergeCsms(s.csms, fresh.csms);
+  run.refreshTotals();
+  await run.recordIncident();
+  run.upsertSearch();
+  return merge;
+}
+
+/**
+ * First alert to every CSM with affected customers who has none yet, each listing only their
+ * customers. Returns the emails of the CSMs alerted now.
+ */
+export async function alertNewCsms(run: IncidentRun): Promise<string[]> {
+  const s = run.s;
+  const targets = s.csms.filter((c) => !c.alertedAt && !c.notifyError?.startsWith('alert') && customersOf(s.customers, c.email).length > 0);
+  if (targets.length === 0) return [];
+  const results = await Promise.all(targets.map((c) => run.notify('alert', c, {
+    key: onceKey(s, 'alert', c.email), customers: customersOf(s.customers, c.email),
+  })));
+  const now = run.now();
+  const alerted: string[] = [];
+  const notifiedCustomers: string[] = [];
+  const failed: string[] = [];
+  targets.forEach((t, i) => {
+    const r = results[i]!;
+    const c = run.csm(t.email);
+    if (!c) return;
+    if (!delivered(r)) {
+      failed.push(`${c.email} (${r.error ?? 'not delivered'})`);
+      return;
+    }
+    c.alertedAt = r.sentAt ?? now;
+    if (r.channel && r.ts) c.thread = { channel: r.channel, ts: r.ts };
+    if (isMajor(s.incident.severity) && !c.escalationDueAt) c.escalationDueAt = new Date(Date.parse(now) + run.settings.escalationMinutes * MINUTE).toISOString();
+    alerted.push(c.email);
+    for (const cust of customersOf(s.customers, c.email)) {
+      if (!cust.csmNotifiedAt) {
+        cust.csmNotifiedAt = c.alertedAt;
+        notifiedCustomers.push(cust.id);
+      }
+    }
+  });
+  s.firstAlertAt ??= alerted.length ? now : undefined;
+  if (alerted.length) s.lastAlertAt = now;
+  if (notifiedCustomers.length) {
+    await store.markCustomersNotified({ incidentId: s.incident.id, customerIds: notifiedCustomers, field: 'csm_notified_at', at: now });
+  }
+  await run.timeline([{
+    kind: 'alert',
+    summary: `Alerted ${alerted.length} CSM${alerted.length === 1 ? '' : 's'} about ${notifiedCustomers.length} customer${notifiedCustomers.length === 1 ? '' : 's'}`
+      + (failed.length ? `; not delivered to ${failed.join(', ')}` : ''),
+    details: { alerted, failed, customers: notifiedCustomers.length },
+    occurredAt: now, dedupeKey: timelineKey(s, 'alert', s.revision),
+  }]);
+  return alerted;
+}
+
+/**
+ * The change, in the alert's thread, to every CSM alerted before this step (`alreadyAlerted`;
+ * undefined: every alerted CSM), with what it means
+ * for their own customers (newly affected, no longer affected).
+ */
+export async function updateAlertedCsms(run: IncidentRun, lines: string[], merge: ImpactMerge<CustomerState> | undefined, alreadyAlerted: string[] | undefined): Promise<void> {
+  const s = run.s;
+  const targets = s.csms.filter((c) => c.alertedAt && (!alreadyAlerted || alreadyAlerted.includes(c.email)));
+  const sends = targets.map(async (t) => {
+    const own = customersOf(s.customers, t.email);
+    const mine = (ids: string[]) => s.customers.filter((c) => ids.includes(c.id) && c.csmEmail.toLowerCase() === t.email.toLowerCase());
+    const added = merge ? mine(merge.newlyAffected) : [];
+    const removed = merge ? mine(merge.noLongerAffected) : [];
+    const extra = [
+      ...(added.length ? [`Now also affected: ${added.map((c) => c.name).join(', ')}`] : []),
+      ...(removed.length ? [`No longer affected: ${removed.map((c) => c.name).join(', ')}`] : []),
+    ];
+    if (lines.length === 0 && extra.length === 0) return;
+    const r = await run.notify('update', t, { key: revisionKey(s, 'update', t.email), customers: own, thread: t.thread, changes: [...lines, ...extra] });
+    if (delivered(r) && added.length) {
+      const at = r.sentAt ?? run.now();
+      const ids = added.filter((c) => !c.csmNotifiedAt).map((c) => c.id);
+      for (const id of ids) {
+        const c = run.customer(id);
+        if (c) c.csmNotifiedAt = at;
+      }
+      if (ids.length) await store.markCustomersNotified({ incidentId: s.incident.id, customerIds: ids, field: 'csm_notified_at', at });
+    }
+  });
+  await Promise.all(sends);
+}
+
+/**
+ * P1/P2: the coordination channel, with the affected CSMs and their managers. Opened the first
+ * time the incident is (or becomes) P1/P2; CSMs alerted later are invited. Returns whether the
+ * channel was opened in this call (its summary then already tells the news).
+ */
+export async function openWarRoom(run: IncidentRun, newlyAlerted: string[] = []): Promise<boolean> {
+  const s = run.s;
+  if (!isMajor(s.incident.severity) || s.phase !== 'active') return false;
+  if (s.warRoom && newlyAlerted.length === 0) return false;
+  const members = s.warRoom
+    ? s.csms.filter((c) => newlyAlerted.includes(c.email))
+    : s.csms.filter((c) => customersOf(s.customers, c.email).length > 0);
+  const opening = !s.warRoom;
+  try {
+    const room = await slack.ensureWarRoom({
+      idempotencyKey: onceKey(s, 'war_room', 'channel'),
+      incident: s.incident,
+      memberSlackIds: members.map((c) => c.slackUserId).filter((id): id is string => Boolean(id)),
+      memberEmails: [...new Set(members.flatMap((c) => [c.email, ...(c.managerEmail ? [c.managerEmail] : [])]))],
+      totals: s.totals,
+      dashboardUrl: run.settings.dashboardUrl,
+    });
+    if (!room || !opening) return false;
+    s.warRoom = room;
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    log.warn('war room not available', { error: errorMessage(err) });
+    return false;
+  }
+  await run.recordIncident();
+  await run.timeline([{
+    kind: 'war_room', summary: `War room #${s.warRoom.name} opened with ${members.length} CSM${members.length === 1 ? '' : 's'} and their managers`,
+    details: { channelId: s.warRoom.channelId, name: s.warRoom.name, members: members.map((c) => c.email) },
+    occurredAt: run.now(), dedupeKey: timelineKey(s, 'war_room'),
+  }]);
+  return true;
+}
+
+export async function postToWarRoom(run: IncidentRun, lines: string[]): Promise<void> {
+  const s = run.s;
+  if (!s.warRoom || lines.length === 0) return;
+  try {
+    await slack.postToWarRoom({ idempotencyKey: revisionKey(s, 'war_room_post', 'channel'), channelId: s.warRoom.channelId, incident: s.incident, text: lines.join('\n') });
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    log.warn('war room post failed', { error: errorMessage(err) });
+  }
+}
+
+/** Gmail drafts for every high-impact customer still pending, in their CSM's mailbox. */
+export async function draftOutreach(run: IncidentRun): Promise<void> {
+  await run.outreachLock.run(async () => {
+    const s = run.s;
+    if (s.phase !== 'active') return;
+    const byCsm = s.csms
+      .map((csm) => ({ csm, customers: customersOf(s.customers, csm.email).filter((c) => c.impactLevel === 'high' && c.outreachStatus === 'pending' && !c.outreachError) }))
+      .filter((x) => x.customers.length > 0);
+    if (byCsm.length === 0) return;
+    const drafted = await Promise.all(byCsm.map(async ({ csm, customers }) => {
+      try {
+        const results = await gmail.draftCustomerEmails({
+          idempotencyPrefix: onceKey(s, 'outreach', csm.email), kind: 'outreach', send: false, incident: s.incident, csm, customers,
+        });
+        return run.applyEmailResults('outreach', false, results, 'forewarn');
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        for (const c of customers) {
+          const cur = run.customer(c.id);
+          if (cur) cur.outreachError = errorMessage(err);
+        }
+        return [];
+      }
+    }));
+    const count = drafted.flat().length;
+    if (count) {
+      await run.timeline([{
+        kind: 'drafts', summary: `${count} outreach email draft${count === 1 ? '' : 's'} prepared for high-impact customers`,
+        details: { customerIds: drafted.flat() }, occurredAt: run.now(), dedupeKey: timelineKey(s, 'drafts', s.revision),
+      }]);
+    }
+  });
+}
+
+/** P1/P2: every alerted CSM gets an escalation deadline (once; acknowledging or acting cancels it). */
+export function scheduleEscalations(run: IncidentRun): void {
+  const s = run.s;
+  if (!isMajor(s.incident.severity) || s.phase !== 'active') return;
+  const due = new Date(Date.now() + run.settings.escalationMinutes * MINUTE).toISOString();
+  for (const c of s.csms) {
+    if (c.alertedAt && !c.escalationDueAt && !c.escalatedAt && !c.acknowledgedAt && !c.actedAt) c.escalationDueAt = due;
+  }
+}
+
+/**
+ * P1 while active: CSMs are reminded when no public update arrives within the cadence. `restart`
+ * starts a new period (new public update, just became P1, reopened).
+ */
+export function refreshCadence(run: IncidentRun, restart: boolean): void {
+  const s = run.s;
+  if (s.incident.severity !== 'P1' || s.phase !== 'active') {
+    s.nextUpdateReminderAt = undefined;
+    return;
+  }
+  if (restart || !s.nextUpdateReminderAt) {
+    s.nextUpdateReminderAt = new Date(Date.now() + run.settings.updateCadenceMinutes * MINUTE).toISOString();
+  }
+}
