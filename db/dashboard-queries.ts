@@ -322,10 +322,11 @@ export interface TeamMember {
   name: string;
   managerEmail: string | null;
   incidents: number;
+  /** Distinct customers (one hit by two incidents counts once), their high-impact count and ARR. */
   customers: number;
   highImpact: number;
   arr: number;
-  /** Affected customers not yet contacted (pending or drafted). */
+  /** Outreach not yet sent (pending or drafted), per customer and incident. */
   pendingOutreach: number;
   /** Open incidents this CSM was alerted about and has not acknowledged. */
   unacknowledged: { incidentId: string; title: string; severity: string; alertedAt: string; escalated: boolean }[];
@@ -337,18 +338,22 @@ export async function getTeamView(db: Kysely<Database>): Promise<{ members: Team
     csm_id: string | null; email: string | null; name: string | null; manager_email: string | null; incident_id: string; title: string; severity: string;
     customers: number; high: number; arr: string | null; pending: number; alerted_at: Date | null; acknowledged: boolean; escalated: boolean;
   }>`
-    with per_incident as (
-      select cu.csm_id, ici.incident_id,
-        count(*)::int as customers,
-        count(*) filter (where ici.impact_level = 'high')::int as high,
-        sum(cu.arr) as arr,
-        count(*) filter (where ici.outreach_status in ('pending', 'drafted'))::int as pending,
-        min(ici.csm_notified_at) as alerted_at
+    with open_impact as (
+      select cu.csm_id, ici.incident_id, ici.customer_id, cu.arr, ici.impact_level, ici.outreach_status, ici.csm_notified_at
       from incident_customer_impact ici
       join product_incidents i on i.id = ici.incident_id and i.status <> 'resolved'
       join customers cu on cu.id = ici.customer_id
-      where ici.impact_level <> 'none'
-      group by cu.csm_id, ici.incident_id),
+      where ici.impact_level <> 'none'),
+    per_incident as (
+      select csm_id, incident_id,
+        count(*) filter (where outreach_status in ('pending', 'drafted'))::int as pending,
+        min(csm_notified_at) as alerted_at
+      from open_impact group by csm_id, incident_id),
+    -- A customer hit by two open incidents is one customer (and one ARR) for the CSM.
+    per_csm as (
+      select csm_id, count(*)::int as customers, count(*) filter (where high)::int as high, sum(arr) as arr
+      from (select csm_id, customer_id, max(arr) as arr, bool_or(impact_level = 'high') as high from open_impact group by csm_id, customer_id) c
+      group by csm_id),
     -- Acknowledgements and escalations are few: match them to CSMs once, not once per (CSM, incident).
     acks as (
       select distinct u.incident_id, cs.id as csm_id
@@ -360,9 +365,10 @@ export async function getTeamView(db: Kysely<Database>): Promise<{ members: Team
       from incident_updates u join product_incidents i on i.id = u.incident_id and i.status <> 'resolved'
       join csms cs on (u.actor = cs.email or u.details->>'csm' = cs.email or u.details->>'csmEmail' = cs.email)
       where u.kind = 'escalation')
-    select p.csm_id, cs.email, cs.name, cs.manager_email, i.id as incident_id, i.title, i.severity, p.customers, p.high, p.arr, p.pending,
+    select p.csm_id, cs.email, cs.name, cs.manager_email, i.id as incident_id, i.title, i.severity, t.customers, t.high, t.arr, p.pending,
       p.alerted_at, a.csm_id is not null as acknowledged, e.csm_id is not null as escalated
     from per_incident p
+    join per_csm t on t.csm_id is not distinct from p.csm_id
     join product_incidents i on i.id = p.incident_id
     left join csms cs on cs.id = p.csm_id
     left join acks a on a.incident_id = p.incident_id and a.csm_id = p.csm_id
@@ -374,14 +380,11 @@ export async function getTeamView(db: Kysely<Database>): Promise<{ members: Team
     const key = r.csm_id ?? '';
     let m = members.get(key);
     if (!m) {
-      m = { email: r.email, name: r.name ?? 'No CSM assigned', managerEmail: r.manager_email, incidents: 0, customers: 0, highImpact: 0, arr: 0,
-        pendingOutreach: 0, unacknowledged: [] };
+      m = { email: r.email, name: r.name ?? 'No CSM assigned', managerEmail: r.manager_email, incidents: 0, customers: r.customers, highImpact: r.high,
+        arr: num(r.arr), pendingOutreach: 0, unacknowledged: [] };
       members.set(key, m);
     }
     m.incidents += 1;
-    m.customers += r.customers;
-    m.highImpact += r.high;
-    m.arr += num(r.arr);
     m.pendingOutreach += r.pending;
     if (r.csm_id && r.alerted_at && !r.acknowledged) {
       m.unacknowledged.push({ incidentId: r.incident_id, title: r.title, severity: r.severity, alertedAt: iso(r.alerted_at)!, escalated: r.escalated });

@@ -187,6 +187,7 @@ describe('dashboard end to end: webhook → workflow → dashboard → outreach 
     assert.match(await alertToAna.first().innerText(), /TechCorp/);
     assert.doesNotMatch(await alertToAna.first().innerText(), /GlobalInc/); // Ben's customer, not Ana's
     assert.equal(await alertToAna.first().locator('.delivery').innerText(), 'Dry run');
+    await screenshot(page, 'e2e-outbox');
     assert.deepEqual(errors, []);
   });
 });

@@ -229,6 +229,10 @@ describe('dashboard in Chromium (seeded read model)', () => {
     assert.equal(await ben.locator('td[data-label="Open incidents"]').innerText(), '2');
     assert.equal(await ben.locator('td[data-label="Pending outreach"]').innerText(), '2'); // DataFlow drafted (P1) + DataFlow pending (P2)
     assert.match(await ben.locator('td[data-label="Not acknowledged"]').innerText(), /API Latency Issues/);
+    // GlobalInc is hit by both open incidents: one customer and one ARR for Alice, not two.
+    assert.equal(await alice.locator('td[data-label="Affected customers"]').innerText(), '2');
+    assert.equal(await alice.locator('td[data-label="ARR"]').innerText(), '$850K');
+    assert.equal(await alice.locator('td[data-label="Pending outreach"]').innerText(), '1'); // GlobalInc on the P2
     // Alice acknowledged the P1; the P2 has not alerted anyone yet, so there is nothing to acknowledge.
     assert.match(await alice.locator('td[data-label="Not acknowledged"]').innerText(), /all acknowledged/);
     await screenshot(page, 'team');
