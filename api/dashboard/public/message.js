@@ -12,8 +12,26 @@ const EMOJI = {
 
 const safeUrl = (url) => (/^(https?:|mailto:)/i.test(url) ? url : null);
 
-/** Slack mrkdwn → nodes: *bold*, _italic_, ~strike~, `code`, <url|label>, <@user>, <#channel|name>, :emoji:. */
+/** Slack mrkdwn → nodes, line by line so that "> quoted" lines become quotes. */
 export function mrkdwn(text) {
+  const lines = String(text ?? '').split('\n');
+  return lines.flatMap((line, i) => {
+    const quoted = /^(>|&gt;)\s?/.exec(line);
+    const content = quoted ? h('span', { class: 'slack-quote' }, inline(line.slice(quoted[0].length))) : inline(line);
+    return i < lines.length - 1 ? [content, '\n'].flat() : [content].flat();
+  });
+}
+
+/** Plain text as Slack shows it: emoji codes become emoji, nothing else is interpreted. */
+function plainText(text) {
+  return String(text ?? '').split(/(:[a-z0-9_+-]+:)/g).map((part) => {
+    const name = /^:([a-z0-9_+-]+):$/.exec(part)?.[1];
+    return name && EMOJI[name] ? h('span', { title: part }, EMOJI[name]) : part;
+  });
+}
+
+/** One line of mrkdwn: *bold*, _italic_, ~strike~, `code`, <url|label>, <@user>, <#channel|name>, :emoji:. */
+function inline(text) {
   const out = [];
   const re = /<([^>\n]+)>|\*([^*\n]+)\*|_([^_\n]+)_|~([^~\n]+)~|`([^`\n]+)`|:([a-z0-9_+-]+):/g;
   let last = 0;
@@ -30,9 +48,9 @@ export function mrkdwn(text) {
         const url = safeUrl(target);
         out.push(url ? h('a', { href: url, target: '_blank', rel: 'noopener noreferrer' }, plain(lbl ?? target)) : plain(lbl ?? target));
       }
-    } else if (m[2] !== undefined) out.push(h('strong', null, mrkdwn(m[2])));
-    else if (m[3] !== undefined) out.push(h('em', null, mrkdwn(m[3])));
-    else if (m[4] !== undefined) out.push(h('s', null, mrkdwn(m[4])));
+    } else if (m[2] !== undefined) out.push(h('strong', null, inline(m[2])));
+    else if (m[3] !== undefined) out.push(h('em', null, inline(m[3])));
+    else if (m[4] !== undefined) out.push(h('s', null, inline(m[4])));
     else if (m[5] !== undefined) out.push(h('code', null, plain(m[5])));
     else if (m[6] !== undefined) out.push(EMOJI[m[6]] ? h('span', { title: `:${m[6]}:` }, EMOJI[m[6]]) : `:${m[6]}:`);
     last = re.lastIndex;
@@ -41,7 +59,7 @@ export function mrkdwn(text) {
   return out;
 }
 
-const textObj = (t) => (t == null ? null : t.type === 'mrkdwn' ? mrkdwn(t.text) : String(t.text ?? ''));
+const textObj = (t) => (t == null ? null : t.type === 'mrkdwn' ? mrkdwn(t.text) : plainText(t.text));
 
 function element(el) {
   if (!el) return null;
