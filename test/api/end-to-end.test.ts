@@ -16,7 +16,8 @@ import { buildApp } from '../../api/app';
 import { FakeSlack } from '../fakes/slack';
 import { createTestDb, type TestDb } from '../helpers/db';
 import { createDevServerEnv, workflowBundle } from '../helpers/temporal';
-import { eventually, PD_SECRETS, pagerdutySignature, testConfig } from './support/harness';
+import { stateQuery } from '../../workflows/contract';
+import { eventually, PD_SECRETS, pagerdutySignature, slackHeaders, testConfig } from './support/harness';
 import { seedBase, type Seed } from './support/seed';
 
 const raw = (name: string) => readFileSync(path.join(__dirname, '../fixtures/pagerduty', `${name}.json`), 'utf8');
@@ -120,6 +121,28 @@ describe('PagerDuty → API → incident workflow → Slack DMs', () => {
     assert.match(stranger.json().detail, new RegExp(s.customer.dataflow));
     const row = await t.db.selectFrom('incident_customer_impact').select('outreach_status').where('incident_id', '=', incident.id).where('customer_id', '=', s.customer.techcorp).executeTakeFirstOrThrow();
     assert.equal(row.outreach_status, 'sent', 'persisted before the update answered');
+  });
+
+  test("the alert's own Acknowledge button, clicked in Slack, reaches the workflow", async () => {
+    const [alert] = slack.dmsTo(ANA);
+    const elements = (alert.blocks as { type: string; elements?: { action_id?: string; value?: string }[] }[])
+      .filter((b) => b.type === 'actions').flatMap((b) => b.elements ?? []);
+    const button = elements.find((e) => e.action_id === 'forewarn:acknowledge');
+    assert.ok(button?.value, 'the alert carries an Acknowledge button');
+    const { action_id, value } = button as { action_id: string; value: string };
+    const payload = JSON.parse(readFileSync(path.join(__dirname, '../fixtures/slack/block-actions.json'), 'utf8'));
+    payload.user.id = ANA;
+    payload.actions[0] = { ...payload.actions[0], action_id, value };
+    payload.message = { text: alert.text, blocks: alert.blocks };
+    delete payload.response_url;
+    const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+    const res = await app.inject({ method: 'POST', url: '/api/slack/interactions', payload: body, headers: slackHeaders(body) });
+    assert.equal(res.statusCode, 200);
+    const state = await eventually(async () => {
+      const st = await env.client.workflow.getHandle(value).query(stateQuery);
+      return st.csms.find((c) => c.email === 'ana@corp.example')?.acknowledgedAt ? st : undefined;
+    }, 30_000);
+    assert.equal(state.csms.find((c) => c.email === 'ben@corp.example')?.acknowledgedAt, undefined);
   });
 
   test('incident.resolved: a resolution DM to every alerted CSM', async () => {
