@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/activity';
 import { analyzeCandidates, NO_LONGER_AFFECTED_REASON } from '../domain/impact';
 import type { Csm } from '../domain/types';
 import { findImpactCandidates } from '../db/impact-queries';
@@ -22,7 +23,11 @@ export function createImpactActivities(deps: Pick<ActivityDeps, 'db'>): Pick<Inc
       const { customers } = analyzeCandidates(candidates.map(({ csm: _csm, ...candidate }) => candidate), incident, now);
 
       await deps.db.transaction().execute(async (trx) => {
-        await ensureIncident(trx, incident);
+        const storedId = await ensureIncident(trx, incident);
+        if (storedId !== incident.id) {
+          throw ApplicationFailure.nonRetryable(
+            `Incident ${incident.source}:${incident.externalId} is already stored under id ${storedId}, not ${incident.id}`, 'IncidentIdConflict');
+        }
         await upsertCustomerImpacts(trx, incident.id, customers);
         await markNoLongerAffected(trx, incident.id, customers.map((c) => c.id), NO_LONGER_AFFECTED_REASON);
       });

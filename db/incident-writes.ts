@@ -91,10 +91,11 @@ export async function upsertIncident(db: Db, r: IncidentRecord): Promise<{ id: s
 
 /**
  * Makes sure the incident row exists before impact rows reference it, without overwriting what
- * recordIncident wrote (analysis may run before or after it).
+ * recordIncident wrote (analysis may run before or after it). Returns the stored id, which differs
+ * from `incident.id` only when the same source incident was stored under another id.
  */
-export async function ensureIncident(db: Db, incident: Incident): Promise<void> {
-  await db
+export async function ensureIncident(db: Db, incident: Incident): Promise<string> {
+  const inserted = await db
     .insertInto('product_incidents')
     .values({
       id: incident.id,
@@ -114,7 +115,18 @@ export async function ensureIncident(db: Db, incident: Incident): Promise<void> 
       detected_at: incident.startedAt,
     })
     .onConflict((oc) => oc.doNothing())
-    .execute();
+    .returning('id')
+    .executeTakeFirst();
+  if (inserted) return inserted.id;
+  const stored = await db.selectFrom('product_incidents').select('id')
+    .where((eb) => eb.or([
+      eb('id', '=', incident.id),
+      eb.and([eb('source', '=', incident.source), eb('external_id', '=', incident.externalId)]),
+      eb('workflow_id', '=', incident.workflowId),
+    ]))
+    .orderBy(sql`id = ${incident.id}`, 'desc')
+    .executeTakeFirstOrThrow();
+  return stored.id;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { after, afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { ApplicationFailure } from '@temporalio/common';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { createImpactActivities } from '../../activities/impact';
@@ -166,6 +167,17 @@ describe('analyzeImpact', () => {
     const back = stored.find((r) => r.name === 'TechCorp')!;
     assert.deepEqual([back.impact_level, back.reason, back.priority_rank, back.outreach_status], ['high', 'Heavy API Gateway user', 1, 'sent']);
     assert.equal(stored.length, 8);
+  });
+
+  test('refuses, without retry, to attach impact to a second id for an incident already stored', async () => {
+    const { analyzeImpact } = createImpactActivities({ db: t.db });
+    await analyzeImpact({ incident: incidentFixture(), now: NOW });
+    await assert.rejects(
+      analyzeImpact({ incident: incidentFixture({ id: '22222222-2222-4222-8222-222222222222' }), now: NOW }),
+      (err: unknown) => err instanceof ApplicationFailure && err.nonRetryable && /already stored under id/.test(err.message),
+    );
+    const rows = await t.db.selectFrom('incident_customer_impact').select('incident_id').distinct().execute();
+    assert.deepEqual(rows.map((r) => r.incident_id), [incidentFixture().id]);
   });
 
   test('reads candidates in a single SQL statement, whatever the number of customers', async () => {
