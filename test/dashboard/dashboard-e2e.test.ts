@@ -138,6 +138,7 @@ describe('dashboard end to end: webhook → workflow → dashboard → outreach 
     const sentBefore = Number(await bar().getAttribute('data-sent'));
 
     await smallbiz.locator('select').selectOption('sent');
+    await smallbiz.getByRole('button', { name: 'Save outreach for SmallBiz' }).click();
     await page.locator(`.facts .progress[data-sent="${sentBefore + 1}"]`).waitFor({ timeout: 5_000 });
     assert.equal(await smallbiz.locator('select').inputValue(), 'sent');
     assert.match(await page.locator('.flash').innerText(), /SmallBiz: outreach set to Sent/);
@@ -151,6 +152,7 @@ describe('dashboard end to end: webhook → workflow → dashboard → outreach 
     const smallbiz = page.locator('tr', { hasText: 'SmallBiz' });
     const before = await texts(page, '.facts .progress-text');
     await smallbiz.locator('select').selectOption('drafted');
+    await smallbiz.getByRole('button', { name: 'Save outreach for SmallBiz' }).click();
     const alert = smallbiz.locator('[role=alert]');
     await alert.waitFor({ timeout: 5_000 });
     assert.match(await alert.innerText(), /Outreach to SmallBiz is "sent" and cannot become "drafted": outreach never moves backwards/);

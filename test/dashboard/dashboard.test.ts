@@ -216,6 +216,25 @@ describe('dashboard in Chromium (seeded read model)', () => {
     await page.getByRole('button', { name: 'Show the first page' }).click();
     await page.locator('table.customers').waitFor();
     assert.equal((await names()).length, 5);
+
+    // Picking a status saves nothing until Save is pressed (outreach cannot move back), and the
+    // unsaved choice survives a live update of the page.
+    const dataflowSelect = dataflow.locator('select');
+    const save = dataflow.getByRole('button', { name: 'Save outreach for DataFlow' });
+    assert.equal(await save.isVisible(), false);
+    await dataflowSelect.selectOption('sent');
+    assert.equal(await save.isVisible(), true);
+    await testDb.db.updateTable('incident_customer_impact').set({ outreach_status: 'drafted', outreach_updated_at: new Date() })
+      .where('incident_id', '=', seeded.p1.id).where('customer_id', '=', seeded.customers.smallbiz).execute();
+    await page.waitForFunction((id) => (document.querySelector(`tr[data-customer-id="${id}"] select`) as HTMLSelectElement | null)?.value === 'drafted',
+      seeded.customers.smallbiz, { timeout: LIVE_TIMEOUT });
+    assert.equal(await dataflowSelect.inputValue(), 'sent');
+    assert.equal(await save.isVisible(), true);
+    const stored = await testDb.db.selectFrom('incident_customer_impact').select('outreach_status')
+      .where('incident_id', '=', seeded.p1.id).where('customer_id', '=', seeded.customers.dataflow).executeTakeFirstOrThrow();
+    assert.equal(stored.outreach_status, 'drafted');
+    await dataflowSelect.selectOption('drafted');
+    assert.equal(await save.isVisible(), false);
   });
 
   test('team: per CSM affected customers, pending outreach and who has not acknowledged', async () => {

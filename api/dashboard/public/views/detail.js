@@ -29,6 +29,8 @@ function sortState(query) {
 
 /** Errors from refused outreach changes stay visible across live re-renders until the next change. */
 const rowErrors = new Map();
+/** Statuses picked but not saved yet, by customer id. */
+const choices = new Map();
 let flash = null;
 
 function sortHeader(key, sortKey, dir, ctx) {
@@ -41,9 +43,7 @@ function sortHeader(key, sortKey, dir, ctx) {
     }, SORTS[key].label, h('span', { 'aria-hidden': 'true', class: 'sort-mark' }, active ? (dir === 'asc' ? ' ▲' : ' ▼') : ' ↕')));
 }
 
-async function changeOutreach(incident, customer, select, ctx) {
-  const status = select.value;
-  select.disabled = true;
+async function changeOutreach(incident, customer, status, ctx) {
   try {
     await postJson(`/api/incidents/${encodeURIComponent(incident.id)}/customers/${encodeURIComponent(customer.customerId)}/outreach`, { status, actor: 'dashboard' });
     rowErrors.delete(customer.customerId);
@@ -53,15 +53,43 @@ async function changeOutreach(incident, customer, select, ctx) {
     rowErrors.set(customer.customerId, `${label(status)} refused: ${message}`);
     flash = null;
   }
+  choices.delete(customer.customerId);
   await ctx.refresh();
+  document.getElementById(`outreach-${customer.customerId}`)?.focus({ preventScroll: true });
+}
+
+/**
+ * Outreach only moves forward, so a change is saved with an explicit button, never on the select's
+ * change event alone (arrow keys on a closed select fire it at every step in some browsers).
+ */
+function outreachForm(incident, c, ctx, error) {
+  const selectId = `outreach-${c.customerId}`;
+  const chosen = choices.get(c.customerId) ?? c.outreachStatus;
+  const save = h('button', { type: 'submit', class: 'save', 'data-focus': `save-${c.customerId}`, hidden: chosen === c.outreachStatus },
+    'Save', h('span', { class: 'visually-hidden' }, ` outreach for ${c.name}`));
+  const select = h('select', { id: selectId, name: 'status', 'data-focus': selectId, 'aria-describedby': error ? `${selectId}-error` : null },
+    OUTREACH.map((st) => h('option', { value: st, selected: st === chosen }, label(st))));
+  select.addEventListener('change', () => {
+    // Kept across live re-renders until saved or set back.
+    if (select.value === c.outreachStatus) choices.delete(c.customerId);
+    else choices.set(c.customerId, select.value);
+    save.hidden = select.value === c.outreachStatus;
+  });
+  return h('form', {
+    class: 'outreach-form',
+    onsubmit: (e) => {
+      e.preventDefault();
+      if (select.value === c.outreachStatus) return;
+      select.disabled = true;
+      save.disabled = true;
+      void changeOutreach(incident, c, select.value, ctx);
+    },
+  }, h('label', { class: 'visually-hidden', for: selectId }, `Outreach status for ${c.name}`), select, ' ', save);
 }
 
 function customerRow(incident, c, ctx) {
   const error = rowErrors.get(c.customerId);
   const selectId = `outreach-${c.customerId}`;
-  const select = h('select', { id: selectId, 'data-focus': selectId, 'aria-describedby': error ? `${selectId}-error` : null },
-    OUTREACH.map((st) => h('option', { value: st, selected: st === c.outreachStatus }, label(st))));
-  select.addEventListener('change', () => void changeOutreach(incident, c, select, ctx));
   return h('tr', { 'data-customer-id': c.customerId, class: c.impactLevel === 'none' ? 'no-longer' : null },
     cell('#', String(c.priorityRank)),
     rowHeader('Customer', h('span', { class: 'customer-name' }, c.name),
@@ -72,8 +100,7 @@ function customerRow(incident, c, ctx) {
     cell('Est. impact', h('span', { title: 'Business-impact estimate' }, usd(c.businessImpact))),
     cell('CSM', c.csm ? h('span', { title: c.csm.email }, c.csm.name) : h('span', { class: 'muted' }, 'Unassigned')),
     cell('Outreach',
-      h('label', { class: 'visually-hidden', for: selectId }, `Outreach status for ${c.name}`),
-      select,
+      outreachForm(incident, c, ctx, error),
       error ? h('p', { id: `${selectId}-error`, class: 'error small', role: 'alert' }, error) : null,
       c.outreachUpdatedAt ? h('div', { class: 'muted small' }, 'since ', timeEl(c.outreachUpdatedAt)) : null));
 }
