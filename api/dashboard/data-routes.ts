@@ -14,6 +14,7 @@ export const POLL_SECONDS = 2;
 
 const errors = { 400: problemSchema, 401: problemSchema, 404: problemSchema };
 const DAY = 86_400_000;
+const SLACK_CHANNEL_ID = /^[CG][A-Z0-9]{6,}$/;
 
 /**
  * Token-protected JSON endpoints for what the dashboard shows beyond the REST API: aggregates
@@ -26,7 +27,9 @@ export async function dashboardDataRoutes(app: FastifyInstance, deps: RouteDeps)
     ...i,
     temporalUrl: `${config.temporal.uiUrl}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${encodeURIComponent(i.workflowId)}`,
     // app_redirect opens the channel in whichever Slack workspace the user is signed in to.
-    slackUrl: i.slackChannelId ? `https://slack.com/app_redirect?channel=${encodeURIComponent(i.slackChannelId)}` : null,
+    // In dry-run the war room has a made-up id ("dry-run:…") that no Slack can open: no link then.
+    slackUrl: i.slackChannelId && SLACK_CHANNEL_ID.test(i.slackChannelId)
+      ? `https://slack.com/app_redirect?channel=${encodeURIComponent(i.slackChannelId)}` : null,
   });
 
   app.addHook('preHandler', requireToken(config.api.tokens));

@@ -124,6 +124,10 @@ describe('dashboard end to end: webhook → workflow → dashboard → outreach 
     assert.equal(await p1Row().locator('.customers').innerText(), '3');
     assert.equal(await p1Row().getByRole('link', { name: 'Workflow' }).getAttribute('href'),
       `${config.temporal.uiUrl}/namespaces/${config.temporal.namespace}/workflows/${encodeURIComponent('incident:generic:INC-42')}`);
+    // The P1's war room (opened right after the alerts). In dry-run it is not a real Slack channel:
+    // its name is shown, with no link that would lead nowhere.
+    await p1Row().locator('.links', { hasText: '#incident-inc-42-response (dry run)' }).waitFor({ timeout: VISIBLE_WITHIN });
+    assert.equal(await p1Row().getByRole('link', { name: 'Slack channel' }).count(), 0);
     incidentId = (await p1Row().getAttribute('data-incident-id'))!;
     await screenshot(page, 'e2e-incidents');
   });

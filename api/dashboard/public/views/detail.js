@@ -197,7 +197,8 @@ export const detailView = {
         i.regions.length ? fact('Regions', i.regions.join(', ')) : null,
         fact('Links', h('span', { class: 'links' },
           i.statusPageUrl ? h('a', { href: i.statusPageUrl, target: '_blank', rel: 'noopener noreferrer' }, 'Status page') : null,
-          i.slackUrl ? h('a', { href: i.slackUrl, target: '_blank', rel: 'noopener noreferrer' }, 'Slack channel') : null,
+          i.slackUrl ? h('a', { href: i.slackUrl, target: '_blank', rel: 'noopener noreferrer' }, 'Slack channel')
+            : i.slackChannelId?.startsWith('dry-run:') ? h('span', { class: 'muted' }, `#${i.slackChannelId.slice(8)} (dry run)`) : null,
           h('a', { href: i.temporalUrl, target: '_blank', rel: 'noopener noreferrer' }, 'Workflow in Temporal')))),
       i.latestMessage ? h('blockquote', { class: 'latest' }, h('span', { class: 'muted small' }, 'Latest public update'), h('p', null, i.latestMessage)) : null,
       i.description ? h('p', { class: 'description' }, i.description) : null,

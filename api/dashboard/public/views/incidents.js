@@ -7,6 +7,7 @@ function links(i) {
   const items = [];
   if (i.statusPageUrl) items.push(h('a', { href: i.statusPageUrl, target: '_blank', rel: 'noopener noreferrer' }, 'Status page'));
   if (i.slackUrl) items.push(h('a', { href: i.slackUrl, target: '_blank', rel: 'noopener noreferrer' }, 'Slack channel'));
+  else if (i.slackChannelId?.startsWith('dry-run:')) items.push(h('span', { class: 'muted' }, `#${i.slackChannelId.slice(8)} (dry run)`));
   items.push(h('a', { href: i.temporalUrl, target: '_blank', rel: 'noopener noreferrer' }, 'Workflow'));
   return h('span', { class: 'links' }, items);
 }
