@@ -186,7 +186,7 @@ describe('incident notifications end to end (dev server, Postgres, fake Slack an
     await waitFor('war-room invitations', () => ['UANA', 'UBEN', 'UCAT', 'ULEE', 'UMIA'].every((u) => room.members.has(u)));
     assert.ok(!room.members.has('UDAN'));
     assert.equal([...slack.channels.values()].filter((c) => !c.isIm).length, 1);
-    assert.equal(slack.messagesIn(room.id).filter((m) => m.text.includes(title)).length >= 1, true);
+    await waitFor('the war-room summary', () => slack.messagesIn(room.id).some((m) => m.text.includes(title)));
 
     // Drafts in each CSM's own mailbox, to exactly their high-impact customers.
     for (const [, email] of affected) {
