@@ -4,17 +4,9 @@ import {
 } from '../db/incident-writes';
 import type { ActivityDeps } from './index';
 import type { IncidentActivities } from './types';
+import { OUTREACH_LABELS } from '../domain/outreach';
 
 type StoreActivities = Pick<IncidentActivities, 'recordIncident' | 'recordTimeline' | 'saveOutreach' | 'markCustomersNotified' | 'recordFollowUp'>;
-
-const OUTREACH_LABEL: Record<string, string> = {
-  pending: 'pending',
-  drafted: 'drafted',
-  sent: 'sent',
-  responded: 'responded',
-  resolution_sent: 'resolution sent',
-  followed_up: 'followed up',
-};
 
 /**
  * The incident read model in Postgres (what the API and the dashboard show). Every write is an
@@ -46,7 +38,7 @@ export function createStoreActivities(deps: Pick<ActivityDeps, 'db'>): StoreActi
           throw ApplicationFailure.nonRetryable(
             `Customer ${input.customerId} has no impact record for incident ${input.incidentId}`, 'UnknownCustomer');
         }
-        const label = OUTREACH_LABEL[input.status] ?? input.status;
+        const label = OUTREACH_LABELS[input.status] ?? input.status;
         await insertTimelineEntries(trx, input.incidentId, [{
           kind: 'outreach',
           summary: `Outreach to ${updated.customerName}: ${label}${input.note ? ` — ${input.note}` : ''}`,

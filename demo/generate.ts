@@ -9,7 +9,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { IncidentStatus, Segment, Severity, UsageLevel } from '../domain/types';
+import { INCIDENT_STATUSES, SEVERITIES, type IncidentStatus, type Segment, type Severity, type UsageLevel } from '../domain/types';
 
 const SEED = 20260129;
 const CUSTOMER_COUNT = 300;
@@ -157,8 +157,6 @@ const TEMPLATE_BODIES: Record<Severity, Record<IncidentStatus, string>> = {
   },
 };
 
-const SEVERITIES: Severity[] = ['P1', 'P2', 'P3', 'P4'];
-const STATUSES: IncidentStatus[] = ['investigating', 'identified', 'monitoring', 'resolved'];
 
 interface DemoCustomer {
   externalId: string;
@@ -217,7 +215,7 @@ export function generateDemoData() {
     });
   }
 
-  const templates = SEVERITIES.flatMap((severity) => STATUSES.map((status) => ({
+  const templates = SEVERITIES.flatMap((severity) => INCIDENT_STATUSES.map((status) => ({
     key: `${severity.toLowerCase()}-${status}`,
     severity,
     status,
