@@ -7,14 +7,14 @@ import type { Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/types';
 import { findCsm } from '../../db/incident-queries';
-import { parseAction } from '../../domain/messages/actions';
-import { parseCustomerAction } from '../../domain/messages/customer-actions';
+import { parseAction, parseCustomerAction, type ClickedElement } from '../../domain/messages/actions';
 import {
   acknowledgeSignal, draftEmailsUpdate, joinWarRoomSignal, scheduleFollowUpsUpdate, sendResolutionEmailsUpdate, setOutreachStatusUpdate,
 } from '../../workflows/contract';
 import { executeUpdate, sendSignal, toProblem } from '../workflow-calls';
 
-export interface SlackBlockAction { action_id?: string; value?: string; block_id?: string; type?: string }
+/** One entry of a block_actions payload's `actions`: a button carries `value`, an overflow menu `selected_option`. */
+export interface SlackBlockAction extends ClickedElement { block_id?: string; type?: string }
 
 /** A message for response_url: an ephemeral note to the clicker, or the original message with a line added. */
 export type SlackReply =

@@ -1,13 +1,25 @@
 /**
- * The Slack buttons Forewarn puts on its messages, and how the API's interaction handler reads
- * them back. The scheme (also in domain/messages/README.md):
+ * Every interactive control Forewarn puts on its Slack messages, and how the API's interaction
+ * handler reads a click back. One module owns the scheme (also in domain/messages/README.md):
  *
- *   action_id = "forewarn:<action>"   e.g. "forewarn:acknowledge"
- *   value     = the incident's workflow id, verbatim, e.g. "incident:pagerduty:Q1ABC"
+ * Incident buttons
+ *   action_id = "forewarn:<action>"            e.g. "forewarn:acknowledge"
+ *   value     = the incident's workflow id     e.g. "incident:pagerduty:Q1ABC"
+ *   Buttons that open a page (view_status_page, view_post_mortem, view_dashboard) also carry a
+ *   `url`; Slack still sends an interaction for them, which the handler only acknowledges.
  *
- * Buttons that open a page (view_status_page, view_post_mortem, view_dashboard) also carry a
- * `url`; Slack still sends an interaction for them, which the handler only acknowledges.
+ * Per-customer outreach ("mark contacted" → sent, "mark responded" → responded)
+ *   an overflow menu beside each listed customer:
+ *     action_id             = "forewarn:customer_outreach"
+ *     option value          = "<action>|<workflow id>|<customer id>"   (Slack: at most 150 characters)
+ *     click payload         = { action_id, selected_option: { value } }
+ *   or, equally understood, a button:
+ *     action_id = "forewarn:<action>", value = "<workflow id>|<customer id>"
+ *   The action never contains "|" and a customer id (a uuid) never does, so the workflow id is
+ *   whatever lies between the first and the last "|", even if an external id contains one.
  */
+import type { OutreachStatus } from '../types';
+
 export const FOREWARN_ACTIONS = [
   'view_status_page',
   'draft_customer_emails',
@@ -20,9 +32,25 @@ export const FOREWARN_ACTIONS = [
 ] as const;
 export type ForewarnAction = (typeof FOREWARN_ACTIONS)[number];
 
-const PREFIX = 'forewarn:';
+/** Per-customer actions and the outreach status each sets (the workflow validates the move). */
+export const CUSTOMER_ACTIONS = { mark_contacted: 'sent', mark_responded: 'responded' } as const satisfies Record<string, OutreachStatus>;
+export type CustomerAction = keyof typeof CUSTOMER_ACTIONS;
 
-export function actionId(action: ForewarnAction): string {
+export const CUSTOMER_ACTION_LABELS: Record<CustomerAction, string> = {
+  mark_contacted: 'Mark contacted',
+  mark_responded: 'Mark responded',
+};
+
+const PREFIX = 'forewarn:';
+const SEP = '|';
+
+/** action_id of the per-customer overflow menu; the chosen option names the action. */
+export const CUSTOMER_MENU_ACTION_ID = `${PREFIX}customer_outreach`;
+
+/** Slack's limit on an option's value (the overflow menu's option object). */
+export const OPTION_VALUE_MAX = 150;
+
+export function actionId(action: ForewarnAction | CustomerAction): string {
   return `${PREFIX}${action}`;
 }
 
@@ -31,8 +59,21 @@ export function actionValue(workflowId: string): string {
   return workflowId;
 }
 
-/** Reads one element of a block_actions payload; null when it is not a Forewarn button. */
-export function parseAction(element: { action_id?: string; value?: string }): { action: ForewarnAction; workflowId: string } | null {
+/** A per-customer button's value. */
+export function customerActionValue(workflowId: string, customerId: string): string {
+  return `${workflowId}${SEP}${customerId}`;
+}
+
+/** A per-customer overflow option's value. */
+export function customerOptionValue(action: CustomerAction, workflowId: string, customerId: string): string {
+  return `${action}${SEP}${customerActionValue(workflowId, customerId)}`;
+}
+
+/** One element of a block_actions payload: a button click or an overflow (or select) choice. */
+export interface ClickedElement { action_id?: string; value?: string; selected_option?: { value?: string } | null }
+
+/** Reads an incident button; null when it is not one of Forewarn's. */
+export function parseAction(element: ClickedElement): { action: ForewarnAction; workflowId: string } | null {
   const id = element.action_id ?? '';
   if (!id.startsWith(PREFIX)) return null;
   const action = id.slice(PREFIX.length) as ForewarnAction;
@@ -40,4 +81,34 @@ export function parseAction(element: { action_id?: string; value?: string }): { 
   const workflowId = element.value ?? '';
   if (!workflowId) return null;
   return { action, workflowId };
+}
+
+export interface ParsedCustomerAction { action: CustomerAction; workflowId: string; customerId: string; status: OutreachStatus }
+
+/** Reads a per-customer overflow choice or button; null when the element is something else. */
+export function parseCustomerAction(element: ClickedElement): ParsedCustomerAction | null {
+  const id = element.action_id ?? '';
+  let action: string;
+  let rest: string;
+  if (id === CUSTOMER_MENU_ACTION_ID) {
+    const value = element.selected_option?.value ?? '';
+    const cut = value.indexOf(SEP);
+    if (cut <= 0) return null;
+    action = value.slice(0, cut);
+    rest = value.slice(cut + 1);
+  } else if (id.startsWith(PREFIX)) {
+    action = id.slice(PREFIX.length);
+    rest = element.value ?? '';
+  } else {
+    return null;
+  }
+  if (!Object.hasOwn(CUSTOMER_ACTIONS, action)) return null;
+  const cut = rest.lastIndexOf(SEP);
+  if (cut <= 0 || cut === rest.length - 1) return null;
+  return {
+    action: action as CustomerAction,
+    workflowId: rest.slice(0, cut),
+    customerId: rest.slice(cut + 1),
+    status: CUSTOMER_ACTIONS[action as CustomerAction],
+  };
 }

@@ -10,15 +10,17 @@
  *   Total ARR at Risk: $1.125M
  *   Approved Messaging: "We're currently experiencing elevated API latency. ..."
  *   [View Status Page] [Draft Customer Emails] [Join War Room] [Acknowledge]
+ *
+ * In Block Kit each listed customer has a "…" menu: Mark contacted / Mark responded (actions.ts).
  */
 import { formatArr } from '../money';
-import { affectedInOrder, customerList, totalArr } from './customer-list';
+import { affectedInOrder, customerList, customerListBlocks, listRoom, totalArr } from './customer-list';
 import {
   componentLabels, escapeMrkdwn, formatClockTime, oneLine, SEVERITY_EMOJI, statusLabel,
 } from './format';
 import { hasWarRoom, type CsmMessageInput } from './input';
 import {
-  actions, context, header, packLines, section, withinLimits, type Block, type ButtonSpec, type SlackMessage,
+  actions, context, header, section, withinLimits, type Block, type ButtonSpec, type SlackMessage,
 } from './slack-kit';
 
 export function incidentBanner(input: Pick<CsmMessageInput, 'incident'>): string {
@@ -49,24 +51,27 @@ export function renderAlert(input: CsmMessageInput): SlackMessage {
     ? `…and ${list.hidden} more (${formatArr(list.hiddenArr)} ARR)`
     : '';
 
-  const blocks: Block[] = [
-    header(banner),
-    section(`*Incident:* ${escapeMrkdwn(incident.externalId)}   *Status:* ${statusLabel(incident.status)}   *Started:* ${started}`),
-    section(`*Affected Components:* ${escapeMrkdwn(components)}`),
-    ...packLines([`*Your Affected Customers (${mine.length}):*`, ...list.mrkdwn]).map(section),
-  ];
-  if (more) blocks.push(section(`${more}. <${input.dashboardUrl}|See every affected customer in the dashboard>`));
-  blocks.push(section(`*Total ARR at Risk:* ${arr}`));
-  blocks.push(context(`Whole incident: ${input.totals.customers} customers, ${formatArr(input.totals.arrAtRisk)} ARR at risk, ${input.totals.highImpact} high impact`));
-  blocks.push(section(`*Approved Messaging:*\n${approvedQuote(input.approved.text)}`));
-  blocks.push(context(approvedFootnote(input)));
-
   const buttons: ButtonSpec[] = [];
   if (incident.statusPageUrl) buttons.push({ action: 'view_status_page', label: 'View Status Page', workflowId: incident.workflowId, url: incident.statusPageUrl });
   buttons.push({ action: 'draft_customer_emails', label: 'Draft Customer Emails', workflowId: incident.workflowId, style: 'primary' });
   if (hasWarRoom(incident)) buttons.push({ action: 'join_war_room', label: 'Join War Room', workflowId: incident.workflowId });
   buttons.push({ action: 'acknowledge', label: 'Acknowledge', workflowId: incident.workflowId });
-  blocks.push(actions(buttons));
+
+  // Facts and components share a section so that the longest list (40) still gets a menu per customer.
+  const before: Block[] = [
+    header(banner),
+    section(`*Incident:* ${escapeMrkdwn(incident.externalId)}   *Status:* ${statusLabel(incident.status)}   *Started:* ${started}\n`
+      + `*Affected Components:* ${escapeMrkdwn(components)}`),
+    section(`*Your Affected Customers (${mine.length}):*`),
+  ];
+  const after: Block[] = [];
+  if (more) after.push(section(`${more}. <${input.dashboardUrl}|See every affected customer in the dashboard>`));
+  after.push(section(`*Total ARR at Risk:* ${arr}`));
+  after.push(context(`Whole incident: ${input.totals.customers} customers, ${formatArr(input.totals.arrAtRisk)} ARR at risk, ${input.totals.highImpact} high impact`));
+  after.push(section(`*Approved Messaging:*\n${approvedQuote(input.approved.text)}`));
+  after.push(context(approvedFootnote(input)));
+  after.push(actions(buttons));
+  const blocks = [...before, ...customerListBlocks(list, incident.workflowId, listRoom(before.length + after.length)), ...after];
 
   const plain = [
     banner,

@@ -2,6 +2,7 @@
 import { formatArr } from '../money';
 import type { ImpactLevel, OutreachStatus } from '../types';
 import { escapeMrkdwn, IMPACT_EMOJI, oneLine, truncate } from './format';
+import { customerMenu, packLines, section, sectionWith, SLACK_LIMITS, type Block } from './slack-kit';
 
 /** What a message needs of a customer; the workflow's CustomerState fits it. */
 export interface MessageCustomer {
@@ -33,6 +34,8 @@ export function totalArr(customers: MessageCustomer[]): number {
 }
 
 export interface CustomerList {
+  /** The customers listed, in order (the lines below are theirs). */
+  shown: MessageCustomer[];
   /** Block Kit lines (names bold, user text escaped). */
   mrkdwn: string[];
   /** Plain-text lines for the fallback, exactly the product's format. */
@@ -52,9 +55,40 @@ export function customerList(customers: MessageCustomer[], limit: number): Custo
     return `${i + 1}. ${IMPACT_EMOJI[c.impactLevel]} ${n} - ${formatArr(c.arr)} ARR - ${bold ? escapeMrkdwn(reason) : reason}`;
   };
   return {
+    shown,
     mrkdwn: shown.map((c, i) => line(c, i, true)),
     plain: shown.map((c, i) => line(c, i, false)),
     hidden: rest.length,
     hiddenArr: totalArr(rest),
   };
+}
+
+/**
+ * The interaction handler appends a status line ("Acknowledged by …") to the message it answers;
+ * a message that leaves no room for it would lose its last block (the buttons) instead.
+ */
+export const STATUS_LINE_RESERVE = 1;
+
+/** How many blocks a customer list may use in a message whose other blocks number `otherBlocks`. */
+export function listRoom(otherBlocks: number): number {
+  return SLACK_LIMITS.blocks - STATUS_LINE_RESERVE - otherBlocks;
+}
+
+/**
+ * The listed customers as Block Kit: each in its own section with the mark contacted / responded
+ * menu beside it, as long as the message has room (`room` blocks); should it not (never with the
+ * configured list sizes), the last customers share packed sections without a menu rather than
+ * push the message past Slack's 50 blocks.
+ */
+export function customerListBlocks(list: CustomerList, workflowId: string, room: number): Block[] {
+  const n = list.shown.length;
+  for (let own = Math.min(n, Math.max(0, room)); own >= 0; own--) {
+    const packed = packLines(list.mrkdwn.slice(own));
+    if (own + packed.length > room && own > 0) continue;
+    return [
+      ...list.shown.slice(0, own).map((c, i) => sectionWith(list.mrkdwn[i], customerMenu(workflowId, c.id))),
+      ...packed.map((text) => section(text)),
+    ];
+  }
+  return [];
 }

@@ -28,4 +28,7 @@ export type { SlackMessage, Block } from './slack-kit';
 export { SLACK_LIMITS, limitProblems } from './slack-kit';
 export { renderWarRoomSummary, renderWarRoomPost, warRoomChannelName, warRoomPurpose } from './war-room';
 export { approvedMessage, rankTemplates, renderTemplate, isApproved, type MessageTemplate, type ApprovedMessage } from './templates';
-export { actionId, parseAction, FOREWARN_ACTIONS, type ForewarnAction } from './actions';
+export {
+  actionId, parseAction, parseCustomerAction, customerActionValue, customerOptionValue, CUSTOMER_ACTIONS, CUSTOMER_MENU_ACTION_ID,
+  FOREWARN_ACTIONS, type ForewarnAction, type CustomerAction,
+} from './actions';

@@ -1,6 +1,6 @@
 /** Reminders after the alert: follow-ups, post-mortem, overdue public update, and escalation to a manager. */
 import { formatArr } from '../money';
-import { customerList, totalArr, type MessageCustomer } from './customer-list';
+import { customerList, customerListBlocks, listRoom, totalArr, type MessageCustomer } from './customer-list';
 import { escapeMrkdwn, formatDuration, oneLine, SEVERITY_EMOJI, truncate } from './format';
 import { hasWarRoom, type CsmMessageInput } from './input';
 import { actions, context, header, packLines, section, withinLimits, type Block, type ButtonSpec, type SlackMessage } from './slack-kit';
@@ -10,14 +10,24 @@ function extraLines(input: CsmMessageInput): string[] {
   return (input.changes ?? []).slice(0, 10).map((c) => truncate(oneLine(c), 300));
 }
 
-function listBlocks(input: CsmMessageInput, customers: MessageCustomer[]): { blocks: Block[]; plain: string[] } {
+/** The extra lines as few context blocks as possible (two at most), leaving the blocks to the customer list. */
+function extraBlocks(input: CsmMessageInput): Block[] {
+  return packLines(extraLines(input).map(escapeMrkdwn)).map(context);
+}
+
+/**
+ * A customer list with the mark contacted / responded menu beside each customer, within the
+ * blocks the message's `otherBlocks` leave.
+ */
+function listBlocks(input: CsmMessageInput, customers: MessageCustomer[], otherBlocks: number): { blocks: Block[]; plain: string[] } {
   const list = customerList(customers, input.customerLimit);
-  const blocks = packLines(list.mrkdwn).map(section);
   const plain = [...list.plain];
+  const more: Block[] = [];
   if (list.hidden > 0) {
-    blocks.push(section(`…and ${list.hidden} more. <${input.dashboardUrl}|See them all in the dashboard>`));
+    more.push(section(`…and ${list.hidden} more. <${input.dashboardUrl}|See them all in the dashboard>`));
     plain.push(`…and ${list.hidden} more: ${input.dashboardUrl}`);
   }
+  const blocks = [...customerListBlocks(list, input.incident.workflowId, listRoom(otherBlocks + more.length)), ...more];
   return { blocks, plain };
 }
 
@@ -35,17 +45,16 @@ export function renderFollowUp(input: CsmMessageInput): SlackMessage {
   const since = incident.resolvedAt ? `Resolved ${formatDuration(incident.resolvedAt, input.now)} ago. ` : '';
   const banner = `:calendar: FOLLOW-UP: ${oneLine(incident.title)}`;
   const intro = `${since}${customers.length} of your high-impact customers have not responded or had a follow-up yet (${formatArr(totalArr(customers))} ARR). Schedule a call with each:`;
-  const list = listBlocks(input, customers);
-  const blocks: Block[] = [
-    header(banner),
-    section(escapeMrkdwn(intro)),
-    ...list.blocks,
-    ...extraLines(input).map((l) => context(escapeMrkdwn(l))),
+  const before = [header(banner), section(escapeMrkdwn(intro))];
+  const after = [
+    ...extraBlocks(input),
     actions([
       { action: 'schedule_follow_ups', label: 'Schedule Follow-ups', workflowId: incident.workflowId, style: 'primary' },
       { action: 'view_dashboard', label: 'Open Dashboard', workflowId: incident.workflowId, url: input.dashboardUrl },
     ]),
   ];
+  const list = listBlocks(input, customers, before.length + after.length);
+  const blocks: Block[] = [...before, ...list.blocks, ...after];
   return withinLimits({ text: [banner, intro, ...list.plain, ...extraLines(input)].join('\n'), blocks });
 }
 
@@ -59,7 +68,7 @@ export function renderPostMortem(input: CsmMessageInput): SlackMessage {
   const blocks: Block[] = [
     header(banner),
     section(escapeMrkdwn(intro)),
-    ...extraLines(input).map((l) => context(escapeMrkdwn(l))),
+    ...extraBlocks(input),
     actions([{ action: 'view_post_mortem', label: 'View Post-Mortem', workflowId: incident.workflowId, url }]),
   ];
   return withinLimits({ text: [banner, intro, ...extraLines(input)].join('\n'), blocks });
@@ -78,7 +87,7 @@ export function renderUpdateReminder(input: CsmMessageInput): SlackMessage {
   const blocks: Block[] = [
     header(banner),
     section(escapeMrkdwn(intro)),
-    ...extraLines(input).map((l) => context(escapeMrkdwn(l))),
+    ...extraBlocks(input),
     actions(buttons),
   ];
   return withinLimits({ text: [banner, intro, ...extraLines(input)].join('\n'), blocks });
@@ -93,16 +102,13 @@ export function renderEscalation(input: CsmMessageInput): SlackMessage {
   const banner = `${SEVERITY_EMOJI[incident.severity]} ESCALATION: ${oneLine(incident.title)}`;
   const name = oneLine(silent.name);
   const intro = `${name} (${silent.email}) has not acknowledged the ${incident.severity} alert nor contacted any of their ${high.length} high-impact customers (${formatArr(totalArr(high))} ARR). Please follow up with ${name} or reach out to these customers:`;
-  const list = listBlocks(input, high.length ? high : customers);
   const buttons: ButtonSpec[] = [{ action: 'view_dashboard', label: 'Open Dashboard', workflowId: incident.workflowId, url: input.dashboardUrl, style: 'primary' }];
   if (hasWarRoom(incident)) buttons.push({ action: 'join_war_room', label: 'Join War Room', workflowId: incident.workflowId });
   if (incident.statusPageUrl) buttons.push({ action: 'view_status_page', label: 'View Status Page', workflowId: incident.workflowId, url: incident.statusPageUrl });
-  const blocks: Block[] = [
-    header(banner),
-    section(escapeMrkdwn(intro)),
-    ...list.blocks,
-    ...extraLines(input).map((l) => context(escapeMrkdwn(l))),
-    actions(buttons),
-  ];
+  // The manager may reach out in the CSM's place, so the list carries the outreach menu here too.
+  const before = [header(banner), section(escapeMrkdwn(intro))];
+  const after = [...extraBlocks(input), actions(buttons)];
+  const list = listBlocks(input, high.length ? high : customers, before.length + after.length);
+  const blocks: Block[] = [...before, ...list.blocks, ...after];
   return withinLimits({ text: [banner, intro, ...list.plain, ...extraLines(input)].join('\n'), blocks });
 }

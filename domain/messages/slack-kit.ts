@@ -2,7 +2,10 @@
  * The few Block Kit shapes Forewarn uses, built so that every message stays inside Slack's limits
  * (a message above them is rejected with invalid_blocks, i.e. the CSM gets nothing).
  */
-import { actionId, actionValue, type ForewarnAction } from './actions';
+import {
+  actionId, actionValue, CUSTOMER_ACTION_LABELS, CUSTOMER_ACTIONS, CUSTOMER_MENU_ACTION_ID, customerOptionValue,
+  OPTION_VALUE_MAX, type CustomerAction, type ForewarnAction,
+} from './actions';
 import { truncate } from './format';
 
 export const SLACK_LIMITS = {
@@ -13,6 +16,10 @@ export const SLACK_LIMITS = {
   buttonUrl: 3000,
   contextElements: 10,
   actionsElements: 25,
+  actionId: 255,
+  overflowOptions: { min: 2, max: 5 },
+  optionText: 75,
+  optionValue: OPTION_VALUE_MAX,
   /** Slack accepts 40,000 characters of fallback text but truncates what it shows; keep it readable. */
   fallbackText: 3000,
 } as const;
@@ -26,9 +33,11 @@ export interface ButtonElement {
   url?: string;
   style?: 'primary' | 'danger';
 }
+export interface OptionObject { text: TextObject; value: string }
+export interface OverflowElement { type: 'overflow'; action_id: string; options: OptionObject[] }
 export type Block =
   | { type: 'header'; text: TextObject }
-  | { type: 'section'; text: TextObject; fields?: TextObject[] }
+  | { type: 'section'; text: TextObject; fields?: TextObject[]; accessory?: OverflowElement }
   | { type: 'context'; elements: TextObject[] }
   | { type: 'actions'; elements: ButtonElement[] }
   | { type: 'divider' };
@@ -42,6 +51,25 @@ export function header(text: string): Block {
 
 export function section(mrkdwn: string): Block {
   return { type: 'section', text: { type: 'mrkdwn', text: truncate(mrkdwn, SLACK_LIMITS.sectionText) } };
+}
+
+/** A section with an element beside its text (without one, a plain section). */
+export function sectionWith(mrkdwn: string, accessory: OverflowElement | undefined): Block {
+  return accessory ? { type: 'section', text: { type: 'mrkdwn', text: truncate(mrkdwn, SLACK_LIMITS.sectionText) }, accessory } : section(mrkdwn);
+}
+
+/**
+ * The "…" menu beside a listed customer: mark contacted / mark responded. Undefined when an option
+ * value would exceed Slack's limit (an external id of ~100 characters): the message must still be
+ * accepted, and the dashboard and API can record the outreach instead.
+ */
+export function customerMenu(workflowId: string, customerId: string): OverflowElement | undefined {
+  const options = (Object.keys(CUSTOMER_ACTIONS) as CustomerAction[]).map((action) => ({
+    text: { type: 'plain_text' as const, text: CUSTOMER_ACTION_LABELS[action], emoji: true },
+    value: customerOptionValue(action, workflowId, customerId),
+  }));
+  if (options.some((o) => o.value.length > SLACK_LIMITS.optionValue)) return undefined;
+  return { type: 'overflow', action_id: CUSTOMER_MENU_ACTION_ID, options };
 }
 
 export function context(mrkdwn: string): Block {
@@ -99,6 +127,15 @@ export function limitProblems(message: SlackMessage): string[] {
   message.blocks.forEach((b, i) => {
     if (b.type === 'section' && b.text.text.length > SLACK_LIMITS.sectionText) problems.push(`block ${i}: section text of ${b.text.text.length} characters`);
     if (b.type === 'header' && b.text.text.length > SLACK_LIMITS.headerText) problems.push(`block ${i}: header of ${b.text.text.length} characters`);
+    if (b.type === 'section' && b.accessory) {
+      const { action_id: id, options } = b.accessory;
+      if (id.length > SLACK_LIMITS.actionId) problems.push(`block ${i}: action_id of ${id.length} characters`);
+      if (options.length < SLACK_LIMITS.overflowOptions.min || options.length > SLACK_LIMITS.overflowOptions.max) problems.push(`block ${i}: overflow with ${options.length} options`);
+      for (const o of options) {
+        if (o.text.text.length > SLACK_LIMITS.optionText) problems.push(`block ${i}: option label too long`);
+        if (o.value.length > SLACK_LIMITS.optionValue) problems.push(`block ${i}: option value of ${o.value.length} characters`);
+      }
+    }
     if (b.type === 'actions') {
       for (const e of b.elements) if (e.text.text.length > SLACK_LIMITS.buttonText) problems.push(`block ${i}: button label too long`);
     }

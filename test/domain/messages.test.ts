@@ -3,13 +3,14 @@ import assert from 'node:assert/strict';
 import type { Incident } from '../../domain/types';
 import { formatArr } from '../../domain/money';
 import {
-  renderCsmMessage, limitProblems, approvedMessage, rankTemplates, renderTemplate, parseAction, warRoomChannelName,
-  renderWarRoomSummary, SLACK_LIMITS, type CsmMessageInput, type MessageCustomer, type MessageTemplate, type SlackMessage,
-  type Block,
+  renderCsmMessage, limitProblems, approvedMessage, rankTemplates, renderTemplate, parseAction, parseCustomerAction, warRoomChannelName,
+  renderWarRoomSummary, SLACK_LIMITS, CUSTOMER_MENU_ACTION_ID, customerOptionValue, type CsmMessageInput, type MessageCustomer,
+  type MessageTemplate, type SlackMessage, type Block,
 } from '../../domain/messages';
 import { renderCustomerEmail } from '../../domain/messages/email';
 import { buildRawEmail, rawEmailBase64Url, isValidEmailAddress, InvalidAddressError } from '../../domain/messages/rfc2822';
 import { formatDuration, formatClockTime } from '../../domain/messages/format';
+import { customerList, customerListBlocks } from '../../domain/messages/customer-list';
 
 const incident: Incident = {
   id: '6f1c2a9e-0d4b-4f8e-9a57-1b2c3d4e5f60',
@@ -66,6 +67,20 @@ function input(overrides: Partial<CsmMessageInput> = {}): CsmMessageInput {
 
 function buttons(message: SlackMessage): { label: string; action_id: string; value?: string; url?: string }[] {
   return message.blocks.flatMap((b: Block) => (b.type === 'actions' ? b.elements.map((e) => ({ label: e.text.text, action_id: e.action_id, value: e.value, url: e.url })) : []));
+}
+
+/** Each customer line that has the "…" menu beside it, with what a choice of each option sends back. */
+function customerMenus(message: SlackMessage): { line: string; options: { label: string; parsed: ReturnType<typeof parseCustomerAction> }[] }[] {
+  return message.blocks.flatMap((b: Block) => (b.type === 'section' && b.accessory ? [{
+    line: b.text.text,
+    // What Slack posts for an overflow choice: the menu's action_id and the selected option.
+    options: b.accessory.options.map((o) => ({ label: o.text.text, parsed: parseCustomerAction({ action_id: b.accessory!.action_id, selected_option: o }) })),
+  }] : []));
+}
+
+/** The numbered customer lines of a message's blocks ("3. :warning: *DataFlow* - …"). */
+function listedLines(message: SlackMessage): string[] {
+  return allText(message).split('\n').filter((l) => /^\d+\. /.test(l));
 }
 
 function allText(message: SlackMessage): string {
@@ -133,6 +148,58 @@ describe('alert', () => {
     assert.match(text, /&lt;!channel&gt; Evil &amp; Co/);
   });
 
+  test('every listed customer has a menu to mark them contacted or responded, naming the incident and the customer', () => {
+    const message = renderCsmMessage('alert', input());
+    const menus = customerMenus(message);
+    assert.deepEqual(menus.map((m) => m.line), listedLines(message), 'one menu per listed customer, beside its own line');
+    menus.forEach((menu, i) => {
+      const c = productCustomers[i];
+      assert.ok(menu.line.includes(`*${c.name}*`));
+      assert.deepEqual(menu.options, [
+        { label: 'Mark contacted', parsed: { action: 'mark_contacted', workflowId: incident.workflowId, customerId: c.id, status: 'sent' } },
+        { label: 'Mark responded', parsed: { action: 'mark_responded', workflowId: incident.workflowId, customerId: c.id, status: 'responded' } },
+      ]);
+    });
+    assert.deepEqual(limitProblems(message), []);
+  });
+
+  test('per-customer values read back exactly; foreign or malformed choices are ignored', () => {
+    const id = '6f1c2a9e-0d4b-4f8e-9a57-1b2c3d4e5f60';
+    const odd = 'incident:generic:ops|2026 #7';
+    assert.deepEqual(parseCustomerAction({ action_id: CUSTOMER_MENU_ACTION_ID, selected_option: { value: customerOptionValue('mark_responded', odd, id) } }),
+      { action: 'mark_responded', workflowId: odd, customerId: id, status: 'responded' });
+    assert.deepEqual(parseCustomerAction({ action_id: 'forewarn:mark_contacted', value: `${odd}|${id}` }),
+      { action: 'mark_contacted', workflowId: odd, customerId: id, status: 'sent' }, 'the button form of the same action');
+    for (const element of [
+      { action_id: CUSTOMER_MENU_ACTION_ID, selected_option: { value: `acknowledge|${odd}|${id}` } },
+      { action_id: CUSTOMER_MENU_ACTION_ID, selected_option: { value: `toString|${odd}|${id}` } },
+      { action_id: CUSTOMER_MENU_ACTION_ID, selected_option: { value: `mark_responded|${id}` } },
+      { action_id: CUSTOMER_MENU_ACTION_ID, selected_option: { value: `mark_responded|${odd}|` } },
+      { action_id: CUSTOMER_MENU_ACTION_ID, selected_option: null },
+      { action_id: CUSTOMER_MENU_ACTION_ID },
+      { action_id: 'someone_else', selected_option: { value: `mark_responded|${odd}|${id}` } },
+      { action_id: 'forewarn:acknowledge', value: incident.workflowId },
+    ]) assert.equal(parseCustomerAction(element), null, JSON.stringify(element));
+    assert.equal(parseAction({ action_id: CUSTOMER_MENU_ACTION_ID, selected_option: { value: `mark_responded|${odd}|${id}` } }), null);
+  });
+
+  test('a list given fewer blocks than customers keeps every line: the first ones with a menu, the rest packed', () => {
+    const list = customerList(productCustomers, 10);
+    const blocks = customerListBlocks(list, incident.workflowId, 3);
+    assert.equal(blocks.length, 3);
+    const message = { text: '', blocks };
+    assert.deepEqual(listedLines(message).map((l) => l.split(' ')[2]), ['*TechCorp*', '*GlobalInc*', '*DataFlow*', '*StartupXYZ*', '*SmallBiz*']);
+    assert.deepEqual(customerMenus(message).map((m) => m.options[0].parsed?.customerId), ['c1', 'c2']);
+  });
+
+  test('an incident id too long for a menu value leaves the customers without a menu, and Slack still accepts the alert', () => {
+    const long = { ...incident, workflowId: `incident:generic:${'x'.repeat(120)}`, externalId: 'x'.repeat(120) };
+    const message = renderCsmMessage('alert', input({ incident: long, customers: productCustomers.map((c) => ({ ...c, id: '6f1c2a9e-0d4b-4f8e-9a57-1b2c3d4e5f60' })) }));
+    assert.deepEqual(customerMenus(message), []);
+    assert.equal(listedLines(message).length, 5);
+    assert.deepEqual(limitProblems(message), []);
+  });
+
   test('200 customers stay within Slack limits: top 10, a dashboard link, totals over all 200', () => {
     const many = Array.from({ length: 200 }, (_, i) =>
       customer(i + 1, `Customer ${String(i + 1).padStart(3, '0')} ${'x'.repeat(100)}`, 10_000 * (200 - i), i < 50 ? 'high' : i < 120 ? 'medium' : 'low', `Heavy API Gateway user ${'y'.repeat(200)}`));
@@ -146,6 +213,19 @@ describe('alert', () => {
       assert.ok(text.includes(`${limit}. `) && !text.includes(`${limit + 1}. `), `shows exactly ${limit}`);
       assert.match(text, new RegExp(`…and ${200 - limit} more .*<http://127\\.0\\.0\\.1:3000/dashboard\\|`));
       assert.ok(text.includes(`*Total ARR at Risk:* ${expectedTotal}`));
+      const menus = customerMenus(message);
+      assert.equal(menus.length, limit, `a menu for each of the ${limit} listed customers`);
+      menus.forEach((m, i) => assert.equal(m.options[1].parsed?.customerId, many[i].id));
+      assert.ok(message.blocks.length < SLACK_LIMITS.blocks, 'room left for the status line a click adds');
+    }
+    for (const kind of ['follow_up', 'escalation'] as const) {
+      for (const limit of [10, 40]) {
+        const message = renderCsmMessage(kind, input({ customers: many, customerLimit: limit, changes: Array.from({ length: 100 }, (_, i) => `change ${i} ${'z'.repeat(400)}`) }));
+        assert.deepEqual(limitProblems(message), [], `${kind} ${limit}`);
+        assert.ok(message.blocks.length < SLACK_LIMITS.blocks, `${kind} ${limit}: room for a status line`);
+        assert.equal(customerMenus(message).length, limit, `${kind} ${limit}: a menu per listed customer`);
+        assert.equal(customerMenus(message)[0].options[0].parsed?.workflowId, incident.workflowId);
+      }
     }
     for (const kind of ['update', 'follow_up', 'post_mortem', 'update_reminder', 'escalation', 'resolution'] as const) {
       const message = renderCsmMessage(kind, input({ customers: many, customerLimit: 40, changes: Array.from({ length: 100 }, (_, i) => `change ${i} ${'z'.repeat(400)}`) }));
@@ -185,6 +265,8 @@ describe('other CSM messages', () => {
     const resolved = { ...incident, status: 'resolved' as const, resolvedAt: '2026-01-29T21:45:00.000Z' };
     const follow = renderCsmMessage('follow_up', input({ incident: resolved, customers: productCustomers.slice(0, 2), now: '2026-01-30T21:45:00.000Z' }));
     assert.match(follow.text, /Resolved 1 day ago\. 2 of your high-impact customers/);
+    assert.deepEqual(customerMenus(follow).map((m) => m.options.map((o) => `${o.parsed?.action} ${o.parsed?.customerId}`)),
+      [['mark_contacted c1', 'mark_responded c1'], ['mark_contacted c2', 'mark_responded c2']], 'each customer to call can be marked from the reminder');
     const summary = renderWarRoomSummary({ incident, totals: input().totals, dashboardUrl: 'http://x/dashboard', componentNames });
     assert.match(summary.text, /Affected Customers: 42 \(12 high impact\)   ARR at Risk: \$9\.5M/);
   });

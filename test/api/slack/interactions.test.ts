@@ -5,7 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { responseUrlAllowed } from '../../../api/slack/button-actions';
-import { customerActionValue } from '../../../domain/messages/customer-actions';
+import { customerActionValue } from '../../../domain/messages/actions';
+import { approvedMessage, renderCsmMessage, type Block, type MessageCustomer } from '../../../domain/messages';
+import type { Incident } from '../../../domain/types';
 import { stateQuery, type IncidentState } from '../../../workflows/contract';
 import { receivedSignalsQuery } from '../support/fake-incident.workflow';
 import { eventually, slackHeaders, startHarness, type Harness } from '../support/harness';
@@ -99,6 +101,45 @@ describe('Slack interactivity', () => {
     assert.equal(refused.response_type, 'ephemeral');
     assert.equal(refused.text, ':warning: That did not work: Outreach for DataFlow cannot go from pending to responded; next: drafted, sent.');
     assert.equal((await state()).customers.find((c) => c.id === s.customer.dataflow)!.outreachStatus, 'pending');
+  });
+
+  test('Mark responded chosen in the alert\'s menu beside TechCorp moves TechCorp, and only TechCorp, through the workflow', async () => {
+    const outreach = async (id: string) => (await state()).customers.find((c) => c.id === id)!.outreachStatus;
+    assert.equal(await outreach(s.customer.techcorp), 'sent', 'marked contacted by the test above');
+    // The alert Ana got for this incident, rendered by the product's own renderer.
+    const incident: Incident = {
+      id: INCIDENT, workflowId: WORKFLOW, source: 'pagerduty', externalId: 'PGR0VU2', title: 'API Latency Issues',
+      status: 'investigating', severity: 'P1', components: ['api-gateway'], regions: [], startedAt: '2026-01-29T19:30:00.000Z',
+    };
+    const customer = (id: string, name: string, arr: number, impactLevel: 'high' | 'medium', rank: number): MessageCustomer =>
+      ({ id, name, arr, impactLevel, reason: 'Uses API Gateway', priorityRank: rank, componentNames: ['API Gateway'] });
+    const alert = renderCsmMessage('alert', {
+      incident, recipient: { name: 'Ana Ruiz', email: 'ana@corp.example' },
+      customers: [customer(s.customer.techcorp, 'TechCorp', 500_000, 'high', 1), customer(s.customer.dataflow, 'DataFlow', 200_000, 'medium', 2)],
+      totals: { customers: 2, arrAtRisk: 700_000, businessImpact: 0, highImpact: 1 }, dashboardUrl: 'http://forewarn.test/dashboard',
+      approved: approvedMessage([], { incident }), customerLimit: 10, now: '2026-01-29T19:31:00.000Z',
+    });
+    const line = alert.blocks.find((b: Block) => b.type === 'section' && b.text.text.includes('*TechCorp*'));
+    assert.ok(line?.type === 'section' && line.accessory, 'TechCorp\'s line carries a menu');
+    const option = line.accessory.options.find((o) => o.text.text === 'Mark responded');
+    assert.ok(option);
+
+    // What Slack posts when an overflow option is chosen: the menu's action_id and the selected option, no `value`.
+    const payload = JSON.parse(fixture);
+    payload.message = { ...payload.message, text: alert.text, blocks: alert.blocks };
+    payload.actions = [{ type: 'overflow', action_id: line.accessory.action_id, block_id: 'Nq2uK', selected_option: option, action_ts: '1548426417.840180' }];
+    payload.response_url = `${hook.base}/menu-responded`;
+    const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+    assert.equal((await send(body)).statusCode, 200);
+
+    const reply = await replyTo('/menu-responded');
+    assert.equal(reply.replace_original, true);
+    const blocks = reply.blocks as { type: string; elements?: { text?: string; action_id?: string }[] }[];
+    assert.equal(blocks.length, alert.blocks.length + 1, 'the alert as it was, plus one status line');
+    assert.deepEqual(blocks.at(-1), { type: 'context', elements: [{ type: 'mrkdwn', text: ':white_check_mark: *TechCorp* marked *responded* by <@UA8RXUSPL>' }] });
+    assert.ok(blocks.at(-2)?.elements?.some((e) => e.action_id === 'forewarn:acknowledge'), 'the alert keeps its buttons');
+    assert.equal(await outreach(s.customer.techcorp), 'responded');
+    assert.equal(await outreach(s.customer.dataflow), 'pending');
   });
 
   test('Draft Customer Emails, Send Resolution Emails (refused before resolution) and Schedule Follow-ups', async () => {
