@@ -1,0 +1,194 @@
+/**
+ * Drives incident workflows in the time-skipping test server: a worker with mocked activities,
+ * events sent the way the API sends them (signalWithStart), and waiting until the workflow's
+ * state shows what a test expects. With FOREWARN_RECORD_HISTORIES=<dir> every workflow a test
+ * started has its histories (each run of a continue-as-new chain) written there for the replay test.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import type { WorkflowHandle } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import type { IncidentEvent } from '../../domain/types';
+import {
+  incidentEventSignal, incidentWorkflowId, stateQuery, type IncidentSettings, type IncidentState, type IncidentWorkflowInput,
+} from '../../workflows/contract';
+import type { incidentWorkflow } from '../../workflows/incident.workflow';
+import { workflowBundle } from '../helpers/temporal';
+import type { IncidentActivities } from '../../activities/types';
+import { MockActivities, type InputOf } from './mock-activities';
+
+export const SETTINGS: IncidentSettings = {
+  escalationMinutes: 15,
+  updateCadenceMinutes: 30,
+  followUpHours: 24,
+  postMortemHours: 72,
+  sendResolutionEmails: false,
+  dashboardUrl: 'http://forewarn.test/dashboard',
+};
+
+export const MINUTE = 60_000;
+export const HOUR = 60 * MINUTE;
+
+const T0 = Date.parse('2026-01-29T19:30:00Z');
+
+export function at(minutes: number): string {
+  return new Date(T0 + minutes * MINUTE).toISOString();
+}
+
+let deliveries = 0;
+export function pdEvent(externalId: string, over: Partial<IncidentEvent> = {}): IncidentEvent {
+  return {
+    source: 'pagerduty', externalId, title: 'API Latency Issues', status: 'investigating', severity: 'P1',
+    components: ['api-gateway'], regions: [], statusPageUrl: 'https://status.example.com/incidents/1',
+    occurredAt: at(0), deliveryId: `delivery-${++deliveries}`, ...over,
+  };
+}
+
+type Handle = WorkflowHandle<typeof incidentWorkflow>;
+
+export class IncidentHarness {
+  readonly taskQueue = `incidents-${randomUUID()}`;
+  readonly mock = new MockActivities();
+  /** Workflow id → the run the first event started (the start of its continue-as-new chain). */
+  private readonly started = new Map<string, string>();
+
+  constructor(readonly env: TestWorkflowEnvironment, readonly settings: IncidentSettings = SETTINGS,
+    readonly extra: Partial<IncidentWorkflowInput> = {}) {}
+
+  /** Runs `fn` with a worker polling this harness's task queue; records histories when asked to. */
+  async run(name: string, fn: () => Promise<void>): Promise<void> {
+    const worker = await Worker.create({
+      connection: this.env.nativeConnection,
+      taskQueue: this.taskQueue,
+      workflowBundle: await workflowBundle(),
+      activities: this.mock.activities(),
+      // A bug in workflow code fails the test now instead of retrying the workflow task forever.
+      workflowFailureErrorTypes: { '*': ['Error'] },
+    });
+    await worker.runUntil(async () => {
+      await fn();
+      for (const id of this.started.keys()) {
+        const d = await this.env.client.workflow.getHandle(id).describe();
+        assert(d.status.name !== 'FAILED' && d.status.name !== 'TERMINATED', `workflow ${id} ended ${d.status.name}`);
+      }
+      for (const id of this.started.keys()) await this.idle(id);
+      const dir = process.env.FOREWARN_RECORD_HISTORIES;
+      if (dir) await this.recordHistories(dir, name);
+      // Left running, their timers would fire into a task queue nobody polls, and the test server
+      // stops skipping time while such a task is outstanding: later tests' sleeps would hang. It
+      // also keeps time locked for a task cut off by a termination, so each workflow is first
+      // left to go idle, then cancelled and allowed to finish on this worker.
+      for (const id of this.started.keys()) await this.cancel(id);
+    });
+  }
+
+  /** Waits until the workflow has no task or activity in flight (or has ended). */
+  private async idle(workflowId: string): Promise<void> {
+    const handle = this.env.client.workflow.getHandle(workflowId);
+    const { EventType } = temporal.api.enums.v1;
+    const busy = [EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED];
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      const d = await handle.describe();
+      if (d.status.name !== 'RUNNING') return;
+      const last = (await handle.fetchHistory()).events?.at(-1)?.eventType ?? EventType.EVENT_TYPE_UNSPECIFIED;
+      if ((d.raw.pendingActivities?.length ?? 0) === 0 && !busy.includes(last)) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  private async cancel(workflowId: string): Promise<void> {
+    const handle = this.env.client.workflow.getHandle(workflowId);
+    if ((await handle.describe()).status.name !== 'RUNNING') return;
+    await handle.cancel();
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      if ((await handle.describe()).status.name !== 'RUNNING') return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** What the API does with a normalized event. */
+  async send(event: IncidentEvent): Promise<Handle> {
+    const workflowId = incidentWorkflowId(event.source, event.externalId);
+    const h = await this.env.client.workflow.signalWithStart<typeof incidentWorkflow, [IncidentEvent]>('incidentWorkflow', {
+      workflowId, taskQueue: this.taskQueue, args: [{ settings: this.settings, ...this.extra }],
+      signal: incidentEventSignal, signalArgs: [event],
+    });
+    if (!this.started.has(workflowId)) this.started.set(workflowId, h.signaledRunId);
+    return this.handle(workflowId);
+  }
+
+  handle(workflowId: string): Handle {
+    return this.env.client.workflow.getHandle<typeof incidentWorkflow>(workflowId);
+  }
+
+  async state(handle: Handle): Promise<IncidentState> {
+    return handle.query(stateQuery);
+  }
+
+  /** Polls the state query until `check` holds (the workflow works asynchronously after a signal). */
+  async until(handle: Handle, what: string, check: (s: IncidentState) => boolean, timeoutMs = 20_000): Promise<IncidentState> {
+    const deadline = Date.now() + timeoutMs;
+    let last: IncidentState | undefined;
+    let lastError: unknown;
+    while (Date.now() < deadline) {
+      try {
+        last = await this.state(handle);
+        if (check(last)) return last;
+      } catch (err) {
+        lastError = err;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`timed out waiting for: ${what}\nlast state: ${JSON.stringify(last)?.slice(0, 2000)}\nlast error: ${String(lastError)}`);
+  }
+
+  /** Polls until `check` holds on what the mocked activities saw (effects come after the state changes). */
+  async eventually(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (check()) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`timed out waiting for: ${what}`);
+  }
+
+  /** Waits until the mock has seen `count` calls of an activity (for effects the state does not show). */
+  async calls<K extends keyof IncidentActivities>(name: K, count: number, timeoutMs = 20_000): Promise<InputOf<K>[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const calls = this.mock.calls.filter((c) => c.name === name && c.endedAt !== undefined);
+      if (calls.length >= count) return calls.map((c) => c.input as InputOf<K>);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`timed out waiting for ${count} ${name} calls (saw ${this.mock.of(name).length})`);
+  }
+
+  /** Each run of each workflow this harness started, oldest first, as history JSON files. */
+  private async recordHistories(dir: string, name: string): Promise<void> {
+    mkdirSync(dir, { recursive: true });
+    const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+    let n = 0;
+    for (const [workflowId, firstRunId] of this.started) {
+      let runId: string | undefined = firstRunId;
+      while (runId) {
+        const history = await this.env.client.workflow.getHandle(workflowId, runId).fetchHistory();
+        const file = path.join(dir, `${slug}-${++n}.json`);
+        writeFileSync(file, `${historyToJSON(history)}\n`);
+        const last = history.events?.at(-1);
+        runId = last?.eventType === temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
+          ? last.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined
+          : undefined;
+      }
+    }
+  }
+}
+
+function assert(ok: boolean, message: string): asserts ok {
+  if (!ok) throw new Error(message);
+}
