@@ -133,7 +133,7 @@ describe('what changed', () => {
 });
 
 describe('merging a fresh impact analysis', () => {
-  const tracked = (c: AffectedCustomer, over: Partial<TrackedCustomer> = {}): TrackedCustomer & { outreachNote?: string } =>
+  const tracked = (c: AffectedCustomer, over: Partial<TrackedCustomer & { outreachNote: string }> = {}): TrackedCustomer & { outreachNote?: string } =>
     ({ ...c, outreachStatus: 'pending', stillAffected: true, ...over });
 
   test('keeps outreach, takes fresh scores, marks the missing as no longer affected, names newly affected CSMs', () => {
