@@ -9,7 +9,6 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { IncidentEvent } from '../../domain/types';
@@ -179,7 +178,9 @@ export class IncidentHarness {
       while (runId) {
         const history = await this.env.client.workflow.getHandle(workflowId, runId).fetchHistory();
         const file = path.join(dir, `${slug}-${++n}.json`);
-        writeFileSync(file, `${historyToJSON(history)}\n`);
+        // The message's own toJSON (proto3 JSON: enum names, 64-bit ints as strings, bytes as base64);
+        // historyToJSON trips over the client's protobufjs copy. historyFromJSON reads either.
+        writeFileSync(file, `${JSON.stringify(history)}\n`);
         const last = history.events?.at(-1);
         runId = last?.eventType === temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
           ? last.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined
