@@ -31,7 +31,9 @@ async function main() {
   try {
     code = await new Promise<number>((resolve) => {
       const child = spawn(process.execPath, [
-        '--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`, ...files,
+        '--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`,
+        // A hung test fails after 5 minutes instead of holding CI to its limit.
+        '--test-timeout=300000', ...files,
       ], {
         stdio: 'inherit',
         env: { ...process.env, NODE_ENV: 'test', TEST_PG_ADMIN_URL: adminUrl, TEST_PG_TEMPLATE: 'forewarn_template' },
