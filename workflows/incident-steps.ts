@@ -51,17 +51,22 @@ async function start(run: IncidentRun, event: IncidentEvent): Promise<void> {
   };
   run.state = s;
   const { incident } = s;
+  const at = Number.isNaN(Date.parse(event.occurredAt)) ? now : new Date(event.occurredAt).toISOString();
+  // Time to awareness: the row must exist first (everything else points at it), then the
+  // analysis runs beside the timeline write, and the alerts go out beside the totals update.
   await run.recordIncident();
-  await run.timeline([{
-    kind: 'created',
-    summary: `Detected: ${incident.title} (${incident.severity}, ${incident.status})`,
-    details: { source: incident.source, externalId: incident.externalId, deliveryId: event.deliveryId, components: incident.components, regions: incident.regions },
-    actor: event.actor, occurredAt: ledger.appliedAt.status ?? now, dedupeKey: timelineKey(s, 'event', event.deliveryId, 'created'),
-  }, ...eventEntries(s, event, {}, ledger.appliedAt.status ?? now)]);
   run.upsertSearch();
-  await analyze(run);
+  await Promise.all([
+    run.timeline([{
+      kind: 'created',
+      summary: `Detected: ${incident.title} (${incident.severity}, ${incident.status})`,
+      details: { source: incident.source, externalId: incident.externalId, deliveryId: event.deliveryId, components: incident.components, regions: incident.regions },
+      actor: event.actor, occurredAt: at, dedupeKey: timelineKey(s, 'event', event.deliveryId, 'created'),
+    }, ...eventEntries(s, event, {}, at)]),
+    analyze(run),
+  ]);
   const startedResolved = incident.status === 'resolved';
-  await alertNewCsms(run);
+  await Promise.all([alertNewCsms(run), run.recordIncident()]);
   if (!startedResolved) {
     await openWarRoom(run);
     await draftOutreach(run);
@@ -96,8 +101,7 @@ export async function handleEvent(run: IncidentRun, event: IncidentEvent): Promi
   }
   s.revision += 1;
   const lines = describeChanges(changes);
-  await run.recordIncident();
-  await run.timeline(entries);
+  await Promise.all([run.recordIncident(), run.timeline(entries)]);
   run.upsertSearch();
   if (changes.message) {
     s.lastPublicUpdateAt = now;
@@ -118,7 +122,7 @@ export async function handleEvent(run: IncidentRun, event: IncidentEvent): Promi
   }
   const merge = needsReanalysis(changes) || reopened ? await analyze(run) : undefined;
   const alreadyAlerted = s.csms.filter((c) => c.alertedAt).map((c) => c.email);
-  const newlyAlerted = await alertNewCsms(run);
+  const [newlyAlerted] = await Promise.all([alertNewCsms(run), merge ? run.recordIncident() : undefined]);
   await updateAlertedCsms(run, lines, merge, alreadyAlerted);
   const roomOpened = await openWarRoom(run, newlyAlerted);
   if (!roomOpened) await postToWarRoom(run, lines);
@@ -127,7 +131,10 @@ export async function handleEvent(run: IncidentRun, event: IncidentEvent): Promi
   refreshCadence(run, Boolean(changes.severity) || Boolean(reopened));
 }
 
-/** Runs the impact analysis and merges it into what the incident already knows. */
+/**
+ * Runs the impact analysis and merges it into what the incident already knows (the caller
+ * persists the new totals, alongside whatever it does next).
+ */
 export async function analyze(run: IncidentRun): Promise<ImpactMerge<CustomerState>> {
   const fresh = await store.analyzeImpact({ incident: run.s.incident, now: run.now() });
   const s = run.s;
@@ -135,7 +142,6 @@ export async function analyze(run: IncidentRun): Promise<ImpactMerge<CustomerSta
   s.customers = merge.customers;
   s.csms = mergeCsms(s.csms, fresh.csms);
   run.refreshTotals();
-  await run.recordIncident();
   run.upsertSearch();
   return merge;
 }

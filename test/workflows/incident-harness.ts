@@ -74,7 +74,7 @@ export class IncidentHarness {
         const d = await this.env.client.workflow.getHandle(id).describe();
         assert(d.status.name !== 'FAILED' && d.status.name !== 'TERMINATED', `workflow ${id} ended ${d.status.name}`);
       }
-      for (const id of this.started.keys()) await this.idle(id);
+      for (const id of this.started.keys()) await this.settle(id);
       const dir = process.env.FOREWARN_RECORD_HISTORIES;
       if (dir) await this.recordHistories(dir, name);
       // Left running, their timers would fire into a task queue nobody polls, and the test server
@@ -86,7 +86,7 @@ export class IncidentHarness {
   }
 
   /** Waits until the workflow has no task or activity in flight (or has ended). */
-  private async idle(workflowId: string): Promise<void> {
+  async settle(workflowId: string): Promise<void> {
     const handle = this.env.client.workflow.getHandle(workflowId);
     const { EventType } = temporal.api.enums.v1;
     const busy = [EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED];
