@@ -71,7 +71,11 @@ export async function runDueWork(run: IncidentRun): Promise<void> {
   }
 }
 
-/** A silent CSM's manager gets a DM, once; a CSM who reacted in time just loses the deadline. */
+/**
+ * A silent CSM's manager gets a DM, once; a CSM who reacted in time just loses the deadline.
+ * notifyCsm gets the silent CSM as `csm` (their customers, their name in the message); the Slack
+ * activity addresses the DM to their manager, and answers 'failed' when none is on record.
+ */
 async function escalate(run: IncidentRun, emails: string[]): Promise<void> {
   const s = run.s;
   const now = run.now();
