@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { log } from '@temporalio/activity';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { incidentSettings } from '../config';
 import {
   mergeStatuspageIncidents, normalizeStatuspageIncident, selectStatuspageChanges, statuspageComponentIds,
@@ -13,7 +13,7 @@ import { distinctCustomers, supportTicketsNote, suspectedIncidentTitle } from '.
 import type { IncidentEvent } from '../domain/types';
 import { componentName, incidentsOnComponent, statuspageAliasMap, statuspageDeliveries } from '../db/detection';
 import {
-  incidentEventSignal, incidentWorkflowId, WORKFLOW_TYPES, type IncidentRef, type SupportTicket,
+  incidentEventSignal, incidentStartOptions, WORKFLOW_TYPES, type IncidentRef, type SupportTicket,
 } from '../workflows/contract';
 import type { ActivityDeps } from './index';
 import { fetchIncidentList, statuspageReader } from './statuspage-api';
@@ -97,17 +97,19 @@ export function createDetectionActivities(deps: ActivityDeps): DetectionActiviti
           continue;
         }
       }
-      const workflowId = incidentWorkflowId(event.source, event.externalId);
-      await temporal.workflow.signalWithStart(WORKFLOW_TYPES.incident, {
-        workflowId,
-        taskQueue: config.temporal.taskQueue,
-        args: [{ settings: incidentSettings(config) }],
-        signal: incidentEventSignal,
-        signalArgs: [event],
+      const options = incidentStartOptions(event, incidentSettings(config), config.temporal.taskQueue);
+      const { workflowId } = options;
+      const started = await temporal.workflow.signalWithStart(WORKFLOW_TYPES.incident, options).then(() => true, (err) => {
+        if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
+        throw err;
       });
       await db.updateTable('webhook_deliveries')
-        .set({ status: 'forwarded', workflow_id: workflowId, processed_at: new Date(), error: null })
+        .set({ status: started ? 'forwarded' : 'ignored', workflow_id: workflowId, processed_at: new Date(), error: started ? null : 'incident already finished' })
         .where('source', '=', input.source).where('delivery_id', '=', event.deliveryId).execute();
+      if (!started) {
+        log.info('incident already finished; late event recorded, not applied', { workflowId, deliveryId: event.deliveryId });
+        continue;
+      }
       log.info('incident event forwarded', { workflowId, deliveryId: event.deliveryId });
       result.forwarded += 1;
       result.workflowIds.push(workflowId);
@@ -145,14 +147,9 @@ export function createDetectionActivities(deps: ActivityDeps): DetectionActiviti
       // Stable across activity retries: the workflow applies the opening once.
       deliveryId: `support-open:${input.externalId}`,
     };
-    const workflowId = incidentWorkflowId('support', input.externalId);
-    await temporal.workflow.signalWithStart(WORKFLOW_TYPES.incident, {
-      workflowId,
-      taskQueue: config.temporal.taskQueue,
-      args: [{ settings: incidentSettings(config) }],
-      signal: incidentEventSignal,
-      signalArgs: [event],
-    });
+    const options = incidentStartOptions(event, incidentSettings(config), config.temporal.taskQueue);
+    const { workflowId } = options;
+    await temporal.workflow.signalWithStart(WORKFLOW_TYPES.incident, options);
     log.info('suspected incident opened from support tickets', { workflowId, component: input.componentKey, tickets: input.tickets.length, customers });
     return { workflowId, source: 'support', externalId: input.externalId, title };
   }

@@ -98,6 +98,23 @@ export interface IncidentState {
   continuedAsNew?: number;
 }
 
+/**
+ * signalWithStart options for an incident event, shared by every caller. A finished incident is
+ * not started again by a late event (a PagerDuty annotation days after the follow-ups would
+ * otherwise re-alert every CSM): REJECT_DUPLICATE makes Temporal refuse, and callers record the
+ * event as ignored.
+ */
+export function incidentStartOptions(event: IncidentEvent, settings: IncidentSettings, taskQueue: string) {
+  return {
+    workflowId: incidentWorkflowId(event.source, event.externalId),
+    taskQueue,
+    args: [{ settings }] as [IncidentWorkflowInput],
+    signal: incidentEventSignal,
+    signalArgs: [event] as [IncidentEvent],
+    workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
+  };
+}
+
 // ---- signals -------------------------------------------------------------------------------
 /** Every source's event, sent with signalWithStart. */
 export const incidentEventSignal = defineSignal<[IncidentEvent]>('incidentEvent');

@@ -5,6 +5,7 @@ import type { Database } from '../../db/types';
 import { getIncidentByWorkflowId } from '../../db/incident-queries';
 import type { RouteDeps } from '../app';
 import { problemSchema } from '../problem';
+import type { IngestResult } from './ingest';
 
 export const acceptedSchema = {
   type: 'object',
@@ -25,9 +26,13 @@ export const webhookErrorResponses = {
 export interface AcceptedBody { status: 'accepted' | 'duplicate' | 'ignored'; workflowId?: string; incidentId?: string; reason?: string }
 
 /** The answer for a forwarded event: the workflow id, and the incident id when the workflow already recorded it. */
-export async function acceptedBody(db: Kysely<Database>, workflowId: string, duplicate: boolean): Promise<AcceptedBody> {
+export async function acceptedBody(db: Kysely<Database>, workflowId: string, result: Pick<IngestResult, 'duplicate' | 'closed'>): Promise<AcceptedBody> {
   const incident = await getIncidentByWorkflowId(db, workflowId);
-  return { status: duplicate ? 'duplicate' : 'accepted', workflowId, ...(incident ? { incidentId: incident.id } : {}) };
+  const ids = incident ? { incidentId: incident.id } : {};
+  if (result.closed?.includes(workflowId)) {
+    return { status: 'ignored', workflowId, ...ids, reason: 'The incident has finished its follow-ups; the event is recorded but not applied.' };
+  }
+  return { status: result.duplicate ? 'duplicate' : 'accepted', workflowId, ...ids };
 }
 
 /** Counts refused deliveries (bad signature or token, bad body) in forewarn_webhook_deliveries_total. */

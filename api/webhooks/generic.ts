@@ -84,6 +84,6 @@ export const genericWebhook: RoutePlugin = async (app, deps) => {
       source: 'generic', deliveryId, rawBody: req.rawBody ?? JSON.stringify(body), headers: { 'idempotency-key': idempotencyKey },
     }, [event]);
     const workflowId = result.workflowIds[0] ?? incidentWorkflowId('generic', body.id);
-    return reply.code(202).send(await acceptedBody(deps.db, workflowId, result.duplicate));
+    return reply.code(202).send(await acceptedBody(deps.db, workflowId, result));
   });
 };

@@ -4,7 +4,8 @@ import type { Kysely } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Database } from '../../db/types';
 import type { IncidentEvent, IncidentSource } from '../../domain/types';
-import { incidentWorkflowId, incidentEventSignal, WORKFLOW_TYPES, type IncidentSettings } from '../../workflows/contract';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { incidentStartOptions, WORKFLOW_TYPES, type IncidentSettings } from '../../workflows/contract';
 import { HttpProblem } from '../problem';
 
 export interface IngestDeps {
@@ -20,6 +21,8 @@ export interface IngestDeps {
 export interface IngestResult {
   duplicate: boolean;
   workflowIds: string[];
+  /** Workflows that had already finished: the event was recorded but not applied. */
+  closed?: string[];
 }
 
 /**
@@ -54,18 +57,21 @@ export async function ingestDelivery(
     }
   }
   const workflowIds: string[] = [];
+  const closed: string[] = [];
   try {
     for (const event of events) {
-      const workflowId = incidentWorkflowId(event.source, event.externalId);
-      // Senders time out (PagerDuty after 5 s): give up early and answer 503 so they retry.
-      await deps.temporal.connection.withDeadline(Date.now() + 3000, () => deps.temporal.workflow.signalWithStart(WORKFLOW_TYPES.incident, {
-        workflowId,
-        taskQueue: deps.taskQueue,
-        args: [{ settings: deps.settings }],
-        signal: incidentEventSignal,
-        signalArgs: [event],
-      }));
+      const options = incidentStartOptions(event, deps.settings, deps.taskQueue);
+      const { workflowId } = options;
       workflowIds.push(workflowId);
+      try {
+        // Senders time out (PagerDuty after 5 s): give up early and answer 503 so they retry.
+        await deps.temporal.connection.withDeadline(Date.now() + 3000, () => deps.temporal.workflow.signalWithStart(WORKFLOW_TYPES.incident, options));
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        closed.push(workflowId);
+        deps.log.info({ workflowId, deliveryId: event.deliveryId }, 'incident already finished; late event recorded, not applied');
+        continue;
+      }
       deps.log.info({ workflowId, source: event.source, deliveryId: event.deliveryId }, 'incident event forwarded');
     }
   } catch (err) {
@@ -76,8 +82,13 @@ export async function ingestDelivery(
     throw new HttpProblem(503, 'Service Unavailable', 'The delivery is recorded but could not be forwarded to the workflow engine; retry later.');
   }
   await deps.db.updateTable('webhook_deliveries')
-    .set({ status: events.length ? 'forwarded' : 'ignored', workflow_id: workflowIds.join(',') || null, processed_at: new Date(), error: null })
+    .set({
+      status: events.length > closed.length ? 'forwarded' : 'ignored',
+      workflow_id: workflowIds.join(',') || null,
+      processed_at: new Date(),
+      error: closed.length ? `incident already finished: ${closed.join(', ')}` : null,
+    })
     .where('source', '=', delivery.source).where('delivery_id', '=', delivery.deliveryId).execute();
   deps.metrics?.inc({ source: delivery.source, outcome: events.length ? 'forwarded' : 'ignored' });
-  return { duplicate: false, workflowIds };
+  return { duplicate: false, workflowIds, closed };
 }

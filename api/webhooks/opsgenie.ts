@@ -99,6 +99,6 @@ export const opsgenieWebhook: RoutePlugin = async (app, deps) => {
       event.note = `Opsgenie alert names no mapped component (${lookups.join(', ') || 'no tags, entity or integration'}): add an "opsgenie" alias to see affected customers.`;
     }
     const result = await ingestDelivery(ingest, delivery, [event]);
-    return reply.code(202).send(await acceptedBody(deps.db, result.workflowIds[0] ?? incidentWorkflowId('opsgenie', body.alert.alertId), result.duplicate));
+    return reply.code(202).send(await acceptedBody(deps.db, result.workflowIds[0] ?? incidentWorkflowId('opsgenie', body.alert.alertId), result));
   });
 };

@@ -99,7 +99,7 @@ export const pagerdutyWebhook: RoutePlugin = async (app, deps) => {
       normalized.note = `PagerDuty service ${lookups.join(' / ')} is not mapped to a Forewarn component: add a "pagerduty" alias to see affected customers.`;
     }
     const result = await ingestDelivery(ingest, delivery, [normalized]);
-    return reply.code(202).send(await acceptedBody(deps.db, result.workflowIds[0] ?? incidentWorkflowId('pagerduty', incidentId), result.duplicate));
+    return reply.code(202).send(await acceptedBody(deps.db, result.workflowIds[0] ?? incidentWorkflowId('pagerduty', incidentId), result));
   });
 };
 

@@ -64,6 +64,6 @@ export const statuspageWebhook: RoutePlugin = async (app, deps) => {
       return reply.code(200).send({ status: 'ignored', reason: 'scheduled maintenance that has not started' });
     }
     const result = await ingestDelivery(ingest, delivery, [event]);
-    return reply.code(202).send(await acceptedBody(deps.db, incidentWorkflowId('statuspage', incident.id), result.duplicate));
+    return reply.code(202).send(await acceptedBody(deps.db, incidentWorkflowId('statuspage', incident.id), result));
   });
 };

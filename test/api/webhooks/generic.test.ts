@@ -106,4 +106,18 @@ describe('POST /api/webhooks/incidents (generic)', () => {
     const second = await post({ ...incident, id: 'INC-second-token' }, { authorization: 'Bearer second-token-abcdefghijklmnop' });
     assert.equal(second.statusCode, 202, 'every token in API_TOKENS works');
   });
+
+  test('a late event for a finished incident is recorded but starts nothing and alerts nobody', async () => {
+    const finished = { ...incident, id: 'INC-finished' };
+    assert.equal((await post(finished)).statusCode, 202);
+    const handle = h.temporal.workflow.getHandle('incident:generic:INC-finished');
+    await handle.terminate('the incident finished its follow-ups');
+    const late = await post({ ...finished, status: 'identified' }, { ...auth, 'idempotency-key': 'late-annotation' });
+    assert.equal(late.statusCode, 202);
+    assert.equal(late.json().status, 'ignored');
+    assert.match(late.json().reason, /finished/);
+    assert.equal((await handle.describe()).status.name, 'TERMINATED', 'no new run was started');
+    const delivery = await h.db.selectFrom('webhook_deliveries').selectAll().where('delivery_id', '=', 'late-annotation').executeTakeFirstOrThrow();
+    assert.equal(delivery.status, 'ignored');
+  });
 });
