@@ -254,7 +254,7 @@ export interface MetricsSummary {
   followUps: { due: number; done: number; share: number | null };
 }
 
-const REACHED: OutreachStatus[] = ['sent', 'responded', 'resolution_sent', 'followed_up'];
+export const REACHED: OutreachStatus[] = ['sent', 'responded', 'resolution_sent', 'followed_up'];
 const RESOLUTION_NOTICED: OutreachStatus[] = ['resolution_sent', 'followed_up'];
 
 /**

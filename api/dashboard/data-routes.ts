@@ -3,10 +3,12 @@ import type { FastifyInstance } from 'fastify';
 import type { RouteDeps } from '../app';
 import { requireToken } from '../auth';
 import { HttpProblem, problemSchema } from '../problem';
-import {
-  CUSTOMER_SORTS, DEFAULT_DETAIL_OPTIONS, getIncidentDetail, getOutcomes, getTeamView, listIncidentsOverview, listOutbox,
-  type DetailOptions, type IncidentSummary,
-} from '../../db/dashboard-queries';
+import type { IncidentSummary } from '../../db/dashboard/incident-summary';
+import { listIncidentsOverview } from '../../db/dashboard/incidents';
+import { CUSTOMER_SORTS, DEFAULT_DETAIL_OPTIONS, getIncidentDetail, type DetailOptions } from '../../db/dashboard/detail';
+import { getTeamView } from '../../db/dashboard/team';
+import { getOutcomes } from '../../db/dashboard/outcomes';
+import { listOutbox } from '../../db/dashboard/outbox';
 import { detailSchema, outboxSchema, outcomesSchema, overviewSchema, sessionSchema, teamSchema } from './schemas';
 
 /** How often the page asks for changes; the promise is "within 5 seconds". */

@@ -1,0 +1,186 @@
+/** One incident in full: a page of its customers, totals per CSM, timeline and follow-ups. */
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../types';
+import { acknowledgedBy, iso, num } from './shared';
+import { incidentColumns, outreachLateral, toSummary, type IncidentRow, type IncidentSummary } from './incident-summary';
+
+export interface DetailCustomer {
+  customerId: string;
+  externalId: string;
+  name: string;
+  arr: number;
+  segment: string;
+  region: string;
+  impactLevel: string;
+  reason: string;
+  businessImpact: number;
+  priorityRank: number;
+  outreachStatus: string;
+  outreachUpdatedAt: string | null;
+  csmNotifiedAt: string | null;
+  customerNotifiedAt: string | null;
+  resolutionNotifiedAt: string | null;
+  csm: { email: string; name: string } | null;
+}
+
+export interface CsmTotals {
+  email: string | null;
+  name: string;
+  customers: number;
+  arr: number;
+  highImpact: number;
+  pending: number;
+  drafted: number;
+  sent: number;
+  responded: number;
+  alertedAt: string | null;
+  acknowledgedAt: string | null;
+}
+
+export interface TimelineItem {
+  kind: string;
+  summary: string;
+  actor: string | null;
+  occurredAt: string;
+}
+
+export interface FollowUpItem {
+  kind: string;
+  csmEmail: string | null;
+  dueAt: string;
+  status: string;
+  doneAt: string | null;
+}
+
+export interface IncidentDetail {
+  incident: IncidentSummary & { description: string | null; regions: string[]; latestMessage: string | null };
+  /** One page, in the requested order. */
+  customers: DetailCustomer[];
+  /** Every impact row, including customers no longer affected. */
+  customersTotal: number;
+  byCsm: CsmTotals[];
+  timeline: TimelineItem[];
+  timelineTotal: number;
+  followUps: FollowUpItem[];
+}
+
+export const CUSTOMER_SORTS = ['priority', 'arr', 'impact', 'csm', 'outreach', 'name'] as const;
+export type CustomerSort = (typeof CUSTOMER_SORTS)[number];
+
+/** The sort key first (in the chosen direction), then priority, so ties stay in a stable, meaningful order. */
+function customerOrder(sort: CustomerSort, dir: 'asc' | 'desc') {
+  const d = dir === 'desc' ? sql`desc` : sql`asc`;
+  const key = {
+    priority: sql`(ici.impact_level = 'none') ${d}, ici.priority_rank ${d}`,
+    arr: sql`cu.arr ${d}`,
+    impact: sql`array_position(array['high','medium','low','none'], ici.impact_level) ${d}, ici.business_impact_estimate desc`,
+    csm: sql`cs.name ${d} nulls last`,
+    outreach: sql`array_position(array['pending','drafted','sent','responded','resolution_sent','followed_up'], ici.outreach_status) ${d}`,
+    name: sql`cu.name ${d}`,
+  }[sort];
+  return sql`${key}, ici.priority_rank, cu.name, ici.customer_id`;
+}
+
+export interface DetailOptions {
+  sort: CustomerSort;
+  dir: 'asc' | 'desc';
+  /** One page of customers: a large incident can affect thousands. */
+  limit: number;
+  offset: number;
+  /** The newest timeline entries shown (an incident can collect thousands). */
+  timelineLimit: number;
+}
+
+export const DEFAULT_DETAIL_OPTIONS: DetailOptions = { sort: 'priority', dir: 'asc', limit: 200, offset: 0, timelineLimit: 300 };
+
+/** Accepts the incident's uuid or its workflow id (what the Temporal UI and Slack show). */
+export async function getIncidentDetail(db: Kysely<Database>, idOrWorkflowId: string, opts: DetailOptions = DEFAULT_DETAIL_OPTIONS): Promise<IncidentDetail | undefined> {
+  const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrWorkflowId);
+  const found = await sql<IncidentRow & { description: string | null; affected_regions: string[]; latest_message: string | null }>`
+    select ${incidentColumns}, i.description, i.affected_regions, i.latest_message
+    from product_incidents i ${outreachLateral}
+    where ${isUuid ? sql`i.id = ${idOrWorkflowId}::uuid` : sql`i.workflow_id = ${idOrWorkflowId}`}`.execute(db);
+  const row = found.rows[0];
+  if (!row) return undefined;
+  const incidentId = row.id;
+
+  const [customers, customerCount, byCsm, timeline, timelineCount, followUps] = await Promise.all([
+    db.selectFrom('incident_customer_impact as ici')
+      .innerJoin('customers as cu', 'cu.id', 'ici.customer_id')
+      .leftJoin('csms as cs', 'cs.id', 'cu.csm_id')
+      .select([
+        'ici.customer_id', 'cu.external_id', 'cu.name', 'cu.arr', 'cu.segment', 'cu.region', 'ici.impact_level', 'ici.reason',
+        'ici.business_impact_estimate', 'ici.priority_rank', 'ici.outreach_status', 'ici.outreach_updated_at', 'ici.csm_notified_at',
+        'ici.customer_notified_at', 'ici.resolution_notified_at', 'cs.email as csm_email', 'cs.name as csm_name',
+      ])
+      .where('ici.incident_id', '=', incidentId)
+      .orderBy(customerOrder(opts.sort, opts.dir))
+      .limit(opts.limit).offset(opts.offset)
+      .execute(),
+    db.selectFrom('incident_customer_impact').select((eb) => eb.fn.countAll<string>().as('n')).where('incident_id', '=', incidentId)
+      .executeTakeFirstOrThrow(),
+    sql<{ email: string | null; name: string | null; customers: number; arr: string | null; high: number; pending: number; drafted: number;
+      sent: number; responded: number; alerted_at: Date | null; acknowledged_at: Date | null }>`
+      select cs.email, cs.name, count(*)::int as customers, sum(cu.arr) as arr,
+        count(*) filter (where ici.impact_level = 'high')::int as high,
+        count(*) filter (where ici.outreach_status = 'pending')::int as pending,
+        count(*) filter (where ici.outreach_status = 'drafted')::int as drafted,
+        count(*) filter (where ici.outreach_status in ('sent', 'resolution_sent'))::int as sent,
+        count(*) filter (where ici.outreach_status in ('responded', 'followed_up'))::int as responded,
+        min(ici.csm_notified_at) as alerted_at,
+        (select min(u.occurred_at) from incident_updates u where u.incident_id = ${incidentId}::uuid and u.kind = 'acknowledged'
+           and cs.id is not null and ${acknowledgedBy}) as acknowledged_at
+      from incident_customer_impact ici
+      join customers cu on cu.id = ici.customer_id
+      left join csms cs on cs.id = cu.csm_id
+      where ici.incident_id = ${incidentId}::uuid and ici.impact_level <> 'none'
+      group by cs.id, cs.email, cs.name, cs.slack_user_id
+      order by sum(cu.arr) desc, cs.name`.execute(db),
+    db.selectFrom('incident_updates').select(['kind', 'summary', 'actor', 'occurred_at'])
+      .where('incident_id', '=', incidentId).orderBy('occurred_at', 'desc').orderBy('created_at', 'desc').limit(opts.timelineLimit).execute(),
+    db.selectFrom('incident_updates').select((eb) => eb.fn.countAll<string>().as('n')).where('incident_id', '=', incidentId)
+      .executeTakeFirstOrThrow(),
+    db.selectFrom('follow_ups').select(['kind', 'csm_email', 'due_at', 'status', 'done_at'])
+      .where('incident_id', '=', incidentId).orderBy('due_at').execute(),
+  ]);
+
+  return {
+    incident: { ...toSummary(row), description: row.description, regions: row.affected_regions, latestMessage: row.latest_message },
+    customers: customers.map((c) => ({
+      customerId: c.customer_id,
+      externalId: c.external_id,
+      name: c.name,
+      arr: num(c.arr),
+      segment: c.segment,
+      region: c.region,
+      impactLevel: c.impact_level,
+      reason: c.reason,
+      businessImpact: num(c.business_impact_estimate),
+      priorityRank: c.priority_rank,
+      outreachStatus: c.outreach_status,
+      outreachUpdatedAt: iso(c.outreach_updated_at),
+      csmNotifiedAt: iso(c.csm_notified_at),
+      customerNotifiedAt: iso(c.customer_notified_at),
+      resolutionNotifiedAt: iso(c.resolution_notified_at),
+      csm: c.csm_email ? { email: c.csm_email, name: c.csm_name ?? c.csm_email } : null,
+    })),
+    byCsm: byCsm.rows.map((r) => ({
+      email: r.email,
+      name: r.name ?? 'No CSM assigned',
+      customers: r.customers,
+      arr: num(r.arr),
+      highImpact: r.high,
+      pending: r.pending,
+      drafted: r.drafted,
+      sent: r.sent,
+      responded: r.responded,
+      alertedAt: iso(r.alerted_at),
+      acknowledgedAt: iso(r.acknowledged_at),
+    })),
+    customersTotal: Number(customerCount.n),
+    // Read newest first (to keep the newest when capped), shown oldest first.
+    timeline: timeline.reverse().map((t) => ({ kind: t.kind, summary: t.summary, actor: t.actor, occurredAt: iso(t.occurred_at)! })),
+    timelineTotal: Number(timelineCount.n),
+    followUps: followUps.map((f) => ({ kind: f.kind, csmEmail: f.csm_email, dueAt: iso(f.due_at)!, status: f.status, doneAt: iso(f.done_at) })),
+  };
+}
