@@ -26,6 +26,26 @@ export interface IncidentRecord {
   postMortemRemindedAt?: string;
 }
 
+/** The product_incidents columns that come straight from the workflow's Incident. */
+function incidentColumns(i: Incident) {
+  return {
+    id: i.id,
+    source: i.source,
+    external_id: i.externalId,
+    workflow_id: i.workflowId,
+    title: i.title,
+    description: i.description ?? null,
+    severity: i.severity,
+    status: i.status,
+    affected_components: i.components,
+    affected_regions: i.regions,
+    started_at: i.startedAt,
+    resolved_at: i.resolvedAt ?? null,
+    status_page_url: i.statusPageUrl ?? null,
+    latest_message: i.message ?? null,
+  };
+}
+
 /**
  * Upserts the incident by (source, external_id). The id is the workflow's: an existing row for the
  * same source incident under another id is returned as `conflictingId` so the caller can fail loudly
@@ -37,20 +57,7 @@ export async function upsertIncident(db: Db, r: IncidentRecord): Promise<{ id: s
   const row = await db
     .insertInto('product_incidents')
     .values({
-      id: i.id,
-      source: i.source,
-      external_id: i.externalId,
-      workflow_id: i.workflowId,
-      title: i.title,
-      description: i.description ?? null,
-      severity: i.severity,
-      status: i.status,
-      affected_components: i.components,
-      affected_regions: i.regions,
-      started_at: i.startedAt,
-      resolved_at: i.resolvedAt ?? null,
-      status_page_url: i.statusPageUrl ?? null,
-      latest_message: i.message ?? null,
+      ...incidentColumns(i),
       slack_channel_id: r.warRoomChannelId ?? null,
       affected_customer_count: r.totals?.customers ?? 0,
       arr_at_risk: r.totals?.arrAtRisk ?? 0,
@@ -98,20 +105,7 @@ export async function ensureIncident(db: Db, incident: Incident): Promise<string
   const inserted = await db
     .insertInto('product_incidents')
     .values({
-      id: incident.id,
-      source: incident.source,
-      external_id: incident.externalId,
-      workflow_id: incident.workflowId,
-      title: incident.title,
-      description: incident.description ?? null,
-      severity: incident.severity,
-      status: incident.status,
-      affected_components: incident.components,
-      affected_regions: incident.regions,
-      started_at: incident.startedAt,
-      resolved_at: incident.resolvedAt ?? null,
-      status_page_url: incident.statusPageUrl ?? null,
-      latest_message: incident.message ?? null,
+      ...incidentColumns(incident),
       detected_at: incident.startedAt,
     })
     .onConflict((oc) => oc.doNothing())
