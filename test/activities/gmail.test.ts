@@ -4,23 +4,12 @@ import { loadConfig } from '../../config';
 import { createGmailActivities } from '../../activities/gmail';
 import type { IncidentActivities } from '../../activities/types';
 import type { CustomerState } from '../../workflows/contract';
-import type { Csm, Incident } from '../../domain/types';
+import type { Csm } from '../../domain/types';
 import { createTestDb, stopTestPostgres, type TestDb } from '../helpers/db';
 import { FakeGmail } from '../fakes/gmail';
+import { exampleIncident } from '../helpers/incident';
 
-const incident: Incident = {
-  id: '7e6d5c4b-3a29-4180-9f7e-6d5c4b3a2918',
-  workflowId: 'incident:pagerduty:API-2026-0129-001',
-  source: 'pagerduty',
-  externalId: 'API-2026-0129-001',
-  title: 'API Latency Issues',
-  status: 'investigating',
-  severity: 'P1',
-  components: ['api-gateway', 'data-pipeline'],
-  regions: [],
-  startedAt: '2026-01-29T19:30:00.000Z',
-  statusPageUrl: 'https://status.example.com/incidents/1',
-};
+const incident = exampleIncident({ id: '7e6d5c4b-3a29-4180-9f7e-6d5c4b3a2918', statusPageUrl: 'https://status.example.com/incidents/1' });
 const ana: Csm = { email: 'ana@corp.example', name: 'Ana Ruiz' };
 
 function customer(n: number, name: string, contactEmail: string | undefined): CustomerState {

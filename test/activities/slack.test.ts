@@ -5,24 +5,12 @@ import { loadConfig } from '../../config';
 import { createSlackActivities, NOTIFICATION_EVENT } from '../../activities/slack';
 import type { IncidentActivities } from '../../activities/types';
 import type { CsmState, CustomerState } from '../../workflows/contract';
-import type { Incident } from '../../domain/types';
 import { claimOutbox, noteAttempt } from '../../db/outbox';
 import { createTestDb, stopTestPostgres, type TestDb } from '../helpers/db';
 import { BOT_USER, FakeSlack } from '../fakes/slack';
+import { exampleIncident } from '../helpers/incident';
 
-const incident: Incident = {
-  id: '0d5c3f4e-8a1b-4c2d-9e3f-a1b2c3d4e5f6',
-  workflowId: 'incident:pagerduty:API-2026-0129-001',
-  source: 'pagerduty',
-  externalId: 'API-2026-0129-001',
-  title: 'API Latency Issues',
-  status: 'investigating',
-  severity: 'P1',
-  components: ['api-gateway'],
-  regions: [],
-  startedAt: '2026-01-29T19:30:00.000Z',
-  statusPageUrl: 'https://status.example.com/incidents/1',
-};
+const incident = exampleIncident({ id: '0d5c3f4e-8a1b-4c2d-9e3f-a1b2c3d4e5f6', components: ['api-gateway'], statusPageUrl: 'https://status.example.com/incidents/1' });
 const totals = { customers: 3, arrAtRisk: 875_000, businessImpact: 100, highImpact: 2 };
 
 function customer(rank: number, name: string, arr: number, impactLevel: CustomerState['impactLevel'], csmEmail: string): CustomerState {

@@ -1,6 +1,5 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Incident } from '../../domain/types';
 import { formatArr } from '../../domain/money';
 import {
   renderCsmMessage, limitProblems, approvedMessage, rankTemplates, renderTemplate, parseAction, parseCustomerAction, warRoomChannelName,
@@ -11,20 +10,9 @@ import { renderCustomerEmail } from '../../domain/messages/email';
 import { buildRawEmail, rawEmailBase64Url, isValidEmailAddress, InvalidAddressError } from '../../domain/messages/rfc2822';
 import { formatDuration, formatClockTime } from '../../domain/messages/format';
 import { customerList, customerListBlocks } from '../../domain/messages/customer-list';
+import { exampleIncident } from '../helpers/incident';
 
-const incident: Incident = {
-  id: '6f1c2a9e-0d4b-4f8e-9a57-1b2c3d4e5f60',
-  workflowId: 'incident:pagerduty:API-2026-0129-001',
-  source: 'pagerduty',
-  externalId: 'API-2026-0129-001',
-  title: 'API Latency Issues',
-  status: 'investigating',
-  severity: 'P1',
-  components: ['api-gateway', 'data-pipeline'],
-  regions: [],
-  startedAt: '2026-01-29T19:30:00.000Z',
-  statusPageUrl: 'https://status.example.com/incidents/abc',
-};
+const incident = exampleIncident();
 const componentNames = { 'api-gateway': 'API Gateway', 'data-pipeline': 'Data Processing Pipeline' };
 
 function customer(rank: number, name: string, arr: number, impactLevel: MessageCustomer['impactLevel'], reason: string): MessageCustomer {
