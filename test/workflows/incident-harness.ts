@@ -9,7 +9,8 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import type { WorkflowHandle } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { IncidentEvent } from '../../domain/types';
 import {
@@ -192,4 +193,17 @@ export class IncidentHarness {
 
 function assert(ok: boolean, message: string): asserts ok {
   if (!ok) throw new Error(message);
+}
+
+/** The rejection a validator or handler gave an update: its ApplicationFailure type and message. */
+export async function rejection(p: Promise<unknown>): Promise<{ type: string | undefined | null; message: string }> {
+  try {
+    await p;
+  } catch (err) {
+    assert(err instanceof WorkflowUpdateFailedError, `expected an update failure, got ${String(err)}`);
+    const cause = err.cause;
+    assert(cause instanceof ApplicationFailure, `expected an ApplicationFailure, got ${String(cause)}`);
+    return { type: cause.type, message: cause.message };
+  }
+  throw new Error('the update was accepted');
 }

@@ -14,11 +14,11 @@ import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 const DIR = path.join(__dirname, 'histories');
-const TESTS = path.join(__dirname, 'incident.workflow.test.ts');
+const TESTS = ['incident.workflow.test.ts', 'incident-csms.workflow.test.ts'].map((f) => path.join(__dirname, f));
 
 rmSync(DIR, { recursive: true, force: true });
 mkdirSync(DIR, { recursive: true });
-const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', TESTS], {
+const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...TESTS], {
   stdio: 'inherit',
   env: { ...process.env, NODE_ENV: 'test', FOREWARN_RECORD_HISTORIES: DIR },
 });
