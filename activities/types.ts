@@ -1,11 +1,19 @@
 /**
  * The activities the workflows call, as types only: workflows `import type` this file and
  * proxy it; `createActivities(deps)` in index.ts implements it.
+ *
+ * Nothing here grows with the number of affected customers except the `…V1` activities, kept
+ * for incidents started before the customer list moved to Postgres (workflows/incident-v1/).
  */
 import type {
   AffectedCustomer, Csm, Incident, OutreachStatus,
 } from '../domain/types';
-import type { CsmState, CustomerState, IncidentState } from '../workflows/contract';
+import type {
+  CsmMessageKind, EmailAudience, EmailBatchResult, ImpactAssessment, IncidentTotals,
+} from '../domain/incident/model';
+import type { CsmStateV1, CustomerStateV1 } from '../domain/incident/v1';
+
+export type { CsmMessageKind } from '../domain/incident/model';
 
 export type TimelineKind =
   | 'created' | 'status' | 'severity' | 'components' | 'regions' | 'message' | 'note' | 'alert' | 'update_posted'
@@ -22,11 +30,9 @@ export interface TimelineEntry {
   dedupeKey: string;
 }
 
-/** Kinds of message a CSM gets in Slack; each has its renderer in domain/. */
-export type CsmMessageKind = 'alert' | 'update' | 'resolution' | 'follow_up' | 'post_mortem' | 'update_reminder' | 'escalation';
-
 export interface NotifyResult {
-  status: 'sent' | 'dry_run' | 'failed' | 'duplicate';
+  /** 'skipped': nothing to say to this CSM (e.g. a follow-up with no customer left to call). */
+  status: 'sent' | 'dry_run' | 'failed' | 'duplicate' | 'skipped';
   channel?: string;
   ts?: string;
   error?: string;
@@ -40,39 +46,73 @@ export interface EmailResult {
   error?: string;
 }
 
+export interface CsmMessageInput {
+  /** `<workflow id>:<kind>:<recipient>:<version>` (workflows/incident-keys.ts): one message per key, ever. */
+  idempotencyKey: string;
+  kind: CsmMessageKind;
+  incident: Incident;
+  /** The CSM the message is about (for an escalation the DM goes to their manager). */
+  csmEmail: string;
+  totals: IncidentTotals;
+  dashboardUrl: string;
+  thread?: { channel: string; ts: string };
+  changes?: string[];
+  /**
+   * 'update' after a re-analysis: the analysis revision whose newly affected and no longer
+   * affected customers of this CSM the message lists (read from incident_customer_impact).
+   */
+  analysisRevision?: number;
+}
+
 export interface IncidentActivities {
   /** Upserts product_incidents (by source + external id) with the current totals. */
-  recordIncident(input: { incident: Incident; totals: IncidentState['totals']; detectedAt: string; warRoomChannelId?: string;
+  recordIncident(input: { incident: Incident; totals: IncidentTotals; detectedAt: string; warRoomChannelId?: string;
     resolutionNotifiedAt?: string; followUpAt?: string; postMortemRemindedAt?: string }): Promise<void>;
   recordTimeline(input: { incidentId: string; entries: TimelineEntry[] }): Promise<void>;
+  recordFollowUp(input: { incidentId: string; kind: 'customer_follow_up' | 'post_mortem' | 'update_reminder' | 'escalation';
+    csmEmail?: string; dueAt: string; status: 'scheduled' | 'done' | 'cancelled' }): Promise<void>;
+
   /**
-   * One SQL round trip for the candidates, scored in domain/, persisted to incident_customer_impact
-   * (customers no longer affected are marked impact 'none', not deleted). Returns the affected
-   * customers in priority order and their CSMs.
+   * Impact analysis in Postgres: scores every customer using an affected component (the rules of
+   * domain/impact.ts), upserts incident_customer_impact (stamping `revision` on customers newly
+   * affected or no longer affected), and answers totals and per-CSM aggregates. No customer
+   * crosses the activity boundary.
    */
+  assessImpact(input: { incident: Incident; now: string; revision: number }): Promise<ImpactAssessment>;
+  /** The business-impact estimate of every affected customer recomputed for the incident's real duration. */
+  refreshBusinessImpact(input: { incident: Incident; now: string }): Promise<IncidentTotals>;
+  /**
+   * One Slack message about one CSM's customers, which the activity reads from Postgres (the top
+   * ALERT_CUSTOMER_LIMIT by priority, "and N more" with a dashboard link), through the outbox:
+   * a key already sent answers 'duplicate' and sends nothing. After an alert (or an update that
+   * lists newly affected customers) it stamps csm_notified_at on those customers. For 'escalation'
+   * the DM goes to the CSM's manager ('failed' with error 'no_manager' when there is none).
+   */
+  sendCsmMessage(input: CsmMessageInput): Promise<NotifyResult>;
+  /**
+   * Gmail drafts (or sends) in the CSM's mailbox for `audience`, read from Postgres page by page,
+   * one outbox row per customer (`<idempotencyPrefix>:<customer id>`), heartbeating its progress:
+   * a retry after a crash resumes where the last attempt stopped and never creates a second copy.
+   * Outreach moves in Postgres (pending → drafted; contacted → resolution_sent when sending).
+   */
+  prepareCustomerEmails(input: { idempotencyPrefix: string; kind: 'outreach' | 'resolution'; send: boolean; incident: Incident;
+    csmEmail: string; audience: EmailAudience; actor: string }): Promise<EmailBatchResult>;
+
+  ensureWarRoom(input: { idempotencyKey: string; incident: Incident; memberSlackIds: string[]; memberEmails: string[];
+    totals: IncidentTotals; dashboardUrl: string }): Promise<{ channelId: string; name: string } | null>;
+  postToWarRoom(input: { idempotencyKey: string; channelId: string; incident: Incident; text: string }): Promise<NotifyResult>;
+  inviteToWarRoom(input: { channelId: string; slackUserIds: string[] }): Promise<void>;
+
+  // ---- incidents started before the customer list moved to Postgres (workflows/incident-v1/) ----
+  /** Like assessImpact, then answers every affected customer and their CSMs. */
   analyzeImpact(input: { incident: Incident; now: string }): Promise<{ customers: AffectedCustomer[]; csms: Csm[] }>;
   saveOutreach(input: { incidentId: string; customerId: string; status: OutreachStatus; note?: string; actor?: string; at: string;
     csmNotifiedAt?: string; customerNotifiedAt?: string }): Promise<void>;
-  /** Persists notification times for many customers at once (after alerts / resolution). */
   markCustomersNotified(input: { incidentId: string; customerIds: string[]; field: 'csm_notified_at' | 'resolution_notified_at' | 'followed_up_at'; at: string }): Promise<void>;
-  /**
-   * Renders the message for `kind` (domain/) and sends it as a DM (or as a thread reply when
-   * `thread` is set) through the outbox: `idempotencyKey` already sent → 'duplicate', nothing sent.
-   * For 'escalation', `csm` and `customers` are the silent CSM's; the DM goes to `csm.managerEmail`
-   * (or the manager stored for that CSM), and 'failed' with error 'no_manager' when there is none.
-   */
-  notifyCsm(input: { idempotencyKey: string; kind: CsmMessageKind; incident: Incident; csm: CsmState; customers: CustomerState[];
-    totals: IncidentState['totals']; dashboardUrl: string; thread?: { channel: string; ts: string }; changes?: string[] }): Promise<NotifyResult>;
-  /** Creates (or finds) `incident-<short id>-response`, invites the given users, posts the summary once. */
-  ensureWarRoom(input: { idempotencyKey: string; incident: Incident; memberSlackIds: string[]; memberEmails: string[];
-    totals: IncidentState['totals']; dashboardUrl: string }): Promise<{ channelId: string; name: string } | null>;
-  postToWarRoom(input: { idempotencyKey: string; channelId: string; incident: Incident; text: string }): Promise<NotifyResult>;
-  inviteToWarRoom(input: { channelId: string; slackUserIds: string[] }): Promise<void>;
-  /** Gmail drafts (or sends) in the CSM's mailbox, one per customer, through the outbox. */
+  notifyCsm(input: { idempotencyKey: string; kind: CsmMessageKind; incident: Incident; csm: CsmStateV1; customers: CustomerStateV1[];
+    totals: IncidentTotals; dashboardUrl: string; thread?: { channel: string; ts: string }; changes?: string[] }): Promise<NotifyResult>;
   draftCustomerEmails(input: { idempotencyPrefix: string; kind: 'outreach' | 'resolution'; send: boolean; incident: Incident;
-    csm: Csm; customers: CustomerState[] }): Promise<EmailResult[]>;
-  recordFollowUp(input: { incidentId: string; kind: 'customer_follow_up' | 'post_mortem' | 'update_reminder' | 'escalation';
-    csmEmail?: string; dueAt: string; status: 'scheduled' | 'done' | 'cancelled' }): Promise<void>;
+    csm: Csm; customers: CustomerStateV1[] }): Promise<EmailResult[]>;
 }
 
 /** Detection activities (status-page sync, support spikes) are typed in detection.ts. */

@@ -121,6 +121,9 @@ export interface IncidentCustomerImpactTable {
   outreach_note: string | null;
   resolution_notified_at: Timestamp | null;
   followed_up_at: Timestamp | null;
+  affected_revision: number | null;
+  unaffected_revision: number | null;
+  outreach_error: string | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }
@@ -165,6 +168,8 @@ export interface WebhookDeliveriesTable {
   error: string | null;
   received_at: ColumnType<Date, Date | string | undefined, never>;
   processed_at: Timestamp | null;
+  /** When the current attempt claimed the delivery for forwarding (db/deliveries.ts). */
+  claimed_at: Timestamp | null;
 }
 
 export interface FollowUpsTable {

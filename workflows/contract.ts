@@ -4,9 +4,10 @@
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type {
-  AffectedCustomer, Csm, Incident, IncidentEvent, IncidentSource, OutreachStatus,
-} from '../domain/types';
+import type { IncidentSettings, IncidentState } from '../domain/incident/model';
+import type { IncidentEvent, IncidentSource, OutreachStatus } from '../domain/types';
+
+export type { IncidentSettings } from '../domain/incident/model';
 
 export const DEFAULT_TASK_QUEUE = 'forewarn-incidents';
 
@@ -14,19 +15,9 @@ export function incidentWorkflowId(source: IncidentSource, externalId: string): 
   return `incident:${source}:${externalId}`;
 }
 
-/** Settings the starter passes in (from config), so the workflow never reads the environment. */
-export interface IncidentSettings {
-  escalationMinutes: number;
-  updateCadenceMinutes: number;
-  followUpHours: number;
-  postMortemHours: number;
-  sendResolutionEmails: boolean;
-  dashboardUrl: string;
-}
-
 export interface IncidentWorkflowInput {
   settings: IncidentSettings;
-  /** Set when the workflow continues as new: everything it knew. */
+  /** Set when the workflow continues as new: everything it knew (bounded: see domain/incident/model.ts). */
   carried?: IncidentState;
   /** Set when the workflow continues as new: events received but not applied yet. */
   pending?: IncidentEvent[];
@@ -35,67 +26,6 @@ export interface IncidentWorkflowInput {
    * suggested it. Production leaves it unset and follows `workflowInfo().continueAsNewSuggested`.
    */
   continueAsNewAtHistoryLength?: number;
-}
-
-export interface CustomerState extends AffectedCustomer {
-  outreachStatus: OutreachStatus;
-  outreachNote?: string;
-  outreachUpdatedAt?: string;
-  csmNotifiedAt?: string;
-  customerNotifiedAt?: string;
-  resolutionNotifiedAt?: string;
-  /** false once a re-analysis no longer finds the customer affected (kept, not deleted). */
-  stillAffected: boolean;
-  /** Why the last email for this customer failed (no contact, invalid address...); not retried automatically. */
-  outreachError?: string;
-}
-
-export interface CsmState extends Csm {
-  alertedAt?: string;
-  /** The DM that holds this incident's alert; later changes are posted in its thread. */
-  thread?: { channel: string; ts: string };
-  acknowledgedAt?: string;
-  escalatedAt?: string;
-  resolutionNotifiedAt?: string;
-  /** When the CSM last moved one of their customers' outreach themselves (Forewarn's own drafts do not count). */
-  actedAt?: string;
-  /** P1/P2: when to escalate to the manager if the CSM has neither acknowledged nor acted by then. */
-  escalationDueAt?: string;
-  /** The last notification that could not be delivered (user not found...); others are not held up. */
-  notifyError?: string;
-  /** After resolution: when this CSM's follow-up reminder is due ("Schedule Follow-ups" moves it). */
-  followUpDueAt?: string;
-  followUpDoneAt?: string;
-  postMortemRemindedAt?: string;
-}
-
-export type IncidentPhase = 'active' | 'resolved' | 'completed';
-
-export interface IncidentState {
-  incident: Incident;
-  phase: IncidentPhase;
-  customers: CustomerState[];
-  csms: CsmState[];
-  warRoom?: { channelId: string; name: string };
-  totals: { customers: number; arrAtRisk: number; businessImpact: number; highImpact: number };
-  detectedAt: string;
-  firstAlertAt?: string;
-  lastAlertAt?: string;
-  followUpDueAt?: string;
-  postMortemDueAt?: string;
-  /** Per field, the occurredAt of the last applied event: older events change nothing. */
-  appliedAt: Record<string, string>;
-  /** Delivery ids already applied (bounded; oldest dropped). */
-  deliveryIds: string[];
-  /** Bumped on every change notified to CSMs; part of each notification's idempotency key. */
-  revision: number;
-  /** Last change of the public update text (or detection): the P1 update cadence counts from here. */
-  lastPublicUpdateAt?: string;
-  /** P1 while active: when CSMs are reminded that no public update came. */
-  nextUpdateReminderAt?: string;
-  postMortemRemindedAt?: string;
-  /** How many times this incident's workflow continued as new. */
-  continuedAsNew?: number;
 }
 
 /**
@@ -126,18 +56,30 @@ export const acknowledgeSignal = defineSignal<[AcknowledgeInput]>('acknowledge')
 export interface JoinWarRoomInput { slackUserId: string }
 export const joinWarRoomSignal = defineSignal<[JoinWarRoomInput]>('joinWarRoom');
 
+/**
+ * Outreach is recorded in Postgres (db/outreach.ts) by the API and Slack; the workflow only hears
+ * that a CSM acted on a customer, which cancels their escalation when the customer is high impact.
+ */
+export interface OutreachRecordedInput { csmEmail: string; customerId: string; impactLevel: string; status: OutreachStatus; at: string }
+export const outreachRecordedSignal = defineSignal<[OutreachRecordedInput]>('outreachRecorded');
+
 // ---- queries -------------------------------------------------------------------------------
 export const stateQuery = defineQuery<IncidentState>('state');
 
 // ---- updates -------------------------------------------------------------------------------
 export interface SetOutreachStatusInput { customerId: string; status: OutreachStatus; note?: string; actor?: string }
 export interface SetOutreachStatusResult { customerId: string; previous: OutreachStatus; status: OutreachStatus }
-/** Validated: unknown customer or invalid transition is rejected with a message a person can act on. */
+/**
+ * Incidents started before outreach moved to Postgres (workflows/incident-v1/) still take outreach
+ * through this update: validated, an unknown customer or invalid transition is rejected with a
+ * message a person can act on.
+ */
 export const setOutreachStatusUpdate = defineUpdate<SetOutreachStatusResult, [SetOutreachStatusInput]>('setOutreachStatus');
 
 /** "Draft Customer Emails": drafts for the CSM's customers still pending (every impact level). */
 export interface DraftEmailsInput { csmEmail?: string; slackUserId?: string; actor?: string }
-export interface DraftEmailsResult { drafted: number; customerIds: string[] }
+/** How many customers have a draft (or, for resolution emails, a sent email) now, and how many failed. */
+export interface DraftEmailsResult { drafted: number; failed: number }
 export const draftEmailsUpdate = defineUpdate<DraftEmailsResult, [DraftEmailsInput]>('draftEmails');
 
 /** "Send Resolution Emails": resolution emails for the CSM's contacted customers (only once resolved). */
@@ -228,7 +170,10 @@ export const SEARCH_ATTRIBUTE_TYPES: Record<string, 'Keyword' | 'KeywordList' | 
 
 /** Workflow type names, for callers that start workflows without importing workflow code. */
 export const WORKFLOW_TYPES = {
-  incident: 'incidentWorkflow',
+  /** Every new incident. */
+  incident: 'incidentWorkflowV2',
+  /** Incidents started before the customer list moved to Postgres, draining (workflows/incident-v1/). */
+  incidentV1: 'incidentWorkflow',
   statuspageSync: 'statuspageSyncWorkflow',
   supportDetector: 'supportDetectorWorkflow',
 } as const;

@@ -3,7 +3,7 @@
  * and retry policy.
  */
 import { proxyActivities } from '@temporalio/workflow';
-import type { IncidentActivities } from '../activities/types';
+import type { IncidentActivities } from '../../activities/types';
 
 type Pick2<K extends keyof IncidentActivities> = Pick<IncidentActivities, K>;
 

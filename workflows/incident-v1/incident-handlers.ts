@@ -4,15 +4,15 @@
  * enters the history, and persist before they answer.
  */
 import { ApplicationFailure, isCancellation, log, setHandler } from '@temporalio/workflow';
-import { checkOutreachTransition, isContacted } from '../domain/outreach';
-import { customersOf, findCsm, sameEmail } from '../domain/incident-state';
-import { OUTREACH_STATUSES, type OutreachStatus } from '../domain/types';
+import { checkOutreachTransition, isContacted } from '../../domain/outreach';
+import { customersOf, findCsm, sameEmail } from '../../domain/incident-state';
+import { OUTREACH_STATUSES, type OutreachStatus } from '../../domain/types';
 import {
   acknowledgeSignal, draftEmailsUpdate, incidentEventSignal, joinWarRoomSignal, scheduleFollowUpsUpdate, sendResolutionEmailsUpdate,
   setOutreachStatusUpdate, stateQuery, UPDATE_REJECTIONS, type CsmState, type DraftEmailsInput, type DraftEmailsResult,
 } from './contract';
 import { gmail, slack, store } from './incident-activities';
-import { revisionKey, timelineKey, dueKey } from './incident-keys';
+import { revisionKey, timelineKey, dueKey } from '../incident-keys';
 import { rescheduleFollowUp } from './incident-lifecycle';
 import { errorMessage, type IncidentRun } from './incident-run';
 

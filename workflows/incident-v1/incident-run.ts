@@ -5,14 +5,14 @@
  * incident-lifecycle.ts; the handlers in incident-handlers.ts.
  */
 import { isCancellation, log, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { CsmMessageKind, EmailResult, NotifyResult, TimelineEntry } from '../activities/types';
-import type { IncidentEvent, OutreachStatus } from '../domain/types';
-import { incidentTotals } from '../domain/incident-state';
+import type { CsmMessageKind, EmailResult, NotifyResult, TimelineEntry } from '../../activities/types';
+import type { IncidentEvent, OutreachStatus } from '../../domain/types';
+import { incidentTotals } from '../../domain/incident-state';
 import {
   SEARCH_ATTRIBUTES, type CsmState, type CustomerState, type IncidentSettings, type IncidentState, type IncidentWorkflowInput,
 } from './contract';
 import { store, slack } from './incident-activities';
-import { Lock } from './lock';
+import { Lock } from '../lock';
 
 export const ZERO_TOTALS: IncidentState['totals'] = { customers: 0, arrAtRisk: 0, businessImpact: 0, highImpact: 0 };
 

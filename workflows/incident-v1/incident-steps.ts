@@ -4,15 +4,15 @@
  * may have changed it meanwhile) and looks customers and CSMs up again by id before writing.
  */
 import { isCancellation, log, workflowInfo } from '@temporalio/workflow';
-import type { TimelineEntry, TimelineKind } from '../activities/types';
+import type { TimelineEntry, TimelineKind } from '../../activities/types';
 import {
   applyEvent, customersOf, describeChanges, hasChanges, isMajor, mergeCsms, mergeImpact, needsReanalysis, startLedger,
   type IncidentChanges, type ImpactMerge,
-} from '../domain/incident-state';
-import type { IncidentEvent } from '../domain/types';
+} from '../../domain/incident-state';
+import type { IncidentEvent } from '../../domain/types';
 import type { CustomerState, IncidentState } from './contract';
 import { gmail, slack, store } from './incident-activities';
-import { onceKey, revisionKey, timelineKey } from './incident-keys';
+import { onceKey, revisionKey, timelineKey } from '../incident-keys';
 import { reopen, resolve } from './incident-lifecycle';
 import { delivered, errorMessage, ZERO_TOTALS, type IncidentRun } from './incident-run';
 

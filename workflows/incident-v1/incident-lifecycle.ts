@@ -4,12 +4,12 @@
  * strings), so a continued-as-new run re-arms exactly the same timers.
  */
 import { isCancellation, log } from '@temporalio/workflow';
-import { isContacted, needsFollowUp } from '../domain/outreach';
-import { customersOf, needsEscalation, sameEmail } from '../domain/incident-state';
-import { formatDuration } from '../domain/messages/format';
+import { isContacted, needsFollowUp } from '../../domain/outreach';
+import { customersOf, needsEscalation, sameEmail } from '../../domain/incident-state';
+import { formatDuration } from '../../domain/messages/format';
 import type { CsmState, CustomerState, IncidentState } from './contract';
 import { gmail, slack, store } from './incident-activities';
-import { dueKey, onceKey, revisionKey, timelineKey } from './incident-keys';
+import { dueKey, onceKey, revisionKey, timelineKey } from '../incident-keys';
 import { delivered, errorMessage, type IncidentRun } from './incident-run';
 
 const MINUTE = 60_000;
