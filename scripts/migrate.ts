@@ -1,12 +1,14 @@
-/** `npm run migrate`: applies pending migrations to DATABASE_URL (or the dev launcher's database). */
-import { loadConfig } from '../config';
+/**
+ * `npm run migrate` (compiled: `node dist/scripts/migrate.js`, the deployment's one-off migrate
+ * job): applies pending migrations to DATABASE_URL. The dev launcher migrates its own database.
+ */
+import { loadConfig, readEnvironment } from '../config';
 import { createDb } from '../db/connect';
-import { databaseUrl } from '../db/embedded';
 import { migrateToLatest } from '../db/migrate';
 
 async function main() {
-  const config = loadConfig();
-  const db = createDb(databaseUrl(config), 1);
+  const config = loadConfig(readEnvironment(), { requireDatabaseUrl: true });
+  const db = createDb(config.databaseUrl, 1);
   try {
     const result = await migrateToLatest(db);
     const applied = result.results ?? [];

@@ -1,19 +1,26 @@
 /**
  * The worker process: runs incident and detection workflows and their activities.
- * SIGINT/SIGTERM drain the worker (Temporal's Runtime handles the signals), then close connections.
+ * SIGINT/SIGTERM drain the worker (Temporal's Runtime handles the signals): it stops polling, lets
+ * the activities in flight finish for up to SHUTDOWN_GRACE (then cancels them; they are retried
+ * elsewhere, and the outbox keeps every message single), then closes connections.
  */
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
-import { loadConfig } from '../config';
-import { databaseUrl } from '../db/embedded';
+import { loadConfig, readEnvironment } from '../config';
 import { createLogger } from '../config/logger';
 import { createDb } from '../db/connect';
 import { createActivities } from '../activities';
 import { ensureStatuspageSchedule } from './schedules';
 import { startHealthServer } from './health';
+import { workflowCode } from './workflow-code';
+
+/** Kept below the orchestrator's kill deadline (deploy/k8s: terminationGracePeriodSeconds 30). */
+const SHUTDOWN_GRACE = '20s';
+/** Past this the worker gives up draining and the process exits with an error. */
+const SHUTDOWN_FORCE = '25s';
 
 async function main() {
-  const config = loadConfig();
+  const config = loadConfig(readEnvironment(), { requireDatabaseUrl: true });
   const log = createLogger(config, 'worker');
   // Must run before any connection or worker exists.
   Runtime.install({
@@ -34,7 +41,7 @@ async function main() {
   let status: 'starting' | 'ok' | 'stopping' = 'starting';
   const health = startHealthServer(config.worker.healthPort, () => ({ status, details: { taskQueue: config.temporal.taskQueue } }));
 
-  const db = createDb(databaseUrl(config));
+  const db = createDb(config.databaseUrl);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const clientConnection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
@@ -42,7 +49,9 @@ async function main() {
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    workflowsPath: require.resolve('../workflows'),
+    ...workflowCode(),
+    shutdownGraceTime: SHUTDOWN_GRACE,
+    shutdownForceTime: SHUTDOWN_FORCE,
     activities: createActivities({ config, db, temporal: client }),
   });
   if (config.slack.dryRun) log.warn('SLACK_BOT_TOKEN is not set: Slack messages are rendered into the outbox, not sent (dry-run)');
