@@ -64,13 +64,22 @@ export interface CsmMessageInput {
   analysisRevision?: number;
 }
 
+/** One kind of message to many CSMs (the same changes for all; each CSM's customers read by the activity). */
+export interface CsmMessageBatch extends Omit<CsmMessageInput, 'idempotencyKey' | 'csmEmail' | 'thread'> {
+  recipients: { csmEmail: string; idempotencyKey: string; thread?: { channel: string; ts: string } }[];
+}
+
+export type FollowUpKind = 'customer_follow_up' | 'post_mortem' | 'update_reminder' | 'escalation';
+
 export interface IncidentActivities {
   /** Upserts product_incidents (by source + external id) with the current totals. */
   recordIncident(input: { incident: Incident; totals: IncidentTotals; detectedAt: string; warRoomChannelId?: string;
     resolutionNotifiedAt?: string; followUpAt?: string; postMortemRemindedAt?: string }): Promise<void>;
   recordTimeline(input: { incidentId: string; entries: TimelineEntry[] }): Promise<void>;
-  recordFollowUp(input: { incidentId: string; kind: 'customer_follow_up' | 'post_mortem' | 'update_reminder' | 'escalation';
-    csmEmail?: string; dueAt: string; status: 'scheduled' | 'done' | 'cancelled' }): Promise<void>;
+  recordFollowUp(input: { incidentId: string; kind: FollowUpKind; csmEmail?: string; dueAt: string; status: 'scheduled' | 'done' | 'cancelled' }): Promise<void>;
+  /** recordFollowUp for many CSMs at once (null: an incident-wide reminder). */
+  recordFollowUps(input: { incidentId: string; kind: FollowUpKind; csmEmails: (string | null)[]; dueAt: string;
+    status: 'scheduled' | 'done' | 'cancelled' }): Promise<void>;
 
   /**
    * Impact analysis in Postgres: scores every customer using an affected component (the rules of
@@ -90,6 +99,13 @@ export interface IncidentActivities {
    */
   sendCsmMessage(input: CsmMessageInput): Promise<NotifyResult>;
   /**
+   * sendCsmMessage for many CSMs in one activity (several at a time, heartbeating): one result per
+   * recipient, in order. A CSM Slack refuses for good comes back 'failed' without holding up the
+   * others; a transient error fails the attempt once the others are done, and the retry answers
+   * 'duplicate' for what was already sent. Batches keep the workflow history small at 500 CSMs.
+   */
+  sendCsmMessages(input: CsmMessageBatch): Promise<NotifyResult[]>;
+  /**
    * Gmail drafts (or sends) in the CSM's mailbox for `audience`, read from Postgres page by page,
    * one outbox row per customer (`<idempotencyPrefix>:<customer id>`), heartbeating its progress:
    * a retry after a crash resumes where the last attempt stopped and never creates a second copy.
@@ -97,6 +113,9 @@ export interface IncidentActivities {
    */
   prepareCustomerEmails(input: { idempotencyPrefix: string; kind: 'outreach' | 'resolution'; send: boolean; incident: Incident;
     csmEmail: string; audience: EmailAudience; actor: string }): Promise<EmailBatchResult>;
+  /** prepareCustomerEmails for many CSMs in one activity; a CSM whose run fails for good gets `error`. */
+  prepareEmailsForCsms(input: { kind: 'outreach' | 'resolution'; send: boolean; incident: Incident; audience: EmailAudience; actor: string;
+    csms: { csmEmail: string; idempotencyPrefix: string }[] }): Promise<(EmailBatchResult & { error?: string })[]>;
 
   ensureWarRoom(input: { idempotencyKey: string; incident: Incident; memberSlackIds: string[]; memberEmails: string[];
     totals: IncidentTotals; dashboardUrl: string }): Promise<{ channelId: string; name: string } | null>;

@@ -299,7 +299,8 @@ export function customersOf<C extends TrackedCustomer>(customers: C[], csmEmail:
 }
 
 /** The parts of the workflow's CsmState these rules use. */
-export interface TrackedCsm extends Csm {
+export interface TrackedCsm {
+  email: string;
   alertedAt?: string;
   acknowledgedAt?: string;
   actedAt?: string;
@@ -322,7 +323,7 @@ export function mergeCsms<S extends Csm>(previous: S[], fresh: Csm[]): S[] {
 }
 
 /** A CSM who clicked a button: by email (case-insensitive) or Slack user id. */
-export function findCsm<S extends Csm>(csms: S[], who: { csmEmail?: string; slackUserId?: string }): S | undefined {
+export function findCsm<S extends { email: string; slackUserId?: string }>(csms: S[], who: { csmEmail?: string; slackUserId?: string }): S | undefined {
   if (who.csmEmail) return csms.find((c) => sameEmail(c.email, who.csmEmail));
   if (who.slackUserId) return csms.find((c) => c.slackUserId === who.slackUserId);
   return undefined;

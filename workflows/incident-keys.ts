@@ -9,7 +9,7 @@
  * - per change (update, resolution, post-mortem...): `d<detected ms>.r<revision>`;
  * - per deadline (follow-up, update reminder): `d<detected ms>.<due time>`.
  */
-import type { IncidentState } from './contract';
+import type { IncidentState } from '../domain/incident/model';
 
 type Keyed = Pick<IncidentState, 'detectedAt' | 'revision'> & { incident: { workflowId: string } };
 

@@ -1,0 +1,55 @@
+/**
+ * The incident workflow's activity proxies, grouped by what they talk to, each with its timeouts
+ * and retry policy. Nothing passed here grows with the number of affected customers: activities
+ * read their own slice from Postgres.
+ */
+import { proxyActivities } from '@temporalio/workflow';
+import type { IncidentActivities } from '../activities/types';
+
+type Pick2<K extends keyof IncidentActivities> = Pick<IncidentActivities, K>;
+
+/**
+ * Postgres: one query or a small transaction each (the analysis a few statements). Retried until
+ * the database is back (an incident must never be lost to a database restart), backoff capped at
+ * a minute.
+ */
+export const store = proxyActivities<Pick2<'recordIncident' | 'recordTimeline' | 'recordFollowUps' | 'assessImpact' | 'refreshBusinessImpact'>>({
+  startToCloseTimeout: '2 minutes',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    // Invariant violations the store reports: retrying writes the same wrong thing.
+    nonRetryableErrorTypes: ['IncidentIdConflict'],
+  },
+});
+
+/**
+ * Slack: batches of CSMs, several messages at a time; rate limits (429 + Retry-After) are waited
+ * out inside the activity while it heartbeats, so a killed worker's batch moves to another worker
+ * within the heartbeat timeout. Transient failures (Slack or Postgres down) are retried for up to
+ * three hours; permanent Slack errors come back as 'failed' results, not exceptions.
+ */
+export const slack = proxyActivities<Pick2<'sendCsmMessages' | 'ensureWarRoom' | 'postToWarRoom' | 'inviteToWarRoom'>>({
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '15 seconds',
+  scheduleToCloseTimeout: '3 hours',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    nonRetryableErrorTypes: ['SlackPermanentError'],
+  },
+});
+
+/** Gmail drafts and sends, page by page per CSM, heartbeating; as for Slack. */
+export const gmail = proxyActivities<Pick2<'prepareEmailsForCsms'>>({
+  startToCloseTimeout: '1 hour',
+  heartbeatTimeout: '30 seconds',
+  scheduleToCloseTimeout: '6 hours',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+  },
+});

@@ -1,0 +1,169 @@
+/**
+ * What one incident workflow run knows and the small operations every step shares: persisting
+ * the incident, writing the timeline, messaging CSMs without ever failing the incident, and
+ * preparing customer emails. The steps live in incident-steps.ts and incident-lifecycle.ts; the
+ * handlers in incident-handlers.ts. The state is bounded by the number of CSMs
+ * (domain/incident/model.ts); every customer lives in Postgres.
+ */
+import { isCancellation, log, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { CsmMessageBatch, NotifyResult, TimelineEntry } from '../activities/types';
+import type { CsmMessageKind, CsmSummary, EmailAudience, EmailBatchResult, IncidentSettings, IncidentState } from '../domain/incident/model';
+import { csmByEmail } from '../domain/incident/summaries';
+import type { IncidentEvent } from '../domain/types';
+import { SEARCH_ATTRIBUTES, type IncidentWorkflowInput } from './contract';
+import { gmail, slack, store } from './incident-activities';
+import { Lock } from './lock';
+
+/** CSMs per messaging or email activity: small enough to retry cheaply, large enough to keep history small. */
+const BATCH = 50;
+
+export function errorMessage(err: unknown): string {
+  const e = err as { cause?: { message?: string }; message?: string };
+  return e?.cause?.message ?? e?.message ?? String(err);
+}
+
+/** A notification went out (or would have, in dry-run, or already had): the CSM has it. */
+export function delivered(result: NotifyResult): boolean {
+  return result.status !== 'failed' && result.status !== 'skipped';
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export interface Recipient { csm: CsmSummary; key: string; thread?: { channel: string; ts: string } }
+
+export class IncidentRun {
+  state: IncidentState | undefined;
+  /** Events received by the signal handler, applied one at a time by the main loop. */
+  readonly inbox: IncidentEvent[];
+  /** Set by handlers that move a deadline, so the main loop re-arms its timer. */
+  wake = false;
+  /** Email runs one at a time: an automatic draft run and a button's run never race over the same customers. */
+  readonly outreachLock = new Lock();
+  readonly settings: IncidentSettings;
+  readonly historyLimit: number | undefined;
+  private searchSignature = '';
+
+  constructor(input: IncidentWorkflowInput) {
+    this.settings = input.settings;
+    this.state = input.carried;
+    this.inbox = [...(input.pending ?? [])];
+    this.historyLimit = input.continueAsNewAtHistoryLength;
+  }
+
+  /** Workflow time: deterministic, and what the time-skipping tests move forward. */
+  now(): string {
+    return new Date(Date.now()).toISOString();
+  }
+
+  get s(): IncidentState {
+    if (!this.state) throw new Error('The incident has not started yet');
+    return this.state;
+  }
+
+  csm(email: string): CsmSummary | undefined {
+    return this.state ? csmByEmail(this.state.csms, email) : undefined;
+  }
+
+  shouldContinueAsNew(): boolean {
+    const info = workflowInfo();
+    return info.continueAsNewSuggested || (this.historyLimit !== undefined && info.historyLength >= this.historyLimit);
+  }
+
+  async recordIncident(): Promise<void> {
+    const s = this.s;
+    const latest = (values: (string | undefined)[]) => values.filter((v): v is string => Boolean(v)).sort().at(-1);
+    await store.recordIncident({
+      incident: s.incident,
+      totals: s.totals,
+      detectedAt: s.detectedAt,
+      warRoomChannelId: s.warRoom?.channelId,
+      resolutionNotifiedAt: s.phase === 'active' ? undefined : latest(s.csms.map((c) => c.resolutionNotifiedAt)),
+      followUpAt: s.followUpDueAt,
+      postMortemRemindedAt: s.postMortemRemindedAt,
+    });
+  }
+
+  async timeline(entries: TimelineEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    await store.recordTimeline({ incidentId: this.s.incident.id, entries });
+  }
+
+  /** Search attributes and memo for the Temporal UI; only upserted when something shown there changed. */
+  upsertSearch(): void {
+    const { incident, totals } = this.s;
+    const signature = JSON.stringify([incident.severity, incident.status, incident.components, totals.arrAtRisk, totals.customers, incident.title]);
+    if (signature === this.searchSignature) return;
+    this.searchSignature = signature;
+    upsertSearchAttributes([
+      { key: SEARCH_ATTRIBUTES.severity, value: incident.severity },
+      { key: SEARCH_ATTRIBUTES.status, value: incident.status },
+      { key: SEARCH_ATTRIBUTES.source, value: incident.source },
+      { key: SEARCH_ATTRIBUTES.components, value: incident.components },
+      { key: SEARCH_ATTRIBUTES.arrAtRisk, value: totals.arrAtRisk },
+      { key: SEARCH_ATTRIBUTES.impactedCustomers, value: totals.customers },
+    ]);
+    upsertMemo({ title: incident.title });
+  }
+
+  /**
+   * One kind of Slack message to many CSMs, in batches. Never throws (except on cancellation): a
+   * CSM Slack cannot reach must not hold up the others, so a batch that gave up counts as 'failed'
+   * for its CSMs. Results are in the order of `recipients`.
+   */
+  async notify(kind: CsmMessageKind, recipients: Recipient[], opts: { changes?: string[]; analysisRevision?: number } = {}): Promise<NotifyResult[]> {
+    if (recipients.length === 0) return [];
+    const s = this.s;
+    const base: Omit<CsmMessageBatch, 'recipients'> = {
+      kind, incident: s.incident, totals: s.totals, dashboardUrl: this.settings.dashboardUrl, changes: opts.changes, analysisRevision: opts.analysisRevision,
+    };
+    const batches = await Promise.all(chunks(recipients, BATCH).map(async (batch) => {
+      try {
+        return await slack.sendCsmMessages({ ...base, recipients: batch.map((r) => ({ csmEmail: r.csm.email, idempotencyKey: r.key, thread: r.thread })) });
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        const failed: NotifyResult = { status: 'failed', error: errorMessage(err), sentAt: this.now() };
+        return batch.map(() => failed);
+      }
+    }));
+    const results = batches.flat();
+    recipients.forEach((r, i) => {
+      const result = results[i]!;
+      const current = this.csm(r.csm.email);
+      if (current && result.status !== 'skipped') current.notifyError = delivered(result) ? current.notifyError : `${kind}: ${result.error ?? 'not delivered'}`;
+      if (result.status === 'failed') log.warn('CSM notification not delivered', { kind, csm: r.csm.email, error: result.error });
+    });
+    return results;
+  }
+
+  /**
+   * Customer emails for many CSMs (drafts in their mailboxes, or sent), in batches; outreach moves
+   * in Postgres. Never throws (except on cancellation): a batch that gave up counts its CSMs as
+   * failed. Call inside the outreach lock.
+   */
+  async emails(kind: 'outreach' | 'resolution', send: boolean, audience: EmailAudience, actor: string,
+    csms: { email: string; prefix: string }[]): Promise<EmailBatchResult & { errors: string[] }> {
+    const s = this.s;
+    const total = { done: 0, failed: 0, errors: [] as string[] };
+    await Promise.all(chunks(csms, BATCH).map(async (batch) => {
+      try {
+        const results = await gmail.prepareEmailsForCsms({
+          kind, send, incident: s.incident, audience, actor, csms: batch.map((c) => ({ csmEmail: c.email, idempotencyPrefix: c.prefix })),
+        });
+        results.forEach((r, i) => {
+          total.done += r.done;
+          total.failed += r.failed;
+          if (r.error) total.errors.push(`${batch[i]!.email}: ${r.error}`);
+        });
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        log.warn('customer emails failed', { kind, csms: batch.length, error: errorMessage(err) });
+        total.errors.push(...batch.map((c) => `${c.email}: ${errorMessage(err)}`));
+      }
+    }));
+    return total;
+  }
+}

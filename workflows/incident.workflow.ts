@@ -1,0 +1,58 @@
+/**
+ * One long-lived workflow per product incident (id `incident:<source>:<external id>`), started
+ * or fed with `signalWithStart(incidentEvent)`. It reads like the product's workflow definition:
+ *
+ *   first event → record → analyze impact → alert each affected CSM (only their customers)
+ *     → P1/P2 war room → outreach drafts for high-impact customers
+ *   every later event → timeline → re-analyze if components/regions/severity changed
+ *     → first alert for newly affected CSMs, the change in the thread for the others
+ *   deadlines → escalate silent CSMs (P1/P2) → remind when a P1 has no public update
+ *   resolved → resolution DMs and emails → follow-ups (24 h) → post-mortem reminder (3 days) → done
+ *   reopened → follow-ups cancelled, back to following the incident
+ *
+ * The main loop waits on a condition (new event, a handler moving a deadline, or the next
+ * deadline's timer): no polling. It continues as new when Temporal suggests it, carrying the
+ * state and any event not yet applied.
+ *
+ * Every affected customer lives in Postgres (incident_customer_impact): the state holds per-CSM
+ * summaries and totals only, so an incident of any size fits (domain/incident/model.ts). Incidents
+ * started before this (type `incidentWorkflow`) drain on workflows/incident-v1/.
+ */
+import { allHandlersFinished, condition, continueAsNew } from '@temporalio/workflow';
+import type { IncidentWorkflowInput } from './contract';
+import { registerHandlers } from './incident-handlers';
+import { nextDeadline, runDueWork } from './incident-lifecycle';
+import { IncidentRun } from './incident-run';
+import { handleEvent } from './incident-steps';
+
+export async function incidentWorkflowV2(input: IncidentWorkflowInput): Promise<void> {
+  const run = new IncidentRun(input);
+  registerHandlers(run);
+  if (run.state) run.upsertSearch();
+  else await condition(() => run.inbox.length > 0);
+
+  for (;;) {
+    // A storm of events is applied across runs: the rest of the inbox travels with continue-as-new.
+    while (run.inbox.length > 0 && (!run.state || !run.shouldContinueAsNew())) await handleEvent(run, run.inbox.shift()!);
+    if (!run.shouldContinueAsNew()) await runDueWork(run);
+    const s = run.s;
+    if (s.phase === 'completed') break;
+
+    if (run.shouldContinueAsNew()) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof incidentWorkflowV2>({
+        settings: run.settings,
+        carried: { ...s, continuedAsNew: (s.continuedAsNew ?? 0) + 1 },
+        pending: [...run.inbox],
+        continueAsNewAtHistoryLength: run.historyLimit,
+      });
+    }
+
+    run.wake = false;
+    const due = nextDeadline(s);
+    const ready = () => run.inbox.length > 0 || run.wake || run.shouldContinueAsNew();
+    if (due === undefined) await condition(ready);
+    else if (due > Date.now()) await condition(ready, due - Date.now());
+  }
+  await condition(allHandlersFinished);
+}
