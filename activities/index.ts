@@ -8,6 +8,7 @@ import { createImpactActivities } from './impact';
 import { createSlackActivities } from './slack';
 import { createGmailActivities } from './gmail';
 import { createDetectionActivities, type DetectionActivities } from './detection';
+import { createBatchActivities } from './batches';
 
 export interface ActivityDeps {
   config: Config;
@@ -18,11 +19,14 @@ export interface ActivityDeps {
 
 /** Every activity the worker registers, built from small per-integration factories. */
 export function createActivities(deps: ActivityDeps): IncidentActivities & DetectionActivities {
+  const slack = createSlackActivities(deps);
+  const gmail = createGmailActivities(deps);
   return {
     ...createStoreActivities(deps),
     ...createImpactActivities(deps),
-    ...createSlackActivities(deps),
-    ...createGmailActivities(deps),
+    ...slack,
+    ...gmail,
+    ...createBatchActivities({ ...slack, ...gmail }),
     ...createDetectionActivities(deps),
   };
 }

@@ -1,12 +1,10 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import {
-  insertTimelineEntries, stampCustomers, updateOutreach, upsertFollowUp, upsertIncident,
-} from '../db/incident-writes';
+import { insertTimelineEntries, stampCustomers, upsertFollowUps, upsertIncident } from '../db/incident-writes';
+import { saveOutreachChange } from '../db/outreach';
 import type { ActivityDeps } from './index';
 import type { IncidentActivities } from './types';
-import { OUTREACH_LABELS } from '../domain/outreach';
 
-type StoreActivities = Pick<IncidentActivities, 'recordIncident' | 'recordTimeline' | 'saveOutreach' | 'markCustomersNotified' | 'recordFollowUp'>;
+type StoreActivities = Pick<IncidentActivities, 'recordIncident' | 'recordTimeline' | 'saveOutreach' | 'markCustomersNotified' | 'recordFollowUp' | 'recordFollowUps'>;
 
 /**
  * The incident read model in Postgres (what the API and the dashboard show). Every write is an
@@ -33,20 +31,10 @@ export function createStoreActivities(deps: Pick<ActivityDeps, 'db'>): StoreActi
 
     async saveOutreach(input) {
       await db.transaction().execute(async (trx) => {
-        const updated = await updateOutreach(trx, input);
-        if (!updated) {
+        if (!await saveOutreachChange(trx, input)) {
           throw ApplicationFailure.nonRetryable(
             `Customer ${input.customerId} has no impact record for incident ${input.incidentId}`, 'UnknownCustomer');
         }
-        const label = OUTREACH_LABELS[input.status] ?? input.status;
-        await insertTimelineEntries(trx, input.incidentId, [{
-          kind: 'outreach',
-          summary: `Outreach to ${updated.customerName}: ${label}${input.note ? ` — ${input.note}` : ''}`,
-          details: { customerId: input.customerId, status: input.status, ...(input.note ? { note: input.note } : {}) },
-          actor: input.actor,
-          occurredAt: input.at,
-          dedupeKey: `outreach:${input.incidentId}:${input.customerId}:${input.status}:${input.at}`,
-        }]);
       });
     },
 
@@ -55,7 +43,11 @@ export function createStoreActivities(deps: Pick<ActivityDeps, 'db'>): StoreActi
     },
 
     async recordFollowUp(input) {
-      await upsertFollowUp(db, input);
+      await upsertFollowUps(db, { ...input, csmEmails: [input.csmEmail ?? null] });
+    },
+
+    async recordFollowUps(input) {
+      await upsertFollowUps(db, input);
     },
   };
 }

@@ -249,38 +249,39 @@ export async function stampCustomers(db: Db, incidentId: string, customerIds: st
 export interface FollowUpRecord {
   incidentId: string;
   kind: 'customer_follow_up' | 'post_mortem' | 'update_reminder' | 'escalation';
-  csmEmail?: string;
+  /** One row per CSM; null for an incident-wide reminder. */
+  csmEmails: (string | null)[];
   dueAt: string;
   status: 'scheduled' | 'done' | 'cancelled';
 }
 
 /**
- * Upserts one follow-up by (incident, kind, CSM, due time). The unique constraint treats a null
- * CSM (incident-wide reminders) as distinct, so the match is done with IS NOT DISTINCT FROM.
+ * Upserts follow-ups by (incident, kind, CSM, due time), for many CSMs in one statement. The
+ * unique constraint treats a null CSM (incident-wide reminders) as distinct, so rows are matched
+ * with IS NOT DISTINCT FROM rather than ON CONFLICT; the transaction takes a lock per incident so
+ * two writers cannot both insert the same row.
  */
-export async function upsertFollowUp(db: Db, f: FollowUpRecord): Promise<void> {
+export async function upsertFollowUps(db: Db, f: FollowUpRecord): Promise<void> {
+  if (f.csmEmails.length === 0) return;
+  const emails = [...new Set(f.csmEmails)];
   await db.transaction().execute(async (trx) => {
-    const doneAt = f.status === 'done' ? sql<Date>`coalesce(done_at, now())` : sql<null>`null`;
-    const updated = await trx
-      .updateTable('follow_ups')
-      .set({ status: f.status, done_at: doneAt })
-      .where('incident_id', '=', f.incidentId)
-      .where('kind', '=', f.kind)
-      .where(sql<boolean>`csm_email is not distinct from ${f.csmEmail ?? null}`)
-      .where('due_at', '=', new Date(f.dueAt))
-      .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) > 0) return;
-    await trx
-      .insertInto('follow_ups')
-      .values({
-        incident_id: f.incidentId,
-        kind: f.kind,
-        csm_email: f.csmEmail ?? null,
-        due_at: f.dueAt,
-        status: f.status,
-        done_at: f.status === 'done' ? sql<Date>`now()` : null,
-      })
-      .onConflict((oc) => oc.doNothing())
-      .execute();
+    await sql`select pg_advisory_xact_lock(hashtext(${`follow_ups:${f.incidentId}`}))`.execute(trx);
+    await sql`
+      with wanted as (select unnest(${emails}::text[]) as csm_email),
+      updated as (
+        update follow_ups u
+        set status = ${f.status},
+            done_at = ${f.status === 'done' ? sql`coalesce(u.done_at, now())` : sql`null`}
+        from wanted w
+        where u.incident_id = ${f.incidentId}::uuid and u.kind = ${f.kind}
+          and u.csm_email is not distinct from w.csm_email and u.due_at = ${f.dueAt}::timestamptz
+        returning u.csm_email
+      )
+      insert into follow_ups (incident_id, kind, csm_email, due_at, status, done_at)
+      select ${f.incidentId}::uuid, ${f.kind}, w.csm_email, ${f.dueAt}::timestamptz, ${f.status},
+             ${f.status === 'done' ? sql`now()` : sql`null`}
+      from wanted w
+      where not exists (select 1 from updated x where x.csm_email is not distinct from w.csm_email)
+    `.execute(trx);
   });
 }

@@ -10,11 +10,12 @@ import {
 } from '../../db/incident-queries';
 import { INCIDENT_SOURCES, INCIDENT_STATUSES, OUTREACH_STATUSES, SEVERITIES, type IncidentSource, type IncidentStatus, type OutreachStatus, type Severity } from '../../domain/types';
 import {
-  acknowledgeSignal, draftEmailsUpdate, scheduleFollowUpsUpdate, sendResolutionEmailsUpdate, setOutreachStatusUpdate,
+  acknowledgeSignal, draftEmailsUpdate, scheduleFollowUpsUpdate, sendResolutionEmailsUpdate,
 } from '../../workflows/contract';
 import type { RoutePlugin } from '../app';
 import { requireToken } from '../auth';
 import { HttpProblem, problemSchema } from '../problem';
+import { recordOutreach } from '../outreach';
 import { executeUpdate, sendSignal } from '../workflow-calls';
 import { affectedCustomerSchema, authErrors, incidentIdParams, incidentSchema, timelineEntrySchema } from './schemas';
 
@@ -173,7 +174,7 @@ export const incidentRoutes: RoutePlugin = async (app, deps) => {
     }, async (req) => {
       const incident = await incidentOr404(deps.db, req.params.incidentId);
       const { status, note, actor } = req.body;
-      return executeUpdate(deps.temporal, incident.workflowId, setOutreachStatusUpdate, {
+      return recordOutreach({ ...deps, log: req.log }, incident, {
         customerId: req.params.customerId, status, actor: actor ?? 'api', ...(note !== undefined ? { note } : {}),
       });
     });

@@ -9,8 +9,9 @@ import type { Database } from '../../db/types';
 import { findCsm } from '../../db/incident-queries';
 import { parseAction, parseCustomerAction, type ClickedElement } from '../../domain/messages/actions';
 import {
-  acknowledgeSignal, draftEmailsUpdate, joinWarRoomSignal, scheduleFollowUpsUpdate, sendResolutionEmailsUpdate, setOutreachStatusUpdate,
+  acknowledgeSignal, draftEmailsUpdate, joinWarRoomSignal, scheduleFollowUpsUpdate, sendResolutionEmailsUpdate,
 } from '../../workflows/contract';
+import { recordOutreach } from '../outreach';
 import { executeUpdate, sendSignal, toProblem } from '../workflow-calls';
 
 /** One entry of a block_actions payload's `actions`: a button carries `value`, an overflow menu `selected_option`. */
@@ -56,9 +57,10 @@ export async function performAction(ctx: ActionContext, element: SlackBlockActio
   const ids = { slackUserId: ctx.user.id, ...(csm ? { csmEmail: csm.email } : {}) };
   try {
     if (customerAction) {
-      const r = await executeUpdate(ctx.temporal, workflowId, setOutreachStatusUpdate, {
-        customerId: customerAction.customerId, status: customerAction.status, actor,
-      });
+      const incident = await ctx.db.selectFrom('product_incidents').select(['id', 'workflow_id as workflowId'])
+        .where('workflow_id', '=', workflowId).executeTakeFirst();
+      if (!incident) return ephemeral(':warning: That did not work: this incident is not on record.');
+      const r = await recordOutreach(ctx, incident, { customerId: customerAction.customerId, status: customerAction.status, actor });
       const name = await customerName(ctx.db, r.customerId);
       return withContextLine(ctx.message, `:white_check_mark: ${name} marked *${r.status === 'sent' ? 'contacted' : 'responded'}* by ${who}`);
     }
