@@ -43,7 +43,10 @@ const csmActionBody = {
 
 const draftsResult = {
   type: 'object',
-  properties: { drafted: { type: 'integer' }, customerIds: { type: 'array', items: { type: 'string' } } },
+  properties: {
+    drafted: { type: 'integer', description: 'Customers whose email exists now (drafted, or sent for resolution emails).' },
+    failed: { type: 'integer', description: 'Customers whose email could not be created (no contact address, refused address...); see the customer list.' },
+  },
 } as const;
 
 /** A POST without a body is validated as `{}`, so the error names the missing field rather than the body. */
