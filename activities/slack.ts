@@ -1,30 +1,46 @@
 /**
  * Slack side effects: CSM DMs (and thread replies), the coordination channel, posts in it.
  *
- * Exactly once for people: every message is claimed in the outbox (notifications, keyed by the
- * idempotency key) BEFORE it is sent, and carries the key in Slack message metadata. A key already
- * sent answers 'duplicate'. A key claimed by an attempt that died mid-send is first looked up in
- * the conversation (by that metadata) before anything is posted again.
+ * Exactly once for people: every message goes through the outbox protocol (outbox-send.ts: claim
+ * the row keyed by the idempotency key BEFORE sending, mark it after) and carries the key in Slack
+ * message metadata. A key already sent answers 'duplicate'. A key claimed by an attempt that died
+ * mid-send is first looked up in the conversation (by that metadata) before anything is posted again.
+ *
+ * A CSM message reads its own slice of the incident from Postgres (db/csm-slices.ts): the first
+ * ALERT_CUSTOMER_LIMIT customers of the list its kind is about and the totals of that list.
+ * `notifyCsm` (incidents on the old workflow type) cuts the same slice from the list it is given;
+ * both then render and send through one core.
+ *
+ * Every activity heartbeats while it runs (heartbeat.ts), including while the Slack client waits
+ * out a 429, so a worker that dies is replaced within the proxy's heartbeat timeout.
  *
  * Without SLACK_BOT_TOKEN (dry-run) messages are rendered and stored with status dry_run; the war
  * room then gets the pseudo id "dry-run:<name>" so the workflow behaves the same.
  */
 import type { WebClient } from '@slack/web-api';
 import { log as activityLog } from '@temporalio/activity';
-import { claimOutbox, findOutbox, isDelivered, markDelivered, markFailed, noteAttempt, noteTransientError } from '../db/outbox';
+import type { Kysely } from 'kysely';
+import { findCsmRecord, csmSlice, revisionChanges, stampCsmNotified, type CsmRecord } from '../db/csm-slices';
 import { findCsm, loadApprovedTemplates, loadComponentNames, rememberSlackIdentity } from '../db/message-data';
-import type { NotificationRow } from '../db/types';
-import { renderCsmMessage, renderWarRoomPost, renderWarRoomSummary, warRoomChannelName, warRoomPurpose, type SlackMessage } from '../domain/messages';
+import { findOutbox, isDelivered as isRowDelivered, type OutboxEntry } from '../db/outbox';
+import type { Database } from '../db/types';
+import type { CsmMessageKind, IncidentTotals } from '../domain/incident/model';
+import {
+  affectedChangeLines, CHANGED_NAMES_MAX, csmCustomersUrl, renderCsmMessage, renderWarRoomPost, renderWarRoomSummary, sliceFor,
+  warRoomChannelName, warRoomPurpose, type CustomerSlice, type SlackMessage,
+} from '../domain/messages';
 import { approvedMessage } from '../domain/messages/templates';
 import type { Incident } from '../domain/types';
 import { cancellable } from './cancellable';
+import { withHeartbeat } from './heartbeat';
 import type { ActivityDeps } from './index';
+import { failOnce, findDelivered, noteAndRethrow, sendOnce, type Provider, type SendOutcome } from './outbox-send';
 import {
   createSlackClient, describeSlackError, isPermanentSlackError, SlackPermanentError, slackErrorCode,
 } from './slack-client';
 import type { IncidentActivities, NotifyResult } from './types';
 
-type SlackActivities = Pick<IncidentActivities, 'notifyCsm' | 'ensureWarRoom' | 'postToWarRoom' | 'inviteToWarRoom'>;
+type SlackActivities = Pick<IncidentActivities, 'sendCsmMessage' | 'notifyCsm' | 'ensureWarRoom' | 'postToWarRoom' | 'inviteToWarRoom'>;
 
 /** Slack message metadata event that carries the outbox key (found again after a crash). */
 export const NOTIFICATION_EVENT = 'forewarn_notification';
@@ -44,20 +60,49 @@ function warn(message: string, attrs: Record<string, unknown>): void {
   }
 }
 
-function duplicateResult(row: NotificationRow): NotifyResult {
+function notifyResult(o: SendOutcome): NotifyResult {
   return {
-    status: 'duplicate',
-    channel: row.provider_channel ?? undefined,
-    ts: row.provider_ref ?? undefined,
-    sentAt: (row.sent_at ?? row.created_at).toISOString(),
+    status: o.status === 'drafted' ? 'sent' : o.status, channel: o.channel, ts: o.ref, error: o.error, sentAt: o.at.toISOString(),
+  };
+}
+
+function isDelivered(r: NotifyResult): boolean {
+  return r.status === 'sent' || r.status === 'dry_run' || r.status === 'duplicate';
+}
+
+/** Dry-run: rendered into the outbox, nothing sent. */
+function dryRun(channel?: string): Provider {
+  return {
+    dryRun: { channel },
+    send: () => Promise.reject(new Error('dry-run sends nothing')),
+    isPermanent: () => false,
+    describe: describeSlackError,
   };
 }
 
 interface Recipient { email: string; name: string; slackUserId?: string; timeZone?: string }
 
-export function createSlackActivities(deps: Pick<ActivityDeps, 'config' | 'db'>): SlackActivities {
+/** A CSM as the core knows them: from the old workflow's input or from the csms table. */
+interface CsmLike { email: string; name: string; slackUserId?: string | null; timeZone?: string | null; managerEmail?: string | null }
+
+/** One CSM message, whatever the workflow type: the shared core renders and sends it. */
+interface CsmMessageJob {
+  idempotencyKey: string;
+  kind: CsmMessageKind;
+  incident: Incident;
+  /** The CSM the message is about (for an escalation the DM goes to their manager). */
+  csm: CsmLike;
+  slice: CustomerSlice;
+  totals: IncidentTotals;
+  dashboardUrl: string;
+  thread?: { channel: string; ts: string };
+  changes?: string[];
+}
+
+export function createSlackActivities(deps: { config: ActivityDeps['config']; db: Kysely<Database> }): SlackActivities {
   const { config, db } = deps;
   const client: WebClient | undefined = config.slack.dryRun ? undefined : createSlackClient(config);
+  const limit = config.incidents.alertCustomerLimit;
   let botUser: Promise<string> | undefined;
 
   function botUserId(): Promise<string> {
@@ -69,9 +114,9 @@ export function createSlackActivities(deps: Pick<ActivityDeps, 'config' | 'db'>)
   }
 
   /** Who gets the DM: the CSM, or for an escalation the CSM's manager. */
-  async function recipientFor(input: Parameters<SlackActivities['notifyCsm']>[0]): Promise<Recipient | { error: string }> {
-    if (input.kind === 'escalation') {
-      const managerEmail = input.csm.managerEmail ?? (await findCsm(db, input.csm.email))?.managerEmail;
+  async function recipientFor(kind: CsmMessageKind, csm: CsmLike): Promise<Recipient | { error: string }> {
+    if (kind === 'escalation') {
+      const managerEmail = csm.managerEmail ?? (await findCsm(db, csm.email))?.managerEmail;
       if (!managerEmail) return { error: 'no_manager' };
       const manager = await findCsm(db, managerEmail);
       return {
@@ -79,11 +124,11 @@ export function createSlackActivities(deps: Pick<ActivityDeps, 'config' | 'db'>)
         slackUserId: manager?.slackUserId ?? undefined, timeZone: manager?.timeZone ?? undefined,
       };
     }
-    const stored = await findCsm(db, input.csm.email);
+    const stored = csm.slackUserId && csm.timeZone ? undefined : await findCsm(db, csm.email);
     return {
-      email: input.csm.email, name: input.csm.name,
-      slackUserId: input.csm.slackUserId ?? stored?.slackUserId ?? undefined,
-      timeZone: input.csm.timeZone ?? stored?.timeZone ?? undefined,
+      email: csm.email, name: csm.name,
+      slackUserId: csm.slackUserId ?? stored?.slackUserId ?? undefined,
+      timeZone: csm.timeZone ?? stored?.timeZone ?? undefined,
     };
   }
 
@@ -124,52 +169,34 @@ export function createSlackActivities(deps: Pick<ActivityDeps, 'config' | 'db'>)
   }
 
   /**
-   * Sends `message` once for `key`. `row` is the claimed outbox row; `where` gives the channel
-   * (opening the DM only when needed).
+   * Posts `message` (its key in the metadata) where `where` says, opening the DM only when needed;
+   * a retry first looks for the copy an earlier attempt may have posted.
    */
-  async function postOnce(
-    row: NotificationRow, message: SlackMessage, where: { channel: () => Promise<string>; threadTs?: string },
-  ): Promise<NotifyResult> {
-    const key = row.idempotency_key;
-    const channel = await where.channel();
-    if (row.attempts > 0) {
-      const ts = await findPosted(channel, where.threadTs, key, row.created_at);
-      if (ts) {
-        const at = new Date();
-        await markDelivered(db, key, { status: 'sent', ref: ts, channel, at });
-        return { status: 'sent', channel, ts, sentAt: at.toISOString() };
-      }
-    }
-    await noteAttempt(db, key);
-    const res = await cancellable(client!.chat.postMessage({
-      channel,
-      text: message.text,
-      blocks: message.blocks as never,
-      thread_ts: where.threadTs,
-      unfurl_links: false,
-      unfurl_media: false,
-      metadata: { event_type: NOTIFICATION_EVENT, event_payload: { idempotency_key: key } },
-    }));
-    const at = new Date();
-    const posted = { channel: String(res.channel ?? channel), ts: String(res.ts) };
-    await markDelivered(db, key, { status: 'sent', ref: posted.ts, channel: posted.channel, at });
-    return { status: 'sent', ...posted, sentAt: at.toISOString() };
-  }
-
-  /** Records a permanent failure on the row (claiming it first if needed) and answers 'failed'. */
-  async function fail(entry: Parameters<typeof claimOutbox>[1], error: string): Promise<NotifyResult> {
-    await claimOutbox(db, entry);
-    await markFailed(db, entry.idempotencyKey, error);
-    warn('Slack message not delivered', { idempotencyKey: entry.idempotencyKey, recipient: entry.recipient, error });
-    return { status: 'failed', error, sentAt: new Date().toISOString() };
-  }
-
-  async function dryRun(entry: Parameters<typeof claimOutbox>[1], channel?: string): Promise<NotifyResult> {
-    const row = await claimOutbox(db, entry);
-    if (isDelivered(row)) return duplicateResult(row);
-    const at = new Date();
-    await markDelivered(db, entry.idempotencyKey, { status: 'dry_run', channel, at });
-    return { status: 'dry_run', sentAt: at.toISOString() };
+  function slackPost(key: string, message: SlackMessage, where: { channel: () => Promise<string>; threadTs?: string }): Provider {
+    let channel: Promise<string> | undefined;
+    const target = () => (channel ??= where.channel());
+    return {
+      async findEarlier(row) {
+        const ch = await target();
+        const ts = await findPosted(ch, where.threadTs, key, row.created_at);
+        return ts ? { status: 'sent', ref: ts, channel: ch } : undefined;
+      },
+      async send() {
+        const ch = await target();
+        const res = await cancellable(client!.chat.postMessage({
+          channel: ch,
+          text: message.text,
+          blocks: message.blocks as never,
+          thread_ts: where.threadTs,
+          unfurl_links: false,
+          unfurl_media: false,
+          metadata: { event_type: NOTIFICATION_EVENT, event_payload: { idempotency_key: key } },
+        }));
+        return { status: 'sent', ref: String(res.ts), channel: String(res.channel ?? ch) };
+      },
+      isPermanent: isPermanentSlackError,
+      describe: describeSlackError,
+    };
   }
 
   async function inviteUsers(channel: string, ids: string[]): Promise<void> {
@@ -256,125 +283,161 @@ export function createSlackActivities(deps: Pick<ActivityDeps, 'config' | 'db'>)
     return ids;
   }
 
-  const notifyCsm: SlackActivities['notifyCsm'] = async (input) => {
-    const key = input.idempotencyKey;
-    const existing = await findOutbox(db, key);
-    if (existing && isDelivered(existing)) return duplicateResult(existing);
-
-    const recipient = await recipientFor(input);
-    const base = { idempotencyKey: key, incidentId: input.incident.id, channel: 'slack' as const, kind: input.kind };
+  /** The core every CSM message goes through (sendCsmMessage and notifyCsm): render, then send once. */
+  async function deliverCsmMessage(job: CsmMessageJob): Promise<NotifyResult> {
+    const key = job.idempotencyKey;
+    const { incident, csm, kind } = job;
+    const base = { idempotencyKey: key, incidentId: incident.id, channel: 'slack' as const, kind };
+    const recipient = await recipientFor(kind, csm);
     if ('error' in recipient) {
-      return fail({ ...base, recipient: `manager of ${input.csm.email}`, payload: { error: recipient.error } }, recipient.error);
+      return notifyResult(await failOnce(db, { ...base, recipient: `manager of ${csm.email}`, payload: { error: recipient.error } }, recipient.error));
     }
-    const [templates, componentNames] = await Promise.all([loadApprovedTemplates(db), loadComponentNames(db, input.incident.components)]);
-    const render = (timeZone: string | undefined): SlackMessage => renderCsmMessage(input.kind, {
-      incident: input.incident,
+    const [templates, componentNames] = await Promise.all([loadApprovedTemplates(db), loadComponentNames(db, incident.components)]);
+    const render = (timeZone: string | undefined): SlackMessage => renderCsmMessage(kind, {
+      incident,
       recipient: { name: recipient.name, email: recipient.email },
-      silentCsm: input.kind === 'escalation' ? { name: input.csm.name, email: input.csm.email } : undefined,
-      customers: input.customers,
-      totals: input.totals,
-      dashboardUrl: input.dashboardUrl,
+      silentCsm: kind === 'escalation' ? { name: csm.name, email: csm.email } : undefined,
+      customers: job.slice.customers,
+      mine: job.slice.totals,
+      totals: job.totals,
+      dashboardUrl: job.dashboardUrl,
+      listUrl: csmCustomersUrl(job.dashboardUrl, incident.id, csm.email),
       approved: approvedMessage(templates, {
-        incident: input.incident, componentNames,
-        csm: input.kind === 'escalation' ? undefined : { name: input.csm.name, email: input.csm.email },
+        incident, componentNames, csm: kind === 'escalation' ? undefined : { name: csm.name, email: csm.email },
       }, { audience: 'csm' }),
       componentNames,
       timeZone,
-      changes: input.changes,
-      customerLimit: config.incidents.alertCustomerLimit,
+      changes: job.changes,
+      customerLimit: limit,
       now: new Date().toISOString(),
     });
-    const entry = (message: SlackMessage, slackUserId?: string) => ({
-      ...base, recipient: recipient.email, payload: { ...message, slackUserId, thread: input.thread },
+    const entry = (message: SlackMessage, slackUserId?: string): OutboxEntry => ({
+      ...base, recipient: recipient.email, payload: { ...message, slackUserId, thread: job.thread },
     });
 
-    if (!client) return dryRun(entry(render(recipient.timeZone)));
+    if (!client) return notifyResult(await sendOnce(db, entry(render(recipient.timeZone)), dryRun()));
 
+    let user: { userId: string; timeZone?: string };
     try {
-      const user = await resolveSlackUser(recipient);
-      const message = render(user.timeZone);
-      const row = await claimOutbox(db, entry(message, user.userId));
-      if (isDelivered(row)) return duplicateResult(row);
-      return await postOnce(row, message, {
-        channel: async () => {
-          if (input.thread) return input.thread.channel;
-          const opened = await client.conversations.open({ users: user.userId });
-          return String(opened.channel?.id);
-        },
-        threadTs: input.thread?.ts,
-      });
+      user = await resolveSlackUser(recipient);
     } catch (err) {
-      if (!isPermanentSlackError(err)) {
-        await noteTransientError(db, key, describeSlackError(err));
-        throw err;
-      }
-      // The alert's thread is gone (deleted message): the change still deserves a DM of its own.
-      if (slackErrorCode(err) === 'thread_not_found' && input.thread) {
-        return notifyCsm({ ...input, thread: undefined });
-      }
-      return fail(entry(render(recipient.timeZone)), describeSlackError(err));
+      if (!isPermanentSlackError(err)) return noteAndRethrow(db, key, err, describeSlackError);
+      return notifyResult(await failOnce(db, entry(render(recipient.timeZone)), describeSlackError(err)));
     }
-  };
+    const message = render(user.timeZone);
+    const outcome = await sendOnce(db, entry(message, user.userId), slackPost(key, message, {
+      channel: async () => {
+        if (job.thread) return job.thread.channel;
+        const opened = await client.conversations.open({ users: user.userId });
+        return String(opened.channel?.id);
+      },
+      threadTs: job.thread?.ts,
+    }));
+    // The alert's thread is gone (deleted message): the change still deserves a DM of its own.
+    if (outcome.status === 'failed' && outcome.error === 'thread_not_found' && job.thread) {
+      return deliverCsmMessage({ ...job, thread: undefined });
+    }
+    return notifyResult(outcome);
+  }
+
+  /**
+   * sendCsmMessage without the heartbeat: reads the CSM and their slice, sends through the core,
+   * then stamps csm_notified_at on the customers the message told the CSM about.
+   */
+  async function sendCsmMessage(input: Parameters<SlackActivities['sendCsmMessage']>[0]): Promise<NotifyResult> {
+    const { incident, kind } = input;
+    const csm: CsmRecord | undefined = await findCsmRecord(db, input.csmEmail);
+    if (!csm) {
+      const error = 'unknown_csm';
+      return notifyResult(await failOnce(db, {
+        idempotencyKey: input.idempotencyKey, incidentId: incident.id, channel: 'slack', kind, recipient: input.csmEmail, payload: { error },
+      }, error));
+    }
+    const done = await findDelivered(db, input.idempotencyKey);
+    let result: NotifyResult;
+    if (done) {
+      result = notifyResult(done);
+    } else {
+      const slice = await csmSlice(db, { incidentId: incident.id, csmId: csm.id, kind, limit, componentKeys: incident.components });
+      if (kind === 'follow_up' && slice.totals.customers === 0) return { status: 'skipped', sentAt: new Date().toISOString() };
+      const changes = [...(input.changes ?? [])];
+      if (kind === 'update' && input.analysisRevision !== undefined) {
+        const moved = await revisionChanges(db, { incidentId: incident.id, csmId: csm.id, revision: input.analysisRevision, limit: CHANGED_NAMES_MAX });
+        changes.push(...affectedChangeLines(moved.added, moved.removed));
+      }
+      result = await deliverCsmMessage({
+        idempotencyKey: input.idempotencyKey, kind, incident, csm, slice, totals: input.totals, dashboardUrl: input.dashboardUrl,
+        thread: input.thread, changes,
+      });
+    }
+    if (isDelivered(result)) {
+      // A retry after a crash between the send and this write finds the key delivered and stamps again (a no-op then).
+      if (kind === 'alert') await stampCsmNotified(db, { incidentId: incident.id, csmId: csm.id, at: result.sentAt });
+      if (kind === 'update' && input.analysisRevision !== undefined) {
+        await stampCsmNotified(db, { incidentId: incident.id, csmId: csm.id, at: result.sentAt, revision: input.analysisRevision });
+      }
+    }
+    return result;
+  }
 
   return {
-    notifyCsm,
+    sendCsmMessage: (input) => withHeartbeat(() => sendCsmMessage(input)),
 
-    async ensureWarRoom(input) {
+    notifyCsm: (input) => withHeartbeat(async () => {
+      const done = await findDelivered(db, input.idempotencyKey);
+      if (done) return notifyResult(done);
+      return deliverCsmMessage({
+        idempotencyKey: input.idempotencyKey, kind: input.kind, incident: input.incident, csm: input.csm,
+        slice: sliceFor(input.kind, input.customers, limit), totals: input.totals, dashboardUrl: input.dashboardUrl,
+        thread: input.thread, changes: input.changes,
+      });
+    }),
+
+    ensureWarRoom: (input) => withHeartbeat(async () => {
       const { incident } = input;
+      const key = input.idempotencyKey;
       const componentNames = await loadComponentNames(db, incident.components);
       const summary = renderWarRoomSummary({ incident, totals: input.totals, dashboardUrl: input.dashboardUrl, componentNames });
       const name = warRoomChannelName(incident);
-      const entry = (channelName: string) => ({
-        idempotencyKey: input.idempotencyKey, incidentId: incident.id, channel: 'slack' as const, kind: 'war_room',
+      const entry = (channelName: string): OutboxEntry => ({
+        idempotencyKey: key, incidentId: incident.id, channel: 'slack', kind: 'war_room',
         recipient: `#${channelName}`, payload: { ...summary, channelName },
       });
       if (!client) {
-        await dryRun(entry(name), `${DRY_RUN_CHANNEL_PREFIX}${name}`);
+        await sendOnce(db, entry(name), dryRun(`${DRY_RUN_CHANNEL_PREFIX}${name}`));
         return { channelId: `${DRY_RUN_CHANNEL_PREFIX}${name}`, name };
       }
       try {
-        const done = await findOutbox(db, input.idempotencyKey);
-        const room = done && isDelivered(done) && done.provider_channel
+        const done = await findOutbox(db, key);
+        const room = done && isRowDelivered(done) && done.provider_channel
           ? { id: done.provider_channel, name: done.recipient.replace(/^#/, '') }
           : await createOrFindWarRoom(incident);
         await inviteUsers(room.id, [...input.memberSlackIds, ...(await lookupIds(input.memberEmails))]);
-        const row = await claimOutbox(db, entry(room.name));
-        if (!isDelivered(row)) await postOnce(row, summary, { channel: async () => room.id });
-        return { channelId: room.id, name: room.name };
-      } catch (err) {
-        if (!isPermanentSlackError(err)) {
-          await noteTransientError(db, input.idempotencyKey, describeSlackError(err));
-          throw err;
-        }
+        const posted = await sendOnce(db, entry(room.name), slackPost(key, summary, { channel: async () => room.id }));
         // The incident goes on without a coordination channel; CSMs still get their DMs.
-        await fail(entry(name), describeSlackError(err));
+        return posted.status === 'failed' ? null : { channelId: room.id, name: room.name };
+      } catch (err) {
+        if (!isPermanentSlackError(err)) return noteAndRethrow(db, key, err, describeSlackError);
+        await failOnce(db, entry(name), describeSlackError(err));
         return null;
       }
-    },
+    }),
 
-    async postToWarRoom(input) {
+    postToWarRoom: (input) => withHeartbeat(async () => {
       const message = renderWarRoomPost({ incident: input.incident, text: input.text });
-      const entry = {
-        idempotencyKey: input.idempotencyKey, incidentId: input.incident.id, channel: 'slack' as const, kind: 'war_room_post',
+      const entry: OutboxEntry = {
+        idempotencyKey: input.idempotencyKey, incidentId: input.incident.id, channel: 'slack', kind: 'war_room_post',
         recipient: input.channelId, payload: message,
       };
-      const existing = await findOutbox(db, input.idempotencyKey);
-      if (existing && isDelivered(existing)) return duplicateResult(existing);
-      if (!client || input.channelId.startsWith(DRY_RUN_CHANNEL_PREFIX)) return dryRun(entry, input.channelId);
-      try {
-        const row = await claimOutbox(db, entry);
-        if (isDelivered(row)) return duplicateResult(row);
-        return await postOnce(row, message, { channel: async () => input.channelId });
-      } catch (err) {
-        if (!isPermanentSlackError(err)) {
-          await noteTransientError(db, input.idempotencyKey, describeSlackError(err));
-          throw err;
-        }
-        return fail(entry, describeSlackError(err));
-      }
-    },
+      const done = await findDelivered(db, input.idempotencyKey);
+      if (done) return notifyResult(done);
+      const provider = !client || input.channelId.startsWith(DRY_RUN_CHANNEL_PREFIX)
+        ? dryRun(input.channelId)
+        : slackPost(input.idempotencyKey, message, { channel: async () => input.channelId });
+      return notifyResult(await sendOnce(db, entry, provider));
+    }),
 
-    async inviteToWarRoom(input) {
+    inviteToWarRoom: (input) => withHeartbeat(async () => {
       if (!client || input.channelId.startsWith(DRY_RUN_CHANNEL_PREFIX)) return;
       try {
         await inviteUsers(input.channelId, input.slackUserIds);
@@ -383,6 +446,6 @@ export function createSlackActivities(deps: Pick<ActivityDeps, 'config' | 'db'>)
         // An archived or deleted channel: inviting again cannot help, and must not fail the incident.
         warn('could not invite to the war room', { channel: input.channelId, error: describeSlackError(err) });
       }
-    },
+    }),
   };
 }

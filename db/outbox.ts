@@ -96,3 +96,13 @@ export async function noteTransientError(db: Kysely<Database>, idempotencyKey: s
     .where('status', '=', 'pending')
     .execute();
 }
+
+/** The delivered rows among `keys` (one query for a page of customers), by key. */
+export async function findDeliveredMany(db: Kysely<Database>, keys: string[]): Promise<Map<string, NotificationRow>> {
+  if (keys.length === 0) return new Map();
+  const rows = await db.selectFrom('notifications').selectAll()
+    .where('idempotency_key', 'in', keys)
+    .where('status', 'in', [...DELIVERED_STATUSES])
+    .execute();
+  return new Map(rows.map((r) => [r.idempotency_key, r]));
+}

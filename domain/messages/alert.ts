@@ -14,11 +14,11 @@
  * In Block Kit each listed customer has a "…" menu: Mark contacted / Mark responded (actions.ts).
  */
 import { formatArr } from '../money';
-import { affectedInOrder, customerList, customerListBlocks, listRoom, totalArr } from './customer-list';
+import { customerList, customerListBlocks, listRoom } from './customer-list';
 import {
   componentLabels, escapeMrkdwn, formatClockTime, oneLine, SEVERITY_EMOJI, statusLabel,
 } from './format';
-import { hasWarRoom, type CsmMessageInput } from './input';
+import { hasWarRoom, listTotalsOf, type CsmMessageInput } from './input';
 import {
   actions, context, header, section, withinLimits, type Block, type ButtonSpec, type SlackMessage,
 } from './slack-kit';
@@ -40,9 +40,11 @@ export function approvedFootnote(input: CsmMessageInput): string {
 
 export function renderAlert(input: CsmMessageInput): SlackMessage {
   const { incident } = input;
-  const mine = affectedInOrder(input.customers);
-  const list = customerList(mine, input.customerLimit);
-  const arr = formatArr(totalArr(mine));
+  // The CSM's customers affected now, in priority order (slice.ts), and the totals of all of them.
+  const mine = listTotalsOf(input);
+  const list = customerList(input.customers, input.customerLimit, mine);
+  const arr = formatArr(mine.arr);
+  const listUrl = input.listUrl ?? input.dashboardUrl;
   const started = formatClockTime(incident.startedAt, input.timeZone, input.now);
   const components = componentLabels(incident.components, input.componentNames).join(', ') || 'Not specified';
   const banner = incidentBanner(input);
@@ -62,10 +64,10 @@ export function renderAlert(input: CsmMessageInput): SlackMessage {
     header(banner),
     section(`*Incident:* ${escapeMrkdwn(incident.externalId)}   *Status:* ${statusLabel(incident.status)}   *Started:* ${started}\n`
       + `*Affected Components:* ${escapeMrkdwn(components)}`),
-    section(`*Your Affected Customers (${mine.length}):*`),
+    section(`*Your Affected Customers (${mine.customers}):*`),
   ];
   const after: Block[] = [];
-  if (more) after.push(section(`${more}. <${input.dashboardUrl}|See every affected customer in the dashboard>`));
+  if (more) after.push(section(`${more}. <${listUrl}|See every affected customer in the dashboard>`));
   after.push(section(`*Total ARR at Risk:* ${arr}`));
   after.push(context(`Whole incident: ${input.totals.customers} customers, ${formatArr(input.totals.arrAtRisk)} ARR at risk, ${input.totals.highImpact} high impact`));
   after.push(section(`*Approved Messaging:*\n${approvedQuote(input.approved.text)}`));
@@ -77,9 +79,9 @@ export function renderAlert(input: CsmMessageInput): SlackMessage {
     banner,
     facts,
     `Affected Components: ${components}`,
-    `Your Affected Customers (${mine.length}):`,
+    `Your Affected Customers (${mine.customers}):`,
     ...list.plain,
-    ...(more ? [`${more}: ${input.dashboardUrl}`] : []),
+    ...(more ? [`${more}: ${listUrl}`] : []),
     `Total ARR at Risk: ${arr}`,
     `Approved Messaging: "${oneLine(input.approved.text)}"`,
   ].join('\n');

@@ -4,7 +4,7 @@ import type { ImpactLevel, OutreachStatus } from '../types';
 import { escapeMrkdwn, IMPACT_EMOJI, oneLine, truncate } from './format';
 import { customerMenu, packLines, section, sectionWith, SLACK_LIMITS, type Block } from './slack-kit';
 
-/** What a message needs of a customer; the workflow's CustomerState fits it. */
+/** What a message needs of a customer (a row of db/csm-slices.ts; the old workflow's CustomerState fits it). */
 export interface MessageCustomer {
   id: string;
   name: string;
@@ -22,13 +22,6 @@ export interface MessageCustomer {
 const NAME_MAX = 80;
 const REASON_MAX = 120;
 
-/** Affected right now (not dropped by a re-analysis), in priority order. */
-export function affectedInOrder(customers: MessageCustomer[]): MessageCustomer[] {
-  return customers
-    .filter((c) => c.impactLevel !== 'none' && c.stillAffected !== false)
-    .sort((a, b) => a.priorityRank - b.priorityRank);
-}
-
 export function totalArr(customers: MessageCustomer[]): number {
   return customers.reduce((sum, c) => sum + (Number.isFinite(c.arr) ? c.arr : 0), 0);
 }
@@ -44,10 +37,15 @@ export interface CustomerList {
   hiddenArr: number;
 }
 
-/** The first `limit` customers as numbered lines; the rest are counted for a "…and n more" line. */
-export function customerList(customers: MessageCustomer[], limit: number): CustomerList {
+/**
+ * The first `limit` customers as numbered lines; the rest are counted for a "…and n more" line.
+ * `whole` is the size and ARR of the whole list when `customers` holds only its first part.
+ */
+export function customerList(customers: MessageCustomer[], limit: number, whole?: { customers: number; arr: number }): CustomerList {
   const shown = customers.slice(0, Math.max(0, limit));
   const rest = customers.slice(shown.length);
+  const hidden = Math.max(0, (whole?.customers ?? customers.length) - shown.length);
+  const hiddenArr = whole ? Math.max(0, whole.arr - totalArr(shown)) : totalArr(rest);
   const line = (c: MessageCustomer, i: number, bold: boolean) => {
     const name = truncate(oneLine(c.name), NAME_MAX);
     const reason = truncate(oneLine(c.reason), REASON_MAX);
@@ -58,8 +56,8 @@ export function customerList(customers: MessageCustomer[], limit: number): Custo
     shown,
     mrkdwn: shown.map((c, i) => line(c, i, true)),
     plain: shown.map((c, i) => line(c, i, false)),
-    hidden: rest.length,
-    hiddenArr: totalArr(rest),
+    hidden,
+    hiddenArr: hidden > 0 ? hiddenArr : 0,
   };
 }
 

@@ -1,4 +1,5 @@
-/** Renders each kind of CSM message (activities/types.ts CsmMessageKind) as Block Kit + fallback text. */
+/** Renders each kind of CSM message (domain/incident/model.ts CsmMessageKind) as Block Kit + fallback text. */
+import type { CsmMessageKind } from '../incident/model';
 import { renderAlert } from './alert';
 import type { CsmMessageInput } from './input';
 import { renderEscalation, renderFollowUp, renderPostMortem, renderUpdateReminder } from './reminders';
@@ -6,7 +7,7 @@ import { renderResolution } from './resolution';
 import type { SlackMessage } from './slack-kit';
 import { renderUpdate } from './update';
 
-export type CsmMessageKind = 'alert' | 'update' | 'resolution' | 'follow_up' | 'post_mortem' | 'update_reminder' | 'escalation';
+export type { CsmMessageKind } from '../incident/model';
 
 const RENDERERS: Record<CsmMessageKind, (input: CsmMessageInput) => SlackMessage> = {
   alert: renderAlert,
@@ -23,6 +24,9 @@ export function renderCsmMessage(kind: CsmMessageKind, input: CsmMessageInput): 
 }
 
 export type { CsmMessageInput, IncidentTotals } from './input';
+export { csmCustomersUrl } from './input';
+export { sliceFor, listTotals, LIST_SCOPE, FOLLOW_UP_STATUSES, highImpactFirst, type CustomerSlice, type ListScope, type ListTotals } from './slice';
+export { affectedChangeLines, CHANGED_NAMES_MAX, type ChangedCustomers } from './update';
 export type { MessageCustomer } from './customer-list';
 export type { SlackMessage, Block } from './slack-kit';
 export { SLACK_LIMITS, limitProblems } from './slack-kit';

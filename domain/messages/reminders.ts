@@ -1,8 +1,8 @@
 /** Reminders after the alert: follow-ups, post-mortem, overdue public update, and escalation to a manager. */
 import { formatArr } from '../money';
-import { customerList, customerListBlocks, listRoom, totalArr, type MessageCustomer } from './customer-list';
+import { customerList, customerListBlocks, listRoom, type MessageCustomer } from './customer-list';
 import { escapeMrkdwn, formatDuration, oneLine, SEVERITY_EMOJI, truncate } from './format';
-import { hasWarRoom, type CsmMessageInput } from './input';
+import { hasWarRoom, listTotalsOf, type CsmMessageInput } from './input';
 import { actions, context, header, packLines, section, withinLimits, type Block, type ButtonSpec, type SlackMessage } from './slack-kit';
 
 function extraLines(input: CsmMessageInput): string[] {
@@ -19,32 +19,31 @@ function extraBlocks(input: CsmMessageInput): Block[] {
  * A customer list with the mark contacted / responded menu beside each customer, within the
  * blocks the message's `otherBlocks` leave.
  */
-function listBlocks(input: CsmMessageInput, customers: MessageCustomer[], otherBlocks: number): { blocks: Block[]; plain: string[] } {
-  const list = customerList(customers, input.customerLimit);
+function listBlocks(
+  input: CsmMessageInput, customers: MessageCustomer[], whole: { customers: number; arr: number }, otherBlocks: number,
+): { blocks: Block[]; plain: string[] } {
+  const list = customerList(customers, input.customerLimit, whole);
   const plain = [...list.plain];
   const more: Block[] = [];
+  const url = input.listUrl ?? input.dashboardUrl;
   if (list.hidden > 0) {
-    more.push(section(`…and ${list.hidden} more. <${input.dashboardUrl}|See them all in the dashboard>`));
-    plain.push(`…and ${list.hidden} more: ${input.dashboardUrl}`);
+    more.push(section(`…and ${list.hidden} more. <${url}|See them all in the dashboard>`));
+    plain.push(`…and ${list.hidden} more: ${url}`);
   }
   const blocks = [...customerListBlocks(list, input.incident.workflowId, listRoom(otherBlocks + more.length)), ...more];
   return { blocks, plain };
 }
 
-function byRank(customers: MessageCustomer[]): MessageCustomer[] {
-  return [...customers].sort((a, b) => a.priorityRank - b.priorityRank);
-}
-
 /**
  * A day after resolution: the customers passed in are the CSM's high-impact customers whose
- * outreach is not yet responded or followed up.
+ * outreach is not yet responded or followed up (slice.ts).
  */
 export function renderFollowUp(input: CsmMessageInput): SlackMessage {
   const { incident } = input;
-  const customers = byRank(input.customers);
+  const mine = listTotalsOf(input);
   const since = incident.resolvedAt ? `Resolved ${formatDuration(incident.resolvedAt, input.now)} ago. ` : '';
   const banner = `:calendar: FOLLOW-UP: ${oneLine(incident.title)}`;
-  const intro = `${since}${customers.length} of your high-impact customers have not responded or had a follow-up yet (${formatArr(totalArr(customers))} ARR). Schedule a call with each:`;
+  const intro = `${since}${mine.customers} of your high-impact customers have not responded or had a follow-up yet (${formatArr(mine.arr)} ARR). Schedule a call with each:`;
   const before = [header(banner), section(escapeMrkdwn(intro))];
   const after = [
     ...extraBlocks(input),
@@ -53,17 +52,18 @@ export function renderFollowUp(input: CsmMessageInput): SlackMessage {
       { action: 'view_dashboard', label: 'Open Dashboard', workflowId: incident.workflowId, url: input.dashboardUrl },
     ]),
   ];
-  const list = listBlocks(input, customers, before.length + after.length);
+  const list = listBlocks(input, input.customers, mine, before.length + after.length);
   const blocks: Block[] = [...before, ...list.blocks, ...after];
   return withinLimits({ text: [banner, intro, ...list.plain, ...extraLines(input)].join('\n'), blocks });
 }
 
+/** The customers counted are every customer of the CSM in the incident, affected now or earlier (slice.ts). */
 export function renderPostMortem(input: CsmMessageInput): SlackMessage {
   const { incident } = input;
-  const customers = input.customers.filter((c) => c.impactLevel !== 'none' || c.stillAffected === false);
+  const mine = listTotalsOf(input);
   const banner = `:memo: POST-MORTEM REMINDER: ${oneLine(incident.title)}`;
   const duration = formatDuration(incident.startedAt, incident.resolvedAt ?? input.now);
-  const intro = `The incident lasted ${duration} and affected ${customers.length} of your customers (${formatArr(totalArr(customers))} ARR). Share the post-mortem summary with them, starting with the high-impact accounts.`;
+  const intro = `The incident lasted ${duration} and affected ${mine.customers} of your customers (${formatArr(mine.arr)} ARR). Share the post-mortem summary with them, starting with the high-impact accounts.`;
   const url = incident.statusPageUrl ?? input.dashboardUrl;
   const blocks: Block[] = [
     header(banner),
@@ -77,7 +77,7 @@ export function renderPostMortem(input: CsmMessageInput): SlackMessage {
 /** P1 without a public update within the promised cadence. */
 export function renderUpdateReminder(input: CsmMessageInput): SlackMessage {
   const { incident } = input;
-  const high = input.customers.filter((c) => c.impactLevel === 'high' && c.stillAffected !== false).length;
+  const high = listTotalsOf(input).highImpact;
   const banner = `:hourglass_flowing_sand: UPDATE OVERDUE: ${oneLine(incident.title)}`;
   const intro = `No public update has been posted within the promised cadence. Your customers were told to expect regular updates: check in with your ${high} high-impact customer${high === 1 ? '' : 's'} and ask the incident team for the next update.`;
   const buttons: ButtonSpec[] = [];
@@ -97,18 +97,21 @@ export function renderUpdateReminder(input: CsmMessageInput): SlackMessage {
 export function renderEscalation(input: CsmMessageInput): SlackMessage {
   const { incident } = input;
   const silent = input.silentCsm ?? input.recipient;
-  const customers = byRank(input.customers.filter((c) => c.impactLevel !== 'none' && c.stillAffected !== false));
-  const high = customers.filter((c) => c.impactLevel === 'high');
+  // The silent CSM's customers affected now, high-impact ones first (slice.ts).
+  const mine = listTotalsOf(input);
+  const high = input.customers.filter((c) => c.impactLevel === 'high');
   const banner = `${SEVERITY_EMOJI[incident.severity]} ESCALATION: ${oneLine(incident.title)}`;
   const name = oneLine(silent.name);
-  const intro = `${name} (${silent.email}) has not acknowledged the ${incident.severity} alert nor contacted any of their ${high.length} high-impact customers (${formatArr(totalArr(high))} ARR). Please follow up with ${name} or reach out to these customers:`;
+  const intro = `${name} (${silent.email}) has not acknowledged the ${incident.severity} alert nor contacted any of their ${mine.highImpact} high-impact customers (${formatArr(mine.highArr)} ARR). Please follow up with ${name} or reach out to these customers:`;
   const buttons: ButtonSpec[] = [{ action: 'view_dashboard', label: 'Open Dashboard', workflowId: incident.workflowId, url: input.dashboardUrl, style: 'primary' }];
   if (hasWarRoom(incident)) buttons.push({ action: 'join_war_room', label: 'Join War Room', workflowId: incident.workflowId });
   if (incident.statusPageUrl) buttons.push({ action: 'view_status_page', label: 'View Status Page', workflowId: incident.workflowId, url: incident.statusPageUrl });
   // The manager may reach out in the CSM's place, so the list carries the outreach menu here too.
   const before = [header(banner), section(escapeMrkdwn(intro))];
   const after = [...extraBlocks(input), actions(buttons)];
-  const list = listBlocks(input, high.length ? high : customers, before.length + after.length);
+  const list = mine.highImpact > 0
+    ? listBlocks(input, high, { customers: mine.highImpact, arr: mine.highArr }, before.length + after.length)
+    : listBlocks(input, input.customers, mine, before.length + after.length);
   const blocks: Block[] = [...before, ...list.blocks, ...after];
   return withinLimits({ text: [banner, intro, ...list.plain, ...extraLines(input)].join('\n'), blocks });
 }

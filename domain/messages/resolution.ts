@@ -9,9 +9,8 @@
  *   [Send Resolution Emails] [Schedule Follow-ups] [View Post-Mortem]
  */
 import { formatArr } from '../money';
-import { totalArr } from './customer-list';
 import { escapeMrkdwn, formatDuration, oneLine, truncate } from './format';
-import type { CsmMessageInput } from './input';
+import { listTotalsOf, type CsmMessageInput } from './input';
 import { actions, context, header, section, withinLimits, type SlackMessage } from './slack-kit';
 
 export const NEXT_STEPS = [
@@ -24,9 +23,9 @@ export function renderResolution(input: CsmMessageInput): SlackMessage {
   const { incident } = input;
   const duration = formatDuration(incident.startedAt, incident.resolvedAt ?? input.now);
   const resolution = truncate(oneLine(incident.message ?? 'Resolved'), 500);
-  // Everyone this CSM was told about, including customers a later re-analysis cleared.
-  const customers = input.customers.filter((c) => c.impactLevel !== 'none' || c.stillAffected === false);
-  const high = customers.filter((c) => c.impactLevel === 'high').length;
+  // The CSM's customers affected when it resolved (slice.ts).
+  const mine = listTotalsOf(input);
+  const high = mine.highImpact;
   const banner = `:white_check_mark: INCIDENT RESOLVED: ${oneLine(incident.title)}`;
   const steps = NEXT_STEPS.map((s, i) => `${i + 1}. ${s}`);
   const postMortemUrl = incident.statusPageUrl ?? input.dashboardUrl;
@@ -34,8 +33,8 @@ export function renderResolution(input: CsmMessageInput): SlackMessage {
   const blocks = [
     header(banner),
     section(`*Incident:* ${escapeMrkdwn(incident.externalId)}   *Duration:* ${duration}   *Resolution:* ${escapeMrkdwn(resolution)}`),
-    section(`*Affected Customers:* ${customers.length}`),
-    context(`${high} high impact · ${formatArr(totalArr(customers))} ARR`),
+    section(`*Affected Customers:* ${mine.customers}`),
+    context(`${high} high impact · ${formatArr(mine.arr)} ARR`),
     section(`*Next Steps:*\n${steps.join('\n')}`),
     actions([
       { action: 'send_resolution_emails', label: 'Send Resolution Emails', workflowId: incident.workflowId, style: 'primary' },
@@ -46,7 +45,7 @@ export function renderResolution(input: CsmMessageInput): SlackMessage {
   const plain = [
     banner,
     `Incident: ${incident.externalId}   Duration: ${duration}   Resolution: ${resolution}`,
-    `Affected Customers: ${customers.length}`,
+    `Affected Customers: ${mine.customers}`,
     `Next Steps: ${steps.join(' ')}`,
   ].join('\n');
   return withinLimits({ text: plain, blocks });
