@@ -93,3 +93,6 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<vo
 
   await condition(() => false);
 }
+
+/** The contract's incident workflow type (WORKFLOW_TYPES.incident) runs the same fake. */
+export const incidentWorkflowV2 = incidentWorkflow;
