@@ -1,0 +1,179 @@
+/**
+ * One P1 on a large customer base, end to end on one machine: the API over HTTP-inject, the
+ * Temporal dev server, a real worker (real workflow bundle and activities), Postgres, and the
+ * fake Slack spoken to by the real @slack/web-api client; Gmail in dry-run (drafts rendered into
+ * the outbox). Shared by the integration test (small size) and the benchmark (full size).
+ */
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { Worker } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { temporal } from '@temporalio/proto';
+import { createActivities } from '../../activities';
+import { buildApp } from '../../api/app';
+import { loadConfig } from '../../config';
+import { FakeSlack } from '../fakes/slack';
+import { createTestDb, type TestDb } from './db';
+import { createDevServerEnv, workflowBundle } from './temporal';
+import { csmSlackId, expectedCheckoutImpact, managerEmail, managerSlackId, seedLargeBase, type LargeBase } from './large-base';
+
+const TOKEN = 'large-incident-token-0123456789';
+
+export interface LargeIncidentResult {
+  expected: { customers: number; arrAtRisk: number; csms: number };
+  /** What the API says once the alerts are out. */
+  api: { affectedCustomerCount: number; arrAtRisk: number; listed: number; listedArr: number };
+  /** Alert DMs per CSM with affected customers (each should be 1), and CSMs without one. */
+  alertsPerCsm: number[];
+  /** Seconds from the webhook's receipt to the last CSM's alert DM. */
+  secondsToLastAlert: number;
+  resolutionDms: number;
+  outreachDrafted: number;
+  /** Across every run of the continue-as-new chain, as the server reports it. */
+  historyBytes: number;
+  historyEvents: number;
+  runs: number;
+  largestPayloadBytes: number;
+  seedSeconds: number;
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Every payload in a history (inputs, results, signals, queries' memo...) by size. */
+function largestPayload(history: temporal.api.history.v1.IHistory): number {
+  let largest = 0;
+  const visit = (value: unknown): void => {
+    if (!value || typeof value !== 'object') return;
+    const maybe = value as { data?: Uint8Array; metadata?: unknown };
+    if (maybe.data instanceof Uint8Array && maybe.metadata) {
+      largest = Math.max(largest, maybe.data.length);
+      return;
+    }
+    for (const v of Object.values(value)) visit(v);
+  };
+  for (const e of history.events ?? []) visit(e);
+  return largest;
+}
+
+export async function runLargeIncident(spec: LargeBase, opts: { timeoutMs: number }): Promise<LargeIncidentResult> {
+  let env: TestWorkflowEnvironment | undefined;
+  let t: TestDb | undefined;
+  let slack: FakeSlack | undefined;
+  let app: FastifyInstance | undefined;
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  try {
+    const users = [
+      ...Array.from({ length: spec.csms }, (_, i) => ({ id: csmSlackId(i + 1), email: `csm-${i + 1}@corp.example`, name: `csm${i + 1}` })),
+      ...Array.from({ length: spec.managers ?? 10 }, (_, i) => ({ id: managerSlackId(i + 1), email: managerEmail(i + 1), name: `mgr${i + 1}` })),
+    ];
+    [env, t, slack] = await Promise.all([createDevServerEnv(), createTestDb(), FakeSlack.start({ users })]);
+    const seedStart = Date.now();
+    await seedLargeBase(t.db, spec);
+    const seedSeconds = (Date.now() - seedStart) / 1000;
+    const expected = await expectedCheckoutImpact(t.db);
+
+    const config = loadConfig({
+      NODE_ENV: 'test', API_TOKENS: TOKEN, LOG_LEVEL: 'warn', PUBLIC_BASE_URL: 'http://forewarn.test',
+      TEMPORAL_TASK_QUEUE: `large-${randomBytes(4).toString('hex')}`, TEMPORAL_NAMESPACE: env.namespace ?? 'default',
+      SLACK_BOT_TOKEN: slack.token, SLACK_API_URL: slack.apiUrl,
+    });
+    worker = await Worker.create({
+      connection: env.nativeConnection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
+      workflowBundle: await workflowBundle(), activities: createActivities({ config, db: t.db, temporal: env.client }),
+    });
+    running = worker.run();
+    app = await buildApp({ config, db: t.db, temporal: env.client });
+
+    const title = 'Checkout outage';
+    const startedAt = new Date().toISOString();
+    const post = (status: string, resolvedAt?: string) => app!.inject({
+      method: 'POST', url: '/api/webhooks/incidents',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      payload: { id: 'LARGE-1', title, status, severity: 'P1', affectedComponents: ['checkout'], startedAt, ...(resolvedAt ? { resolvedAt } : {}) },
+    });
+    const received = Date.now();
+    const res = await post('investigating');
+    if (res.statusCode !== 202) throw new Error(`webhook answered ${res.statusCode}: ${res.body}`);
+    const workflowId = 'incident:generic:LARGE-1';
+
+    const csmIds = Array.from({ length: spec.csms }, (_, i) => csmSlackId(i + 1));
+    const alertsOf = (id: string) => slack!.dmsTo(id).filter((m) => m.text.includes(title) && !m.threadTs && !/RESOLVED/i.test(m.text));
+    // Polled every 250 ms: the time to the last alert is known to within that.
+    await waitFor('an alert DM for every CSM', () => csmIds.every((id) => alertsOf(id).length > 0), opts.timeoutMs);
+    const secondsToLastAlert = (Date.now() - received) / 1000;
+
+    const incident = await waitFor('the incident with its totals', async () => {
+      const row = await t!.db.selectFrom('product_incidents').select(['id', 'affected_customer_count']).where('workflow_id', '=', workflowId).executeTakeFirst();
+      return row && row.affected_customer_count === expected.customers && row;
+    }, opts.timeoutMs);
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    const view = (await app.inject({ method: 'GET', url: `/api/incidents/${incident.id}`, headers: auth })).json();
+    const list = (await app.inject({ method: 'GET', url: `/api/incidents/${incident.id}/customers`, headers: auth })).json();
+
+    const outreachDrafted = await waitFor('automatic drafts for high-impact customers', async () => {
+      const { rows } = await t!.db.selectFrom('incident_customer_impact').select((eb) => eb.fn.countAll<string>().as('n'))
+        .where('incident_id', '=', incident.id).where('outreach_status', '=', 'drafted').execute().then((r) => ({ rows: r }));
+      const n = Number(rows[0]!.n);
+      const timeline = await t!.db.selectFrom('incident_updates').select('id').where('incident_id', '=', incident.id).where('kind', '=', 'drafts').executeTakeFirst();
+      return timeline && n;
+    }, opts.timeoutMs);
+
+    const resolved = await post('resolved', new Date().toISOString());
+    if (resolved.statusCode !== 202) throw new Error(`resolution webhook answered ${resolved.statusCode}: ${resolved.body}`);
+    const resolutionsOf = (id: string) => slack!.dmsTo(id).filter((m) => m.text.includes(title) && /resolved/i.test(m.text) && !m.threadTs);
+    await waitFor('a resolution DM for every CSM', () => csmIds.every((id) => resolutionsOf(id).length > 0), opts.timeoutMs);
+    await waitFor('follow-ups scheduled', async () => {
+      const row = await t!.db.selectFrom('product_incidents').select('follow_up_at').where('id', '=', incident.id).executeTakeFirst();
+      return row?.follow_up_at;
+    }, opts.timeoutMs);
+    // Nothing twice: wait for the workflow to go quiet, then count again.
+    await waitFor('the workflow idle', async () => {
+      const d = await env!.client.workflow.getHandle(workflowId).describe();
+      return (d.raw.pendingActivities?.length ?? 0) === 0;
+    }, opts.timeoutMs);
+    const alertsPerCsm = csmIds.map((id) => alertsOf(id).length);
+
+    let historyBytes = 0;
+    let historyEvents = 0;
+    let largestPayloadBytes = 0;
+    let runs = 0;
+    // From the latest run back to the first: each run's start names the run it continued.
+    let runId: string | undefined = (await env.client.workflow.getHandle(workflowId).describe()).runId;
+    while (runId) {
+      const handle = env.client.workflow.getHandle(workflowId, runId);
+      const d = await handle.describe();
+      historyBytes += Number(d.raw.workflowExecutionInfo?.historySizeBytes ?? 0);
+      historyEvents += Number(d.historyLength);
+      const history = await handle.fetchHistory();
+      largestPayloadBytes = Math.max(largestPayloadBytes, largestPayload(history));
+      runs += 1;
+      runId = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
+    }
+
+    return {
+      expected,
+      api: {
+        affectedCustomerCount: view.affectedCustomerCount ?? view.affected_customer_count, arrAtRisk: view.arrAtRisk ?? view.arr_at_risk,
+        listed: list.affectedCustomers.length, listedArr: list.totalARRAtRisk,
+      },
+      alertsPerCsm, secondsToLastAlert, resolutionDms: csmIds.filter((id) => resolutionsOf(id).length === 1).length,
+      outreachDrafted, historyBytes, historyEvents, runs, largestPayloadBytes, seedSeconds,
+    };
+  } finally {
+    await app?.close();
+    if (worker?.getState() === 'RUNNING') worker.shutdown();
+    await running?.catch(() => {});
+    await slack?.close();
+    await t?.close();
+    await env?.teardown();
+  }
+}
