@@ -1,48 +1,45 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { analyzeCandidates, NO_LONGER_AFFECTED_REASON } from '../domain/impact';
-import type { Csm } from '../domain/types';
-import { findImpactCandidates } from '../db/impact-queries';
-import { ensureIncident, markNoLongerAffected, upsertCustomerImpacts } from '../db/incident-writes';
+import type { Incident } from '../domain/types';
+import { assessImpact, readAffectedCustomers, refreshBusinessImpact } from '../db/impact-analysis';
+import { ensureIncident } from '../db/incident-writes';
+import type { Database } from '../db/types';
+import type { Kysely } from 'kysely';
 import type { ActivityDeps } from './index';
 import type { IncidentActivities } from './types';
 
 /**
- * Impact analysis: one read (db/impact-queries.ts), scoring in domain/impact.ts, then the result
- * written to incident_customer_impact in one transaction. Safe to re-run at any time: the same
- * incident and data give the same rows, and the CSMs' outreach progress is never touched.
+ * Impact analysis, set-based in Postgres (db/impact-analysis.ts): scoring, ranking, the writes to
+ * incident_customer_impact and the per-CSM aggregates in one statement, after making sure the
+ * incident row exists. Safe to re-run at any time: the same incident and data give the same rows,
+ * and the CSMs' outreach progress is never touched.
  */
-export function createImpactActivities(deps: Pick<ActivityDeps, 'db'>): Pick<IncidentActivities, 'analyzeImpact'> {
+export function createImpactActivities(deps: Pick<ActivityDeps, 'db'>): Pick<IncidentActivities, 'assessImpact' | 'refreshBusinessImpact' | 'analyzeImpact'> {
   return {
+    async assessImpact({ incident, now, revision }) {
+      await ensureIncidentRow(deps.db, incident);
+      const { totals, csms } = await assessImpact(deps.db, { incident, now, revision });
+      return { totals, csms };
+    },
+
+    async refreshBusinessImpact({ incident, now }) {
+      return refreshBusinessImpact(deps.db, { incident, now });
+    },
+
+    // Incidents started on the v1 workflow (workflows/incident-v1/) carry every affected customer:
+    // the same analysis (revision 0), then the affected rows read back in priority order.
     async analyzeImpact({ incident, now }) {
-      const candidates = await findImpactCandidates(deps.db, {
-        components: incident.components,
-        regions: incident.regions,
-        windowStart: incident.startedAt,
-        windowEnd: incident.resolvedAt ?? now,
-      });
-      const { customers } = analyzeCandidates(candidates.map(({ csm: _csm, ...candidate }) => candidate), incident, now);
-
-      await deps.db.transaction().execute(async (trx) => {
-        const storedId = await ensureIncident(trx, incident);
-        if (storedId !== incident.id) {
-          throw ApplicationFailure.nonRetryable(
-            `Incident ${incident.source}:${incident.externalId} is already stored under id ${storedId}, not ${incident.id}`, 'IncidentIdConflict');
-        }
-        await upsertCustomerImpacts(trx, incident.id, customers);
-        await markNoLongerAffected(trx, incident.id, customers.map((c) => c.id), NO_LONGER_AFFECTED_REASON);
-      });
-
-      // CSMs in the order of their most important customer, each once.
-      const csmByEmail = new Map(candidates.flatMap((c) => (c.csm ? [[c.csm.email, c.csm] as const] : [])));
-      const csms: Csm[] = [];
-      const seen = new Set<string>();
-      for (const customer of customers) {
-        const csm = csmByEmail.get(customer.csmEmail);
-        if (!csm || seen.has(csm.email)) continue;
-        seen.add(csm.email);
-        csms.push(csm);
-      }
-      return { customers, csms };
+      await ensureIncidentRow(deps.db, incident);
+      await assessImpact(deps.db, { incident, now, revision: 0 });
+      return readAffectedCustomers(deps.db, incident);
     },
   };
+}
+
+/** Impact rows must reference the incident; a second id for the same source incident is a bug upstream. */
+async function ensureIncidentRow(db: Kysely<Database>, incident: Incident): Promise<void> {
+  const storedId = await ensureIncident(db, incident);
+  if (storedId !== incident.id) {
+    throw ApplicationFailure.nonRetryable(
+      `Incident ${incident.source}:${incident.externalId} is already stored under id ${storedId}, not ${incident.id}`, 'IncidentIdConflict');
+  }
 }

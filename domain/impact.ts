@@ -7,12 +7,16 @@ import type {
   AffectedCustomer, ImpactCandidate, ImpactLevel, Segment, Severity, UsageLevel,
 } from './types';
 
+/**
+ * The rules below are also compiled into SQL (db/impact-analysis.ts scores every customer in
+ * Postgres from these same tables and texts), so each is a plain exported value.
+ */
 /** Scale used to raise and drop levels one step at a time. */
-const LEVEL_VALUE: Record<ImpactLevel, number> = { none: 0, low: 1, medium: 2, high: 3 };
-const LEVEL_BY_VALUE: ImpactLevel[] = ['none', 'low', 'medium', 'high'];
-const USAGE_LEVEL: Record<UsageLevel, ImpactLevel> = { heavy: 'high', moderate: 'medium', light: 'low' };
-const USAGE_RANK: Record<UsageLevel, number> = { heavy: 3, moderate: 2, light: 1 };
-const SEGMENT_RANK: Record<Segment, number> = { enterprise: 0, 'mid-market': 1, smb: 2 };
+export const LEVEL_VALUE: Record<ImpactLevel, number> = { none: 0, low: 1, medium: 2, high: 3 };
+export const LEVEL_BY_VALUE: ImpactLevel[] = ['none', 'low', 'medium', 'high'];
+export const USAGE_LEVEL: Record<UsageLevel, ImpactLevel> = { heavy: 'high', moderate: 'medium', light: 'low' };
+export const USAGE_RANK: Record<UsageLevel, number> = { heavy: 3, moderate: 2, light: 1 };
+export const SEGMENT_RANK: Record<Segment, number> = { enterprise: 0, 'mid-market': 1, smb: 2 };
 
 /**
  * Business-impact weights. An hour of a P1 outage for a high-impact customer counts that hour's
@@ -20,12 +24,22 @@ const SEGMENT_RANK: Record<Segment, number> = { enterprise: 0, 'mid-market': 1, 
  */
 export const IMPACT_WEIGHT: Record<ImpactLevel, number> = { high: 1, medium: 0.5, low: 0.2, none: 0 };
 export const SEVERITY_WEIGHT: Record<Severity, number> = { P1: 1, P2: 0.6, P3: 0.3, P4: 0.1 };
-const HOURS_PER_YEAR = 365 * 24;
+export const HOURS_PER_YEAR = 365 * 24;
 /** An incident that has just started is estimated as one hour, so the first alert shows a real number. */
 export const MIN_ESTIMATE_HOURS = 1;
 
 export const NO_LONGER_AFFECTED_REASON = 'No longer affected';
 export const NO_TRAFFIC_REASON = 'No traffic on the affected components during the incident';
+/** "Heavy API Gateway user": the most-used affected component between these two texts. */
+export const HEAVY_USER_REASON = { before: 'Heavy ', after: ' user' } as const;
+export const INTEGRATION_DEPENDENT_REASON = 'Integration-dependent';
+/** The reason of a customer at its usage level (not raised, not dropped). */
+export const LEVEL_REASON: Record<'medium' | 'low', string> = { medium: 'Moderate impact', low: 'Low impact' };
+/** The reason of a customer dropped one level for no traffic during the incident. */
+export const IDLE_REASON: Record<'medium' | 'low', string> = {
+  medium: 'Moderate impact (no traffic during the incident)',
+  low: 'Low impact (no traffic during the incident)',
+};
 
 export interface ImpactScore {
   level: ImpactLevel;
@@ -45,7 +59,7 @@ export function scoreCandidate(candidate: ImpactCandidate): ImpactScore {
   const components = [...candidate.components].sort((a, b) =>
     USAGE_RANK[b.usage] - USAGE_RANK[a.usage]
     || Number(b.integrationDependent) - Number(a.integrationDependent)
-    || a.name.localeCompare(b.name));
+    || compareCodePoints(a.name, b.name));
   const componentNames = [...new Set(components.map((c) => c.name))];
   if (components.length === 0) return { level: 'none', reason: NO_TRAFFIC_REASON, componentNames };
 
@@ -60,10 +74,10 @@ export function scoreCandidate(candidate: ImpactCandidate): ImpactScore {
   let reason: string;
   if (level === 'none') reason = NO_TRAFFIC_REASON;
   // An idle customer can only have dropped to medium or low (a raise never goes above high).
-  else if (idle) reason = `${level === 'medium' ? 'Moderate' : 'Low'} impact (no traffic during the incident)`;
-  else if (primary.usage === 'heavy') reason = `Heavy ${primary.name} user`;
-  else if (raised > base) reason = 'Integration-dependent';
-  else reason = level === 'medium' ? 'Moderate impact' : 'Low impact';
+  else if (idle) reason = IDLE_REASON[level === 'medium' ? 'medium' : 'low'];
+  else if (primary.usage === 'heavy') reason = `${HEAVY_USER_REASON.before}${primary.name}${HEAVY_USER_REASON.after}`;
+  else if (raised > base) reason = INTEGRATION_DEPENDENT_REASON;
+  else reason = LEVEL_REASON[level === 'medium' ? 'medium' : 'low'];
   return { level, reason, componentNames };
 }
 
@@ -88,18 +102,43 @@ export function businessImpactEstimate(input: { arr: number; level: ImpactLevel;
   return Math.round(value * 100) / 100;
 }
 
+/**
+ * Unicode code-point order, the order of Postgres' `collate "C"` on UTF-8 text. Names are compared
+ * this way rather than with localeCompare so that the ranking computed in SQL
+ * (db/impact-analysis.ts) and the one computed here agree exactly, whatever the database's
+ * collation or Node's ICU data. JavaScript's `<` compares UTF-16 code units, which differs from
+ * code-point order only when a character outside the BMP meets one in U+E000..U+FFFF: the
+ * surrogate fix-up below handles that case.
+ */
+export function compareCodePoints(a: string, b: string): number {
+  if (a === b) return 0;
+  const length = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < length && a.charCodeAt(i) === b.charCodeAt(i)) i += 1;
+  if (i === length) return a.length - b.length;
+  return codePointOrderUnit(a.charCodeAt(i)) - codePointOrderUnit(b.charCodeAt(i));
+}
+
+/** Moves surrogates (characters above U+FFFF) after every other UTF-16 code unit. */
+function codePointOrderUnit(unit: number): number {
+  if (unit >= 0xd800 && unit <= 0xdfff) return unit + 0x2000;
+  if (unit >= 0xe000) return unit - 0x800;
+  return unit;
+}
+
 type Ranked = Pick<AffectedCustomer, 'impactLevel' | 'arr' | 'segment' | 'name'> & { id?: string };
 
 /**
  * Priority order: impact level, then ARR (largest first), then segment (enterprise first), then
- * name; the id last keeps ranks stable across re-analyses when two customers share a name.
+ * name (code-point order, see compareCodePoints); the id last keeps ranks stable across
+ * re-analyses when two customers share a name. db/impact-analysis.ts ranks in SQL in this order.
  */
 export function compareAffected(a: Ranked, b: Ranked): number {
   return LEVEL_VALUE[b.impactLevel] - LEVEL_VALUE[a.impactLevel]
     || b.arr - a.arr
     || (SEGMENT_RANK[a.segment] ?? 9) - (SEGMENT_RANK[b.segment] ?? 9)
-    || a.name.localeCompare(b.name)
-    || (a.id ?? '').localeCompare(b.id ?? '');
+    || compareCodePoints(a.name, b.name)
+    || compareCodePoints(a.id ?? '', b.id ?? '');
 }
 
 /** The same shape as IncidentState['totals'] (domain/ does not import the workflow contract). */
