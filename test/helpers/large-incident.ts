@@ -149,11 +149,11 @@ export async function runLargeIncident(spec: LargeBase, opts: { timeoutMs: numbe
     // From the latest run back to the first: each run's start names the run it continued.
     let runId: string | undefined = (await env.client.workflow.getHandle(workflowId).describe()).runId;
     while (runId) {
-      const handle = env.client.workflow.getHandle(workflowId, runId);
+      const handle: ReturnType<TestWorkflowEnvironment["client"]["workflow"]["getHandle"]> = env.client.workflow.getHandle(workflowId, runId);
       const d = await handle.describe();
       historyBytes += Number(d.raw.workflowExecutionInfo?.historySizeBytes ?? 0);
       historyEvents += Number(d.historyLength);
-      const history = await handle.fetchHistory();
+      const history: temporal.api.history.v1.IHistory = await handle.fetchHistory();
       largestPayloadBytes = Math.max(largestPayloadBytes, largestPayload(history));
       runs += 1;
       runId = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
