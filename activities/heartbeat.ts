@@ -12,9 +12,9 @@
 import { Context } from '@temporalio/activity';
 
 export interface Heartbeat<D> {
-  /** What the previous attempt of this activity last recorded (undefined on a first attempt). */
+  /** What the previous attempt of this activity last recorded under this run's key (undefined on a first attempt). */
   readonly resumedFrom: D | undefined;
-  /** Records where the work stands (sent with every later beat) and beats now. */
+  /** Records where this run stands (sent with every later beat) and beats now. */
   progress(details: D): void;
   /** Waits `ms`, beating meanwhile; rejects with CancelledFailure when the activity is cancelled. */
   sleep(ms: number): Promise<void>;
@@ -37,27 +37,70 @@ export function tickMs(heartbeatTimeoutMs: number | undefined): number {
   return Math.min(MAX_TICK_MS, Math.max(MIN_TICK_MS, Math.floor(heartbeatTimeoutMs / 4)));
 }
 
-/** Runs `work` while heartbeating on a timer; `work` may record progress through the handle. */
-export async function withHeartbeat<T, D = undefined>(work: (hb: Heartbeat<D>) => Promise<T>): Promise<T> {
+/**
+ * One activity execution may serve several runs at once (a batch of CSMs, each with its own
+ * mailbox): the heartbeat details are an object with one entry per run key, so runs never
+ * overwrite each other's progress, and one timer beats for all of them.
+ */
+interface Shared { details: Record<string, unknown>; runs: number; timer?: ReturnType<typeof setInterval> }
+const shared = new WeakMap<Context, Shared>();
+
+function previousDetails(ctx: Context): Record<string, unknown> {
+  const d: unknown = ctx.info.heartbeatDetails;
+  return d && typeof d === 'object' && !Array.isArray(d) ? { ...(d as Record<string, unknown>) } : {};
+}
+
+function sharedOf(ctx: Context): Shared {
+  let s = shared.get(ctx);
+  if (!s) {
+    s = { details: previousDetails(ctx), runs: 0 };
+    shared.set(ctx, s);
+  }
+  return s;
+}
+
+/**
+ * Beats now with every run's progress. Activities that call other heartbeating code (batches)
+ * beat through this, never with details of their own, which would replace the runs' progress.
+ */
+export function beat(): void {
   const ctx = currentContext();
-  let details: D | undefined = ctx?.info.heartbeatDetails as D | undefined;
-  const beat = () => ctx?.heartbeat(details);
-  const timer = ctx ? setInterval(beat, tickMs(ctx.info.heartbeatTimeoutMs)) : undefined;
+  if (ctx) ctx.heartbeat(sharedOf(ctx).details);
+}
+
+/**
+ * Runs `work` while heartbeating on a timer. `key` names this run's progress in the heartbeat
+ * details (e.g. the outbox key prefix of one CSM's emails); runs without progress need none.
+ */
+export async function withHeartbeat<T, D = undefined>(work: (hb: Heartbeat<D>) => Promise<T>, key?: string): Promise<T> {
+  const ctx = currentContext();
+  const s = ctx ? sharedOf(ctx) : undefined;
   const hb: Heartbeat<D> = {
-    resumedFrom: details,
-    progress(next) {
-      details = next;
-      beat();
+    resumedFrom: key && s ? s.details[key] as D | undefined : undefined,
+    progress(details) {
+      if (!ctx || !s || !key) return;
+      s.details[key] = details;
+      ctx.heartbeat(s.details);
     },
     sleep(ms) {
       if (ctx) return ctx.sleep(ms);
       return new Promise((resolve) => setTimeout(resolve, ms));
     },
   };
-  beat();
+  if (ctx && s) {
+    s.runs += 1;
+    s.timer ??= setInterval(() => ctx.heartbeat(s.details), tickMs(ctx.info.heartbeatTimeoutMs));
+    ctx.heartbeat(s.details);
+  }
   try {
     return await work(hb);
   } finally {
-    clearInterval(timer);
+    if (s) {
+      s.runs -= 1;
+      if (s.runs === 0 && s.timer) {
+        clearInterval(s.timer);
+        s.timer = undefined;
+      }
+    }
   }
 }
