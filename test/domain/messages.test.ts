@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { formatArr } from '../../domain/money';
 import {
   renderCsmMessage, limitProblems, approvedMessage, rankTemplates, renderTemplate, parseAction, parseCustomerAction, warRoomChannelName,
-  renderWarRoomSummary, SLACK_LIMITS, CUSTOMER_MENU_ACTION_ID, customerOptionValue, type CsmMessageInput, type MessageCustomer,
-  type MessageTemplate, type SlackMessage, type Block,
+  renderWarRoomSummary, SLACK_LIMITS, CUSTOMER_MENU_ACTION_ID, customerOptionValue, sliceFor, affectedChangeLines, csmCustomersUrl,
+  type CsmMessageInput, type MessageCustomer, type MessageTemplate, type SlackMessage, type Block,
 } from '../../domain/messages';
 import { renderCustomerEmail } from '../../domain/messages/email';
 import { buildRawEmail, rawEmailBase64Url, isValidEmailAddress, InvalidAddressError } from '../../domain/messages/rfc2822';
@@ -119,13 +119,62 @@ describe('alert', () => {
     assert.match(message.text, /^:large_yellow_circle: P3 INCIDENT/);
   });
 
-  test('lists only customers still affected, in priority order, whatever order they arrive in', () => {
+  test('the slice lists only customers still affected, in priority order, whatever order they arrive in', () => {
     const shuffled = [productCustomers[3], { ...productCustomers[4], stillAffected: false }, productCustomers[0], productCustomers[2], { ...productCustomers[1], impactLevel: 'none' as const }];
-    const message = renderCsmMessage('alert', input({ customers: shuffled }));
+    const slice = sliceFor('alert', shuffled, 10);
+    const message = renderCsmMessage('alert', input({ customers: slice.customers, mine: slice.totals }));
     const names = message.text.split('\n').filter((l) => /^\d+\. /.test(l)).map((l) => l.split(' ')[2]);
     assert.deepEqual(names, ['TechCorp', 'DataFlow', 'StartupXYZ']);
     assert.match(message.text, /Your Affected Customers \(3\):/);
     assert.match(message.text, /Total ARR at Risk: \$750K/);
+  });
+
+  test('given only the first customers and the totals of all, it lists those and counts the rest, linking to the CSM\'s list', () => {
+    // What the Slack activity reads from Postgres for a CSM with 1,000 affected customers: the top 3 and the totals.
+    const listUrl = csmCustomersUrl('http://127.0.0.1:3000/dashboard', incident.id, 'ana@corp.example');
+    assert.equal(listUrl, `http://127.0.0.1:3000/dashboard#/incidents/${incident.id}?csm=ana%40corp.example`);
+    const message = renderCsmMessage('alert', input({
+      customers: productCustomers.slice(0, 3), mine: { customers: 1000, arr: 51_050_000, highImpact: 100, highArr: 30_000_000 }, customerLimit: 3, listUrl,
+    }));
+    assert.match(message.text, /Your Affected Customers \(1000\):\n1\. .*TechCorp.*\n2\. .*GlobalInc.*\n3\. .*DataFlow/);
+    assert.match(message.text, /…and 997 more \(\$50M ARR\): http:\/\/127\.0\.0\.1:3000\/dashboard#\/incidents\/[^?]+\?csm=ana%40corp\.example/);
+    assert.match(message.text, /Total ARR at Risk: \$51\.05M/);
+    assert.ok(allText(message).includes(`<${listUrl}|See every affected customer in the dashboard>`));
+    assert.deepEqual(limitProblems(message), []);
+    for (const kind of ['update', 'follow_up', 'escalation'] as const) {
+      const m = renderCsmMessage(kind, input({ customers: productCustomers.slice(0, 2), mine: { customers: 40, arr: 9_000_000, highImpact: 12, highArr: 5_000_000 }, customerLimit: 2, listUrl }));
+      assert.ok(allText(m).includes(`|See`) && allText(m).includes(listUrl), `${kind} links to the CSM's list`);
+      assert.deepEqual(limitProblems(m), [], kind);
+    }
+    const esc = renderCsmMessage('escalation', input({ customers: productCustomers.slice(0, 2), mine: { customers: 40, arr: 9_000_000, highImpact: 12, highArr: 5_000_000 }, customerLimit: 2 }));
+    assert.match(esc.text, /contacted any of their 12 high-impact customers \(\$5M ARR\)/);
+    assert.match(esc.text, /…and 10 more/);
+    const reminder = renderCsmMessage('update_reminder', input({ customers: [], mine: { customers: 40, arr: 9_000_000, highImpact: 12, highArr: 5_000_000 } }));
+    assert.match(reminder.text, /your 12 high-impact customers/);
+    const resolved = renderCsmMessage('resolution', input({ customers: [], mine: { customers: 40, arr: 9_000_000, highImpact: 12, highArr: 5_000_000 } }));
+    assert.match(resolved.text, /Affected Customers: 40/);
+  });
+
+  test('each kind of message is about its own list: affected now, everyone ever affected, or high impact still owed a call', () => {
+    const cleared = { ...productCustomers[4], stillAffected: false };
+    const answered = { ...productCustomers[0], outreachStatus: 'responded' as const };
+    const owed = { ...productCustomers[1], outreachStatus: 'sent' as const };
+    const list = [answered, owed, productCustomers[2], productCustomers[3], cleared];
+    const ids = (kind: Parameters<typeof sliceFor>[0]) => sliceFor(kind, list, 10).customers.map((c) => c.name);
+    assert.deepEqual(ids('alert'), ['TechCorp', 'GlobalInc', 'DataFlow', 'StartupXYZ']);
+    assert.deepEqual(ids('resolution'), ['TechCorp', 'GlobalInc', 'DataFlow', 'StartupXYZ']);
+    assert.deepEqual(ids('post_mortem'), ['TechCorp', 'GlobalInc', 'DataFlow', 'StartupXYZ', 'SmallBiz']);
+    assert.deepEqual(ids('follow_up'), ['GlobalInc']);
+    assert.deepEqual(sliceFor('post_mortem', list, 2).totals, { customers: 5, arr: 1_125_000, highImpact: 2, highArr: 850_000 });
+    const escalation = sliceFor('escalation', [productCustomers[2], { ...productCustomers[3], impactLevel: 'high' as const }], 10);
+    assert.deepEqual(escalation.customers.map((c) => c.name), ['StartupXYZ', 'DataFlow'], 'high impact first');
+  });
+
+  test('an update names the customers a re-analysis added or dropped, capped with a count', () => {
+    assert.deepEqual(affectedChangeLines({ names: ['A', 'B'], count: 2 }, { names: ['C'], count: 1 }), ['Now also affected: A and B', 'No longer affected: C']);
+    assert.deepEqual(affectedChangeLines({ names: [], count: 0 }, undefined), []);
+    const many = Array.from({ length: 10 }, (_, i) => `N${i}`);
+    assert.deepEqual(affectedChangeLines({ names: many, count: 250 }), [`Now also affected: ${many.join(', ')} and 240 more`]);
   });
 
   test('user text cannot inject Slack mentions or links', () => {
