@@ -1,15 +1,28 @@
 import { after, afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApplicationFailure } from '@temporalio/common';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { createImpactActivities } from '../../activities/impact';
-import { createStoreActivities } from '../../activities/store';
+import { findImpactCandidates } from '../../db/impact-queries';
 import type { Database } from '../../db/types';
+import { analyzeCandidates, compareCodePoints, type ImpactAnalysis } from '../../domain/impact';
+import type { ImpactAssessment } from '../../domain/incident/model';
+import type { Incident } from '../../domain/types';
 import { createTestDb, stopTestPostgres, type TestDb } from '../helpers/db';
-import { incidentFixture, seedCustomerBase, type Seeded, type SeedSpec } from '../helpers/impact-seed';
+import { incidentFixture, randomCustomerBase, seedCustomerBase, type Seeded, type SeedSpec } from '../helpers/impact-seed';
 
 const NOW = '2026-01-29T16:45:00.000Z';
+
+after(async () => { await stopTestPostgres(); });
+
+/** The CSM's work on a customer, which no analysis may touch. */
+async function recordOutreach(t: TestDb, incidentId: string, customerId: string) {
+  await t.db.updateTable('incident_customer_impact')
+    .set({ outreach_status: 'sent', outreach_note: 'Called CTO', outreach_updated_at: '2026-01-29T15:00:00.000Z',
+      csm_notified_at: '2026-01-29T14:31:00.000Z', outreach_error: 'none so far' })
+    .where('incident_id', '=', incidentId).where('customer_id', '=', customerId).execute();
+}
 
 const BASE: SeedSpec = {
   csms: [
@@ -47,7 +60,7 @@ const BASE: SeedSpec = {
   ],
 };
 
-describe('analyzeImpact', () => {
+describe('analyzeImpact (incidents of the v1 workflow)', () => {
   let t: TestDb;
   let seeded: Seeded;
   beforeEach(async () => {
@@ -55,7 +68,6 @@ describe('analyzeImpact', () => {
     seeded = await seedCustomerBase(t.db, BASE);
   });
   afterEach(async () => { await t.close(); });
-  after(async () => { await stopTestPostgres(); });
 
   const storedImpacts = async () => (await t.db.selectFrom('incident_customer_impact as i').innerJoin('customers as c', 'c.id', 'i.customer_id')
     .select(['c.name', 'i.impact_level', 'i.reason', 'i.priority_rank', 'i.outreach_status', 'i.csm_notified_at', 'i.updated_at', 'i.business_impact_estimate'])
@@ -136,11 +148,9 @@ describe('analyzeImpact', () => {
 
   test('re-analysis marks customers no longer affected, keeps outreach, and changes nothing when re-run', async () => {
     const { analyzeImpact } = createImpactActivities({ db: t.db });
-    const store = createStoreActivities({ db: t.db });
     const incident = incidentFixture();
     await analyzeImpact({ incident, now: NOW });
-    await store.saveOutreach({ incidentId: incident.id, customerId: seeded.customerIds.TechCorp, status: 'sent', note: 'Called CTO', actor: 'ana@corp.example',
-      at: '2026-01-29T15:00:00.000Z', csmNotifiedAt: '2026-01-29T14:31:00.000Z' });
+    await recordOutreach(t, incident.id, seeded.customerIds.TechCorp);
 
     // The incident narrows to the data pipeline.
     const narrowed = await analyzeImpact({ incident: { ...incident, components: ['data-pipeline'] }, now: NOW });
@@ -179,21 +189,291 @@ describe('analyzeImpact', () => {
     const rows = await t.db.selectFrom('incident_customer_impact').select('incident_id').distinct().execute();
     assert.deepEqual(rows.map((r) => r.incident_id), [incidentFixture().id]);
   });
+});
 
-  test('reads candidates in a single SQL statement, whatever the number of customers', async () => {
-    const statements: string[] = [];
+type StoredRow = { customer_id: string; impact_level: string; reason: string; business_impact_estimate: string; priority_rank: number;
+  affected_revision: number | null; unaffected_revision: number | null; outreach_status: string; outreach_note: string | null;
+  csm_notified_at: Date | null; outreach_error: string | null; updated_at: Date };
+
+async function storedRows(t: TestDb, incidentId: string): Promise<Map<string, StoredRow>> {
+  const rows = await t.db.selectFrom('incident_customer_impact')
+    .select(['customer_id', 'impact_level', 'reason', 'business_impact_estimate', 'priority_rank', 'affected_revision', 'unaffected_revision',
+      'outreach_status', 'outreach_note', 'csm_notified_at', 'outreach_error', 'updated_at'])
+    .where('incident_id', '=', incidentId).execute();
+  return new Map(rows.map((r) => [r.customer_id, r]));
+}
+
+/** The pure path: the candidate read of db/impact-queries.ts scored by domain/impact.ts. */
+async function pureAnalysis(t: TestDb, incident: Incident, now: string) {
+  const candidates = await findImpactCandidates(t.db, {
+    components: incident.components, regions: incident.regions, windowStart: incident.startedAt, windowEnd: incident.resolvedAt ?? now,
+  });
+  const analysis = analyzeCandidates(candidates.map(({ csm: _csm, ...c }) => c), incident, now);
+  const slackIds = new Map(candidates.flatMap((c) => (c.csm ? [[c.csm.email, c.csm.slackUserId] as const] : [])));
+  return { analysis, slackIds };
+}
+
+/** Per-CSM aggregates of a pure analysis, in the order of each CSM's best customer. */
+function pureCsms(analysis: ImpactAnalysis, slackIds: Map<string, string | undefined>) {
+  const byEmail = new Map<string, { email: string; slackUserId?: string; customers: number; arrAtRisk: number; highImpact: number }>();
+  for (const c of analysis.customers) {
+    if (!c.csmEmail) continue;
+    let csm = byEmail.get(c.csmEmail);
+    if (!csm) {
+      const slackUserId = slackIds.get(c.csmEmail);
+      csm = { email: c.csmEmail, ...(slackUserId ? { slackUserId } : {}), customers: 0, arrAtRisk: 0, highImpact: 0 };
+      byEmail.set(c.csmEmail, csm);
+    }
+    csm.customers += 1;
+    csm.arrAtRisk = Math.round((csm.arrAtRisk + c.arr) * 100) / 100;
+    if (c.impactLevel === 'high') csm.highImpact += 1;
+  }
+  return [...byEmail.values()];
+}
+
+/** Every affected customer stored exactly as the pure rules score, rank and estimate it. */
+function assertAgrees(stored: Map<string, StoredRow>, analysis: ImpactAnalysis, label: string) {
+  const affected = [...stored.values()].filter((r) => r.impact_level !== 'none');
+  assert.equal(affected.length, analysis.customers.length, `${label}: affected customers`);
+  for (const c of analysis.customers) {
+    const row = stored.get(c.id);
+    assert.ok(row, `${label}: ${c.name} (${c.id}) stored`);
+    assert.deepEqual(
+      { level: row.impact_level, reason: row.reason, estimate: Number(row.business_impact_estimate), rank: row.priority_rank },
+      { level: c.impactLevel, reason: c.reason, estimate: c.businessImpact, rank: c.priorityRank },
+      `${label}: ${c.name} (${c.id})`,
+    );
+  }
+}
+
+const sansChanges = (a: ImpactAssessment) => a.csms.map(({ newlyAffected: _n, noLongerAffected: _d, ...csm }) => csm);
+
+describe('assessImpact', () => {
+  let t: TestDb;
+  beforeEach(async () => { t = await createTestDb(); });
+  afterEach(async () => { await t.close(); });
+
+  test('answers the totals and per-CSM aggregates, stores every affected customer stamped with the revision', async () => {
+    const seeded = await seedCustomerBase(t.db, BASE);
+    const { assessImpact } = createImpactActivities({ db: t.db });
+    const incident = incidentFixture();
+    const result = await assessImpact({ incident, now: NOW, revision: 1 });
+
+    const { analysis } = await pureAnalysis(t, incident, NOW);
+    assert.deepEqual(result.totals, analysis.totals);
+    assert.equal(result.totals.customers, 8);
+    // Ana's best customer is TechCorp (rank 1), Bo's GlobalInc (2), Cy's QuietCorp (3); Orphan has no CSM.
+    assert.deepEqual(result.csms, [
+      { email: 'ana@corp.example', slackUserId: 'U024BE7LH', customers: 3, arrAtRisk: 725_000, highImpact: 1, newlyAffected: 3, noLongerAffected: 0 },
+      { email: 'bo@corp.example', customers: 2, arrAtRisk: 400_000, highImpact: 1, newlyAffected: 2, noLongerAffected: 0 },
+      { email: 'cy@corp.example', slackUserId: 'U0CY', customers: 2, arrAtRisk: 600_000, highImpact: 0, newlyAffected: 2, noLongerAffected: 0 },
+    ]);
+    const stored = await storedRows(t, incident.id);
+    assertAgrees(stored, analysis, 'product example');
+    assert.deepEqual([...new Set([...stored.values()].map((r) => [r.affected_revision, r.unaffected_revision].join()))], ['1,']);
+    assert.equal(stored.get(seeded.customerIds.Orphan)?.impact_level, 'low');
+  });
+
+  test('agrees with the pure rules on random customer bases: levels, reasons, estimates, ranks, totals and CSMs', async () => {
+    const spec = randomCustomerBase(20261202, 300);
+    await seedCustomerBase(t.db, spec);
+    const { assessImpact } = createImpactActivities({ db: t.db });
+    const variants: Partial<Incident>[] = [
+      { components: ['comp-0', 'comp-1', 'comp-2'] },
+      { components: ['comp-3'], severity: 'P3' },
+      { components: ['comp-0', 'comp-1', 'comp-2', 'comp-3', 'comp-4', 'comp-5', 'comp-6'], severity: 'P2' },
+      { components: ['comp-4', 'comp-5', 'comp-6'], regions: ['eu-west', 'ap-south'], severity: 'P4' },
+      // Resolved: the window and the estimate end at the resolution, not at now.
+      { components: ['comp-1', 'comp-5'], status: 'resolved', resolvedAt: '2026-01-29T15:10:00.000Z' },
+      // Just started: the estimate counts the minimum hour.
+      { components: ['comp-2', 'comp-6'], startedAt: '2026-01-29T16:40:00.000Z' },
+    ];
+    let compared = 0;
+    for (const [n, over] of variants.entries()) {
+      const incident = incidentFixture({
+        id: `00000000-0000-4000-8000-${String(n + 1).padStart(12, '0')}`, externalId: `R${n}`, workflowId: `incident:pagerduty:R${n}`, ...over,
+      });
+      const result = await assessImpact({ incident, now: NOW, revision: 1 });
+      const { analysis, slackIds } = await pureAnalysis(t, incident, NOW);
+      const label = JSON.stringify(over);
+      assert.ok(analysis.customers.length > 10, `${label}: a real comparison`);
+      assertAgrees(await storedRows(t, incident.id), analysis, label);
+      assert.deepEqual(result.totals, analysis.totals, `${label}: totals`);
+      assert.deepEqual(sansChanges(result), pureCsms(analysis, slackIds), `${label}: CSMs`);
+      assert.ok(result.csms.every((c) => c.newlyAffected === c.customers && c.noLongerAffected === 0), `${label}: all new`);
+      compared += analysis.customers.length;
+    }
+    assert.ok(compared > 500, `compared ${compared} customers`);
+
+    // Re-analysis of one incident through every variant: the stored state follows the pure rules,
+    // customers dropped on the way are kept at none.
+    const incident = incidentFixture({ id: '00000000-0000-4000-8000-0000000000ff', externalId: 'RE', workflowId: 'incident:pagerduty:RE' });
+    const everAffected = new Set<string>();
+    for (const [n, over] of variants.entries()) {
+      const next = { ...incident, ...over };
+      const result = await assessImpact({ incident: next, now: NOW, revision: n + 1 });
+      const { analysis, slackIds } = await pureAnalysis(t, next, NOW);
+      const stored = await storedRows(t, incident.id);
+      const label = `re-analysis ${n + 1}`;
+      assertAgrees(stored, analysis, label);
+      analysis.customers.forEach((c) => everAffected.add(c.id));
+      assert.equal(stored.size, everAffected.size, `${label}: nobody deleted`);
+      for (const row of stored.values()) {
+        if (row.impact_level === 'none') assert.deepEqual([row.reason, row.business_impact_estimate, row.priority_rank], ['No longer affected', '0.00', 0]);
+      }
+      assert.deepEqual(result.totals, analysis.totals, `${label}: totals`);
+      const affectedCsms = sansChanges(result).filter((c) => c.customers > 0);
+      assert.deepEqual(affectedCsms, pureCsms(analysis, slackIds), `${label}: CSMs`);
+    }
+  });
+
+  test('re-analysis: dropped customers marked none with the revision, back again with theirs, outreach untouched, unchanged rows not rewritten', async () => {
+    const seeded = await seedCustomerBase(t.db, BASE);
+    const { assessImpact } = createImpactActivities({ db: t.db });
+    const incident = incidentFixture();
+    await assessImpact({ incident, now: NOW, revision: 1 });
+    await recordOutreach(t, incident.id, seeded.customerIds.TechCorp);
+    const before = await storedRows(t, incident.id);
+
+    // Unchanged inputs: nothing written, nobody new.
+    const same = await assessImpact({ incident, now: NOW, revision: 2 });
+    assert.ok(same.csms.every((c) => c.newlyAffected === 0 && c.noLongerAffected === 0));
+    assert.deepEqual(await storedRows(t, incident.id), before);
+
+    // The incident narrows to the data pipeline: Bo's and Cy's customers all drop.
+    const narrowed = await assessImpact({ incident: { ...incident, components: ['data-pipeline'] }, now: NOW, revision: 3 });
+    assert.deepEqual(narrowed.totals, { customers: 1, arrAtRisk: 200_000, businessImpact: 25.68, highImpact: 0 });
+    assert.deepEqual(narrowed.csms, [
+      { email: 'ana@corp.example', slackUserId: 'U024BE7LH', customers: 1, arrAtRisk: 200_000, highImpact: 0, newlyAffected: 0, noLongerAffected: 2 },
+      { email: 'bo@corp.example', customers: 0, arrAtRisk: 0, highImpact: 0, newlyAffected: 0, noLongerAffected: 2 },
+      { email: 'cy@corp.example', slackUserId: 'U0CY', customers: 0, arrAtRisk: 0, highImpact: 0, newlyAffected: 0, noLongerAffected: 2 },
+    ]);
+    let stored = await storedRows(t, incident.id);
+    const tech = stored.get(seeded.customerIds.TechCorp)!;
+    assert.deepEqual([tech.impact_level, tech.reason, tech.business_impact_estimate, tech.priority_rank, tech.affected_revision, tech.unaffected_revision],
+      ['none', 'No longer affected', '0.00', 0, 1, 3]);
+    assert.deepEqual([tech.outreach_status, tech.outreach_note, tech.csm_notified_at?.toISOString(), tech.outreach_error],
+      ['sent', 'Called CTO', '2026-01-29T14:31:00.000Z', 'none so far']);
+    // DataFlow moved from rank 5 to 1: rewritten, but still affected since revision 1.
+    const dataFlow = stored.get(seeded.customerIds.DataFlow)!;
+    assert.deepEqual([dataFlow.priority_rank, dataFlow.affected_revision, dataFlow.unaffected_revision], [1, 1, null]);
+
+    // A retry of the same revision (its first attempt committed) answers the same numbers and writes nothing.
+    const narrowedRows = stored;
+    assert.deepEqual(await assessImpact({ incident: { ...incident, components: ['data-pipeline'] }, now: NOW, revision: 3 }), narrowed);
+    assert.deepEqual(await storedRows(t, incident.id), narrowedRows);
+
+    // The API Gateway is named again: the dropped customers are back, stamped with revision 4.
+    const widened = await assessImpact({ incident, now: NOW, revision: 4 });
+    assert.deepEqual(widened.csms.map((c) => [c.email, c.customers, c.newlyAffected, c.noLongerAffected]), [
+      ['ana@corp.example', 3, 2, 0], ['bo@corp.example', 2, 2, 0], ['cy@corp.example', 2, 2, 0],
+    ]);
+    stored = await storedRows(t, incident.id);
+    const back = stored.get(seeded.customerIds.TechCorp)!;
+    assert.deepEqual([back.impact_level, back.priority_rank, back.affected_revision, back.unaffected_revision, back.outreach_status],
+      ['high', 1, 4, null, 'sent']);
+    assert.equal(stored.get(seeded.customerIds.DataFlow)?.affected_revision, 1);
+    // Same rows as the first analysis, and the untouched ones kept their updated_at.
+    for (const [id, row] of before) {
+      const now = stored.get(id)!;
+      assert.deepEqual([now.impact_level, now.reason, now.business_impact_estimate, now.priority_rank],
+        [row.impact_level, row.reason, row.business_impact_estimate, row.priority_rank]);
+    }
+    // And once more with nothing changed: no row rewritten (updated_at kept), nobody new.
+    const again = await assessImpact({ incident, now: NOW, revision: 5 });
+    assert.ok(again.csms.every((c) => c.newlyAffected === 0 && c.noLongerAffected === 0));
+    assert.deepEqual(await storedRows(t, incident.id), stored);
+  });
+
+  test('an incident naming no component, or no customer, affects nobody', async () => {
+    await seedCustomerBase(t.db, BASE);
+    const { assessImpact } = createImpactActivities({ db: t.db });
+    const incident = incidentFixture();
+    await assessImpact({ incident, now: NOW, revision: 1 });
+    const none = await assessImpact({ incident: { ...incident, components: [] }, now: NOW, revision: 2 });
+    assert.deepEqual(none.totals, { customers: 0, arrAtRisk: 0, businessImpact: 0, highImpact: 0 });
+    assert.deepEqual(none.csms.map((c) => [c.email, c.customers, c.noLongerAffected]),
+      [['ana@corp.example', 0, 3], ['bo@corp.example', 0, 2], ['cy@corp.example', 0, 2]]);
+    const other = incidentFixture({ id: '33333333-3333-4333-8333-333333333333', externalId: 'Q3', workflowId: 'incident:pagerduty:Q3', components: ['unknown'] });
+    assert.deepEqual(await assessImpact({ incident: other, now: NOW, revision: 1 }),
+      { totals: { customers: 0, arrAtRisk: 0, businessImpact: 0, highImpact: 0 }, csms: [] });
+  });
+
+  test('refuses, without retry, a second id for an incident already stored', async () => {
+    await seedCustomerBase(t.db, BASE);
+    const { assessImpact } = createImpactActivities({ db: t.db });
+    await assessImpact({ incident: incidentFixture(), now: NOW, revision: 1 });
+    await assert.rejects(
+      assessImpact({ incident: incidentFixture({ id: '22222222-2222-4222-8222-222222222222' }), now: NOW, revision: 1 }),
+      (err: unknown) => err instanceof ApplicationFailure && err.nonRetryable && err.type === 'IncidentIdConflict',
+    );
+  });
+
+  test('one statement analyzes and writes, whatever the number of customers; no customer row comes back', async () => {
+    await seedCustomerBase(t.db, randomCustomerBase(7, 120));
+    const statements: { sql: string; rows: number }[] = [];
     const logged = new Kysely<Database>({
       dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: t.url, max: 2 }) }),
-      log: (event) => { if (event.level === 'query') statements.push(event.query.sql); },
+      log: (event) => { if (event.level === 'query') statements.push({ sql: event.query.sql.trim(), rows: 0 }); },
     });
     try {
-      const { analyzeImpact } = createImpactActivities({ db: logged });
-      const result = await analyzeImpact({ incident: incidentFixture(), now: NOW });
-      assert.equal(result.customers.length, 8);
-      const reads = statements.filter((s) => /^\s*select/i.test(s));
-      assert.equal(reads.length, 1, `expected one read, got:\n${reads.join('\n')}`);
+      const { assessImpact } = createImpactActivities({ db: logged });
+      const result = await assessImpact({ incident: incidentFixture({ components: ['comp-0', 'comp-1'] }), now: NOW, revision: 1 });
+      assert.ok(result.totals.customers > 20);
+      const touching = statements.filter((s) => /incident_customer_impact|customer_usage|customer_components/.test(s.sql));
+      assert.equal(touching.length, 1, statements.map((s) => s.sql.slice(0, 80)).join('\n'));
+      // Besides it: the incident row ensured first, and the transaction around the statement.
+      assert.ok(statements.length <= 5, `${statements.length} statements`);
     } finally {
       await logged.destroy();
+    }
+  });
+});
+
+describe('refreshBusinessImpact', () => {
+  let t: TestDb;
+  beforeEach(async () => { t = await createTestDb(); });
+  afterEach(async () => { await t.close(); });
+
+  test('recomputes every affected customer\'s estimate for the real duration and answers the totals', async () => {
+    await seedCustomerBase(t.db, randomCustomerBase(99, 150));
+    const { assessImpact, refreshBusinessImpact } = createImpactActivities({ db: t.db });
+    const incident = incidentFixture({ components: ['comp-0', 'comp-3', 'comp-5'], severity: 'P2' });
+    await assessImpact({ incident, now: '2026-01-29T14:35:00.000Z', revision: 1 });
+    const before = await storedRows(t, incident.id);
+
+    // Resolved 5 h 10 min after it started, refreshed a day later: the estimate is for 5 h 10 min.
+    const resolved = { ...incident, status: 'resolved' as const, resolvedAt: '2026-01-29T19:40:00.000Z' };
+    const totals = await refreshBusinessImpact({ incident: resolved, now: '2026-01-30T19:00:00.000Z' });
+    const stored = await storedRows(t, incident.id);
+    // Levels and ranks are the detection-time analysis'; only estimates move.
+    const detection = (await pureAnalysis(t, incident, '2026-01-29T14:35:00.000Z')).analysis;
+    const hours = (Date.parse(resolved.resolvedAt) - Date.parse(incident.startedAt)) / 3_600_000;
+    const expected = detection.customers.map((c) => ({ ...c, businessImpact: Math.round((c.arr / 8760) * hours * { high: 1, medium: 0.5, low: 0.2 }[c.impactLevel as 'high'] * 0.6 * 100) / 100 }));
+    for (const c of expected) {
+      const row = stored.get(c.id)!;
+      assert.equal(Number(row.business_impact_estimate), c.businessImpact, c.name);
+      assert.equal(row.priority_rank, before.get(c.id)?.priority_rank);
+    }
+    const sum = expected.reduce((s, c) => s + c.businessImpact, 0);
+    assert.deepEqual(totals, { ...detection.totals, businessImpact: Math.round(sum * 100) / 100 });
+    assert.ok(totals.businessImpact > detection.totals.businessImpact * 5);
+
+    // Again with the same duration: nothing rewritten.
+    await refreshBusinessImpact({ incident: resolved, now: '2026-01-31T00:00:00.000Z' });
+    assert.deepEqual(await storedRows(t, incident.id), stored);
+  });
+});
+
+describe('code-point order', () => {
+  test('the SQL collation "C" and compareCodePoints order names alike', async () => {
+    const t = await createTestDb();
+    try {
+      const names = ['a', 'B', 'é', 'e', 'Z', 'ﬀ', '😀', '\uffff', 'a b', 'ab', 'Ω', '', '\u{10000}', 'A'];
+      const { rows } = await sql<{ name: string }>`select name from unnest(${names}::text[]) as n(name) order by name collate "C"`.execute(t.db);
+      assert.deepEqual(rows.map((r) => r.name), [...names].sort(compareCodePoints));
+    } finally {
+      await t.close();
     }
   });
 });
