@@ -45,11 +45,12 @@ async function main() {
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const clientConnection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+  const code = workflowCode();
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    ...workflowCode(),
+    ...code,
     shutdownGraceTime: SHUTDOWN_GRACE,
     shutdownForceTime: SHUTDOWN_FORCE,
     activities: createActivities({ config, db, temporal: client }),
@@ -58,7 +59,7 @@ async function main() {
   if (config.google.dryRun) log.warn('GOOGLE_SERVICE_ACCOUNT_KEY_FILE is not set: emails are rendered into the outbox, not drafted (dry-run)');
   const schedule = await ensureStatuspageSchedule(client, config);
   status = 'ok';
-  log.info({ statuspageSchedule: schedule, taskQueue: config.temporal.taskQueue, address: config.temporal.address, metricsPort: config.worker.metricsPort, healthPort: config.worker.healthPort }, 'worker started');
+  log.info({ workflowCode: 'workflowBundle' in code ? 'prebuilt bundle' : 'bundled at start', statuspageSchedule: schedule, taskQueue: config.temporal.taskQueue, address: config.temporal.address, metricsPort: config.worker.metricsPort, healthPort: config.worker.healthPort }, 'worker started');
   try {
     await worker.run();
   } finally {
