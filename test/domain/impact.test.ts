@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  analyzeCandidates, businessImpactEstimate, compareAffected, impactTotals, incidentHours, scoreCandidate,
+  analyzeCandidates, businessImpactEstimate, compareAffected, compareCodePoints, impactTotals, incidentHours, scoreCandidate,
 } from '../../domain/impact';
 import type { ImpactCandidate, Segment, UsageLevel } from '../../domain/types';
 
@@ -86,6 +86,21 @@ describe('ordering', () => {
       row('Iota', 'high', 200_000, 'mid-market'),
     ].sort(compareAffected).map((r) => r.name);
     assert.deepEqual(sorted, ['Delta', 'Gamma', 'Iota', 'Alpha', 'Beta', 'Zeta', 'Eta']);
+  });
+});
+
+describe('code-point order (the order of collate "C" in Postgres)', () => {
+  test('upper case before lower case, accents after ASCII, characters above U+FFFF last', () => {
+    assert.deepEqual(['beta', 'Éclair', 'Alpha', 'alpha', 'Zeta', '😀', '\uff01', 'eclair'].sort(compareCodePoints),
+      ['Alpha', 'Zeta', 'alpha', 'beta', 'eclair', 'Éclair', '\uff01', '😀']);
+    assert.equal(compareCodePoints('ab', 'ab'), 0);
+    assert.ok(compareCodePoints('ab', 'abc') < 0);
+  });
+
+  test('ties on level, ARR and segment go by name, then by id', () => {
+    const base = { impactLevel: 'high' as const, arr: 1, segment: 'smb' as const };
+    assert.ok(compareAffected({ ...base, name: 'Zeta' }, { ...base, name: 'alpha' }) < 0);
+    assert.ok(compareAffected({ ...base, name: 'Dup', id: 'b' }, { ...base, name: 'Dup', id: 'a' }) > 0);
   });
 });
 
