@@ -4,7 +4,8 @@ import { WebClient } from '@slack/web-api';
 import { loadConfig } from '../../config';
 import { createSlackActivities, NOTIFICATION_EVENT } from '../../activities/slack';
 import type { IncidentActivities } from '../../activities/types';
-import type { CsmState, CustomerState } from '../../workflows/contract';
+import type { CsmStateV1 as CsmState, CustomerStateV1 as CustomerState } from '../../domain/incident/v1';
+import { sql } from 'kysely';
 import { claimOutbox, noteAttempt } from '../../db/outbox';
 import { createTestDb, stopTestPostgres, type TestDb } from '../helpers/db';
 import { BOT_USER, FakeSlack } from '../fakes/slack';
@@ -28,7 +29,7 @@ const anaCustomers = [customer(1, 'TechCorp', 500_000, 'high', ana.email), custo
 describe('Slack activities against a local Slack', () => {
   let slack: FakeSlack;
   let testDb: TestDb;
-  let activities: Pick<IncidentActivities, 'notifyCsm' | 'ensureWarRoom' | 'postToWarRoom' | 'inviteToWarRoom'>;
+  let activities: Pick<IncidentActivities, 'sendCsmMessage' | 'notifyCsm' | 'ensureWarRoom' | 'postToWarRoom' | 'inviteToWarRoom'>;
 
   before(async () => {
     slack = await FakeSlack.start({
@@ -244,5 +245,108 @@ describe('Slack activities against a local Slack', () => {
     const resumed = await activities.ensureWarRoom({ idempotencyKey: 'k-room-3', incident: other, memberSlackIds: [], memberEmails: [], totals, dashboardUrl: 'http://x/dashboard' });
     assert.equal(resumed?.channelId, slack.channelByName('incident-db-7-response')!.id);
     assert.ok(slack.channelByName('incident-db-7-response')!.purpose.includes(other.workflowId));
+  });
+
+  describe('sendCsmMessage: the CSM\'s own slice, read from Postgres', () => {
+    const dashboardUrl = 'http://127.0.0.1:3000/dashboard';
+    const bigTotals = { customers: 1003, arrAtRisk: 60_000_000, businessImpact: 1, highImpact: 101 };
+    const send = (kind: Parameters<IncidentActivities['sendCsmMessage']>[0]['kind'], key: string, extra: Partial<Parameters<IncidentActivities['sendCsmMessage']>[0]> = {}) =>
+      activities.sendCsmMessage({ idempotencyKey: key, kind, incident, csmEmail: ana.email, totals: bigTotals, dashboardUrl, ...extra });
+
+    /**
+     * Ana has 1,000 affected customers in the incident (every tenth one high impact, rank = number), Bo three;
+     * rows inserted directly, as an impact analysis leaves them.
+     */
+    async function seedBigIncident(): Promise<void> {
+      await sql`insert into customers (external_id, name, arr, segment, region, csm_id, contact_name, contact_email)
+        select 'big-' || n, 'Customer ' || lpad(n::text, 4, '0'), 100000 - n * 10, 'enterprise', 'us-east',
+          (select id from csms where email = case when n <= 1000 then ${ana.email} else ${bo.email} end), 'Ops ' || n, 'ops' || n || '@big.example'
+        from generate_series(1, 1003) n`.execute(testDb.db);
+      await sql`insert into incident_customer_impact (incident_id, customer_id, impact_level, reason, priority_rank, affected_revision)
+        select ${incident.id}::uuid, c.id, case when substr(c.external_id, 5)::int % 10 = 1 then 'high' else 'medium' end,
+          'Heavy API Gateway user', substr(c.external_id, 5)::int, 1
+        from customers c where c.external_id like 'big-%'`.execute(testDb.db);
+    }
+
+    const notifiedCount = async (csm: string) => Number((await sql<{ n: string }>`select count(*) as n from incident_customer_impact i
+      join customers c on c.id = i.customer_id join csms s on s.id = c.csm_id
+      where s.email = ${csm} and i.csm_notified_at is not null`.execute(testDb.db)).rows[0].n);
+
+    test('the alert lists the top 10 of 1,000 by priority, says "and 990 more" with the CSM\'s dashboard link, and stamps csm_notified_at once', async () => {
+      await seedBigIncident();
+      const first = await send('alert', 'k-big-alert');
+      assert.equal(first.status, 'sent');
+      const dm = slack.dmsTo('UANA');
+      assert.equal(dm.length, 1);
+      const lines = dm[0].text.split('\n').filter((l) => /^\d+\. /.test(l));
+      assert.deepEqual(lines.map((l) => l.split(' - ')[0].replace(/^\d+\. :\w+: /, '')), Array.from({ length: 10 }, (_, i) => `Customer ${String(i + 1).padStart(4, '0')}`));
+      assert.match(dm[0].text, /Your Affected Customers \(1000\):/);
+      assert.match(dm[0].text, /…and 990 more \(\$[\d.]+M ARR\): http:\/\/127\.0\.0\.1:3000\/dashboard#\/incidents\/0d5c3f4e-8a1b-4c2d-9e3f-a1b2c3d4e5f6\?csm=ana%40corp\.example/);
+      // Total ARR: the sum over all 1,000 (100000 - 10n for n = 1..1000 = 94,995,000).
+      assert.match(dm[0].text, /Total ARR at Risk: \$94\.995M/);
+      assert.ok(JSON.stringify(dm[0].blocks).length < 40_000, 'the message stays small whatever the number of customers');
+      assert.equal(await notifiedCount(ana.email), 1000);
+      assert.equal(await notifiedCount(bo.email), 0, 'only the CSM\'s own customers');
+
+      const again = await send('alert', 'k-big-alert');
+      assert.equal(again.status, 'duplicate');
+      assert.equal(slack.dmsTo('UANA').length, 1);
+    });
+
+    test('an update after a re-analysis names who is now also / no longer affected, and stamps only the newly affected', async () => {
+      await seedBigIncident();
+      const alert = await send('alert', 'k-rev-alert');
+      // Revision 2 of the analysis: three of Ana's customers newly affected, two dropped.
+      await sql`update incident_customer_impact set affected_revision = 2, csm_notified_at = null
+        where customer_id in (select id from customers where external_id in ('big-500', 'big-501', 'big-502'))`.execute(testDb.db);
+      await sql`update incident_customer_impact set impact_level = 'none', priority_rank = 0, unaffected_revision = 2
+        where customer_id in (select id from customers where external_id in ('big-7', 'big-8'))`.execute(testDb.db);
+      const update = await send('update', 'k-rev-update', { thread: { channel: alert.channel!, ts: alert.ts! }, changes: ['Components: API Gateway → API Gateway, Data Processing Pipeline'], analysisRevision: 2 });
+      assert.equal(update.status, 'sent');
+      const replies = slack.repliesTo(alert.channel!, alert.ts!);
+      assert.equal(replies.length, 1);
+      assert.match(replies[0].text, /Now also affected: Customer 0500, Customer 0501 and Customer 0502/);
+      assert.match(replies[0].text, /No longer affected: Customer 0007 and Customer 0008/);
+      assert.match(replies[0].text, /Your Affected Customers: 998/);
+      assert.equal(await notifiedCount(ana.email), 1000, 'the three newly affected stamped again; the dropped two keep their stamp');
+      const stamped = await sql<{ external_id: string }>`select c.external_id from incident_customer_impact i join customers c on c.id = i.customer_id
+        where i.affected_revision = 2 and i.csm_notified_at is not null order by 1`.execute(testDb.db);
+      assert.deepEqual(stamped.rows.map((r) => r.external_id), ['big-500', 'big-501', 'big-502']);
+    });
+
+    test('follow-up: skipped with nothing sent when no high-impact customer is owed a call; else lists those only', async () => {
+      await seedBigIncident();
+      await sql`update incident_customer_impact set outreach_status = 'responded' where impact_level = 'high'`.execute(testDb.db);
+      const none = await send('follow_up', 'k-fu-1');
+      assert.equal(none.status, 'skipped');
+      assert.equal(slack.calls('chat.postMessage').length, 0);
+      assert.equal(await testDb.db.selectFrom('notifications').select('id').where('idempotency_key', '=', 'k-fu-1').executeTakeFirst(), undefined);
+
+      await sql`update incident_customer_impact set outreach_status = 'sent'
+        where customer_id in (select id from customers where external_id in ('big-11', 'big-21', 'big-2'))`.execute(testDb.db);
+      const some = await send('follow_up', 'k-fu-2');
+      assert.equal(some.status, 'sent');
+      const text = slack.dmsTo('UANA')[0].text;
+      assert.match(text, /2 of your high-impact customers have not responded/);
+      assert.deepEqual(text.split('\n').filter((l) => /^\d+\. /.test(l)).map((l) => l.split(' - ')[0].replace(/^\d+\. :\w+: /, '')), ['Customer 0011', 'Customer 0021']);
+    });
+
+    test('post-mortem counts every customer ever affected; escalation goes to the manager with the high-impact ones first', async () => {
+      await seedBigIncident();
+      await sql`update incident_customer_impact set impact_level = 'none', priority_rank = 0, unaffected_revision = 2
+        where customer_id in (select id from customers where external_id in ('big-7', 'big-8'))`.execute(testDb.db);
+      const pm = await send('post_mortem', 'k-pm');
+      assert.equal(pm.status, 'sent');
+      assert.match(slack.dmsTo('UANA')[0].text, /affected 1000 of your customers/);
+
+      const esc = await send('escalation', 'k-esc-big');
+      assert.equal(esc.status, 'sent');
+      const dm = slack.dmsTo('ULEE')[0].text;
+      assert.match(dm, /Ana Ruiz \(ana@corp\.example\) has not acknowledged the P1 alert nor contacted any of their 100 high-impact customers/);
+      assert.deepEqual(dm.split('\n').filter((l) => /^\d+\. /.test(l)).slice(0, 3).map((l) => l.split(' - ')[0].replace(/^\d+\. :\w+: /, '')), ['Customer 0001', 'Customer 0011', 'Customer 0021']);
+      assert.match(dm, /…and 90 more/);
+      const noManager = await activities.sendCsmMessage({ idempotencyKey: 'k-esc-bo-big', kind: 'escalation', incident, csmEmail: bo.email, totals: bigTotals, dashboardUrl });
+      assert.deepEqual({ status: noManager.status, error: noManager.error }, { status: 'failed', error: 'no_manager' });
+    });
   });
 });
