@@ -4,14 +4,16 @@
  */
 import { createHash } from 'node:crypto';
 import { log } from '@temporalio/activity';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { incidentSettings } from '../config';
 import {
   mergeStatuspageIncidents, normalizeStatuspageIncident, selectStatuspageChanges, statuspageComponentIds,
 } from '../domain/sources/statuspage';
 import { distinctCustomers, supportTicketsNote, suspectedIncidentTitle } from '../domain/support';
 import type { IncidentEvent } from '../domain/types';
+import { forwardDelivery } from '../db/deliveries';
 import { componentName, incidentsOnComponent, statuspageAliasMap, statuspageDeliveries } from '../db/detection';
+import { findUnstorableText } from '../domain/text';
 import {
   incidentEventSignal, incidentStartOptions, WORKFLOW_TYPES, type IncidentRef, type SupportTicket,
 } from '../workflows/contract';
@@ -55,6 +57,11 @@ export interface DetectionActivities {
 
 const SYNC_VIA = { 'x-forewarn-via': 'statuspage-sync' };
 
+const deliveryLog = {
+  info: (attrs: object, message: string) => log.info(message, attrs as Record<string, unknown>),
+  warn: (attrs: object, message: string) => log.warn(message, attrs as Record<string, unknown>),
+};
+
 export function createDetectionActivities(deps: ActivityDeps): DetectionActivities {
   const { config, db, temporal } = deps;
 
@@ -76,6 +83,13 @@ export function createDetectionActivities(deps: ActivityDeps): DetectionActiviti
     const aliases = await statuspageAliasMap(db, changed.flatMap(statuspageComponentIds));
     const changes: EventDelivery[] = [];
     for (const incident of changed) {
+      // Text Postgres cannot hold would fail every later step: set the incident aside, named.
+      const unstorable = findUnstorableText(incident, `incident ${incident.id}`, 5);
+      if (unstorable.length) {
+        for (const u of unstorable) log.warn('Statuspage incident set aside', u as unknown as Record<string, unknown>);
+        rejected.push(...unstorable);
+        continue;
+      }
       const event = normalizeStatuspageIncident(incident, aliases);
       if (event) changes.push({ event, raw: JSON.stringify({ incident }) });
     }
@@ -84,37 +98,20 @@ export function createDetectionActivities(deps: ActivityDeps): DetectionActiviti
 
   async function forwardIncidentEvents(input: { source: string; deliveries: EventDelivery[] }): Promise<ForwardResult> {
     const result: ForwardResult = { forwarded: 0, duplicates: 0, workflowIds: [] };
+    const settings = incidentSettings(config);
     for (const { event, raw } of input.deliveries) {
-      const inserted = await db.insertInto('webhook_deliveries')
-        .values({ source: input.source, delivery_id: event.deliveryId, raw_body: raw, headers: JSON.stringify(SYNC_VIA), status: 'received' })
-        .onConflict((oc) => oc.columns(['source', 'delivery_id']).doNothing())
-        .returning('id')
-        .executeTakeFirst();
-      if (!inserted) {
-        const existing = await db.selectFrom('webhook_deliveries').select('status')
-          .where('source', '=', input.source).where('delivery_id', '=', event.deliveryId).executeTakeFirstOrThrow();
-        // Already forwarded (by the webhook or an earlier attempt): the workflow has it.
-        if (existing.status === 'forwarded' || existing.status === 'ignored') {
-          result.duplicates += 1;
-          continue;
-        }
-      }
-      const options = incidentStartOptions(event, incidentSettings(config), config.temporal.taskQueue);
-      const { workflowId } = options;
-      const started = await temporal.workflow.signalWithStart(WORKFLOW_TYPES.incident, options).then(() => true, (err) => {
-        if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
-        throw err;
-      });
-      await db.updateTable('webhook_deliveries')
-        .set({ status: started ? 'forwarded' : 'ignored', workflow_id: workflowId, processed_at: new Date(), error: started ? null : 'incident already finished' })
-        .where('source', '=', input.source).where('delivery_id', '=', event.deliveryId).execute();
-      if (!started) {
-        log.info('incident already finished; late event recorded, not applied', { workflowId, deliveryId: event.deliveryId });
-        continue;
-      }
-      log.info('incident event forwarded', { workflowId, deliveryId: event.deliveryId });
+      const options = incidentStartOptions(event, settings, config.temporal.taskQueue);
+      // Temporal unreachable: DeliveryUnavailableError fails the attempt, and the activity's retry (or the next tick) forwards it.
+      const r = await forwardDelivery(
+        { db, temporal, log: deliveryLog },
+        { source: input.source, deliveryId: event.deliveryId, rawBody: raw, headers: SYNC_VIA },
+        [{ workflowType: WORKFLOW_TYPES.incident, options }],
+      );
+      // Already forwarded (by the webhook or an earlier attempt), or being forwarded by the webhook right now.
+      if (r.status === 'duplicate' || r.status === 'in_flight') result.duplicates += 1;
+      if (r.status !== 'forwarded') continue;
       result.forwarded += 1;
-      result.workflowIds.push(workflowId);
+      result.workflowIds.push(options.workflowId);
     }
     return result;
   }

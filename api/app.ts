@@ -5,7 +5,8 @@ import type { Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import { incidentSettings, type Config } from '../config';
 import type { Database } from '../db/types';
-import { registerProblemHandlers, HttpProblem } from './problem';
+import { registerProblemHandlers } from './problem';
+import { AJV_OPTIONS, registerBodyParsers, registerEdgeChecks, schemaController } from './edge';
 import { healthRoutes } from './routes/health';
 import { metricsRoutes, createApiMetrics, instrumentRequests, type ApiMetrics } from './metrics';
 import { importRoutes } from './routes/import';
@@ -40,8 +41,10 @@ export interface AppDeps {
 /** What every route plugin receives. */
 export interface RouteDeps extends AppDeps {
   metrics: ApiMetrics;
-  /** For webhook plugins: record → forward to the incident workflow. Set per request's logger by `ingestDeps(req.log)`. */
-  ingestDeps: (log: IngestDeps['log']) => IngestDeps;
+  /** For webhook plugins: record → forward to the incident workflow, with the request's logger and deadline. */
+  ingestDeps: (log: IngestDeps['log'], deadline?: number) => IngestDeps;
+  /** Work that outlives its request (a webhook answered 503 at its deadline): awaited when the server closes. */
+  track: (work: Promise<unknown>) => void;
 }
 
 export type RoutePlugin = (app: FastifyInstance, deps: RouteDeps) => Promise<void>;
@@ -51,28 +54,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(deps.loggerInstance ? { loggerInstance: deps.loggerInstance } : { logger: false }),
     bodyLimit: deps.config.api.bodyLimitBytes,
     trustProxy: true,
-    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
+    ajv: { customOptions: AJV_OPTIONS },
+    schemaController: schemaController(),
   });
   registerProblemHandlers(app);
-
-  // Keep the raw body for signature checks; parse JSON and Slack's form bodies ourselves.
-  app.addContentTypeParser(['application/json', 'application/problem+json'], { parseAs: 'string' }, (req, body, done) => {
-    req.rawBody = body as string;
-    if (!body) return done(null, undefined);
-    try {
-      done(null, JSON.parse(body as string));
-    } catch (err) {
-      done(new HttpProblem(400, 'Invalid JSON', `The body is not valid JSON: ${(err as Error).message}`), undefined);
-    }
-  });
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (req, body, done) => {
-    req.rawBody = body as string;
-    done(null, Object.fromEntries(new URLSearchParams(body as string)));
-  });
-  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string' }, (req, body, done) => {
-    req.rawBody = body as string;
-    done(null, body);
-  });
+  registerBodyParsers(app);
+  registerEdgeChecks(app);
 
   await app.register(swagger, {
     openapi: {
@@ -87,12 +74,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const metrics = deps.metrics ?? createApiMetrics();
   instrumentRequests(app, metrics);
+  const pending = new Set<Promise<unknown>>();
+  const track = (work: Promise<unknown>) => {
+    const settled: Promise<unknown> = work.catch(() => {}).finally(() => pending.delete(settled));
+    pending.add(settled);
+  };
+  app.addHook('onClose', async () => { await Promise.allSettled([...pending]); });
   const routeDeps: RouteDeps = {
     ...deps,
     metrics,
-    ingestDeps: (log) => ({
+    track,
+    ingestDeps: (log, deadline) => ({
       db: deps.db, temporal: deps.temporal, taskQueue: deps.config.temporal.taskQueue, settings: incidentSettings(deps.config), log,
-      metrics: metrics.webhooks,
+      metrics: metrics.webhooks, deadline, track,
     }),
   };
   const plugins: RoutePlugin[] = [

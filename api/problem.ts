@@ -1,4 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { isDatabaseUnavailable } from '../db/connect';
+import { DeliveryUnavailableError } from '../db/deliveries';
 
 /** RFC 9457 problem details: every error the API returns has this shape. */
 export interface Problem {
@@ -15,9 +17,24 @@ export class HttpProblem extends Error {
   }
 }
 
+/** Seconds a client should wait before retrying a 503 (a dependency is down or a delivery is in flight). */
+export const RETRY_AFTER_SECONDS = 5;
+
 export function sendProblem(reply: FastifyReply, status: number, title: string, detail: string, errors?: Problem['errors']): FastifyReply {
   const body: Problem = { type: 'about:blank', title, status, detail, ...(errors ? { errors } : {}) };
+  if (status === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
   return reply.code(status).type('application/problem+json').send(body);
+}
+
+/** Postgres or Temporal is unavailable: 503 with Retry-After, never 500. */
+export function unavailableProblem(err: unknown): HttpProblem | undefined {
+  if (err instanceof DeliveryUnavailableError) {
+    return new HttpProblem(503, 'Service Unavailable', `The delivery is recorded but could not be forwarded: ${err.message} Retry later.`);
+  }
+  if (isDatabaseUnavailable(err)) {
+    return new HttpProblem(503, 'Service Unavailable', 'The database cannot be reached right now; retry later.');
+  }
+  return undefined;
 }
 
 export const problemSchema = {
@@ -35,6 +52,11 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     if (err instanceof HttpProblem) {
       req.log.info({ status: err.status, detail: err.message }, 'request refused');
       return sendProblem(reply, err.status, err.title, err.message, err.errors);
+    }
+    const unavailable = unavailableProblem(err);
+    if (unavailable) {
+      req.log.warn({ err }, 'dependency unavailable');
+      return sendProblem(reply, 503, unavailable.title, unavailable.message);
     }
     if (err.validation) {
       const errors = err.validation.map((v) => ({

@@ -5,7 +5,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { parse as parseDotenv } from 'dotenv';
 import type { Severity } from '../domain/types';
-import type { IncidentSettings } from '../workflows/contract';
+import type { IncidentSettings } from '../domain/incident/model';
 
 export interface Config {
   env: 'development' | 'production' | 'test';
@@ -15,6 +15,8 @@ export interface Config {
    * config with `requireDatabaseUrl`.
    */
   databaseUrl: string;
+  /** Postgres pool limits: a stopped or frozen database fails a request in bounded time instead of hanging it. */
+  database: DatabaseTimeouts;
   temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string };
   api: { host: string; port: number; tokens: string[]; publicBaseUrl: string; bodyLimitBytes: number };
   worker: { metricsPort: number; healthPort: number };
@@ -33,6 +35,16 @@ export interface Config {
     /** How many customers an alert lists before linking to the dashboard. */
     alertCustomerLimit: number;
   };
+}
+
+/** Milliseconds. */
+export interface DatabaseTimeouts {
+  /** Opening a connection (also: waiting for a free one in the pool). */
+  connectTimeoutMs: number;
+  /** Server-side statement_timeout: Postgres cancels a statement running longer. */
+  statementTimeoutMs: number;
+  /** Client-side: a query with no answer this long fails, even when the server is frozen. */
+  queryTimeoutMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -146,6 +158,11 @@ export function loadConfig(env: Env = readEnvironment(), options: LoadOptions = 
   const config: Config = {
     env: nodeEnv as Config['env'],
     databaseUrl,
+    database: {
+      connectTimeoutMs: int('DATABASE_CONNECT_TIMEOUT_MS', 2000, 100, 600_000),
+      statementTimeoutMs: int('DATABASE_STATEMENT_TIMEOUT_MS', 30_000, 100, 3_600_000),
+      queryTimeoutMs: int('DATABASE_QUERY_TIMEOUT_MS', 35_000, 100, 3_600_000),
+    },
     temporal: {
       address: str('TEMPORAL_ADDRESS', '127.0.0.1:7233')!,
       namespace: str('TEMPORAL_NAMESPACE', 'default')!,
@@ -211,7 +228,7 @@ export function loadConfig(env: Env = readEnvironment(), options: LoadOptions = 
 
 /** Every variable the config module reads; the compose-file test checks against it. */
 export const CONFIG_VARIABLES = [
-  'NODE_ENV', 'DATABASE_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_TASK_QUEUE', 'TEMPORAL_UI_URL',
+  'NODE_ENV', 'DATABASE_URL', 'DATABASE_CONNECT_TIMEOUT_MS', 'DATABASE_STATEMENT_TIMEOUT_MS', 'DATABASE_QUERY_TIMEOUT_MS', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_TASK_QUEUE', 'TEMPORAL_UI_URL',
   'HOST', 'PORT', 'API_TOKENS', 'PUBLIC_BASE_URL', 'BODY_LIMIT_BYTES', 'WORKER_METRICS_PORT', 'WORKER_HEALTH_PORT',
   'LOG_LEVEL', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_API_URL', 'GOOGLE_SERVICE_ACCOUNT_KEY_FILE',
   'GMAIL_API_ROOT_URL', 'GOOGLE_TOKEN_URL', 'SEND_RESOLUTION_EMAILS', 'PAGERDUTY_WEBHOOK_SECRETS',

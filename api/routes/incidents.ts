@@ -218,7 +218,7 @@ export const incidentRoutes: RoutePlugin = async (app, deps) => {
       body: {
         type: 'object', additionalProperties: false,
         required: ['csmEmail'],
-        properties: { csmEmail: { type: 'string', format: 'email' }, inHours: { type: 'number', exclusiveMinimum: 0, maximum: 24 * 30 } },
+        properties: { csmEmail: { type: 'string', format: 'email' }, inHours: { type: 'number', minimum: 0.01, maximum: 24 * 30, description: 'Hours from now (default: FOLLOW_UP_HOURS).' } },
       },
       response: { 200: { type: 'object', properties: { dueAt: { type: 'string', format: 'date-time' } } }, ...authErrors, ...workflowErrors },
     },

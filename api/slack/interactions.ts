@@ -11,6 +11,7 @@ import { sendProblem, problemSchema } from '../problem';
 import { performAction, postToResponseUrl, responseUrlAllowed, type SlackBlockAction } from './button-actions';
 import { runSlashCommand } from './commands';
 import { verifySlackRequest } from './verify';
+import { findUnstorableText } from '../../domain/text';
 
 interface BlockActionsPayload {
   type: string;
@@ -20,8 +21,9 @@ interface BlockActionsPayload {
   actions?: SlackBlockAction[];
 }
 
+// OpenAPI 3.0 wants `required` absent rather than empty.
 const formBody = (required: string[], properties: Record<string, unknown>) => ({
-  type: 'object', required, properties, additionalProperties: { type: 'string' },
+  type: 'object', ...(required.length ? { required } : {}), properties, additionalProperties: { type: 'string' },
 });
 
 export const slackRoutes: RoutePlugin = async (app, deps) => {
@@ -68,6 +70,8 @@ export const slackRoutes: RoutePlugin = async (app, deps) => {
     } catch (err) {
       return sendProblem(reply, 400, 'Invalid request', `payload is not valid JSON: ${(err as Error).message}`, [{ path: 'body/payload', message: 'is not JSON' }]);
     }
+    const unstorable = findUnstorableText(payload, 'body/payload');
+    if (unstorable.length) return sendProblem(reply, 400, 'Invalid text', unstorable.map((e) => `${e.path} ${e.message}`).join('; '), unstorable);
     if (payload?.type !== 'block_actions') {
       req.log.info({ type: payload?.type }, 'Slack interaction type not used by Forewarn');
       return reply.code(200).send();

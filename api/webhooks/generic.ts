@@ -12,7 +12,7 @@ import { incidentWorkflowId } from '../../workflows/contract';
 import type { RoutePlugin } from '../app';
 import { bearerToken, tokenMatches } from '../auth';
 import { HttpProblem, sendProblem } from '../problem';
-import { ingestDelivery } from './ingest';
+import { answerBy, ingestDelivery, requestDeadline } from './ingest';
 import { acceptedBody, acceptedSchema, countRejections, webhookErrorResponses } from './common';
 
 export const genericIncidentSchema = {
@@ -58,32 +58,35 @@ export const genericWebhook: RoutePlugin = async (app, deps) => {
       }
     },
   }, async (req, reply) => {
-    const body = req.body;
-    const resolution = await resolveComponentKeysOrAliases(deps.db, 'generic', body.affectedComponents);
-    if (resolution.unknown.length > 0) {
-      const known = await deps.db.selectFrom('components').select('key').orderBy('key').limit(30).execute();
-      const errors = resolution.unknown.map((value) => ({
-        path: `body/affectedComponents/${body.affectedComponents.findIndex((c) => c.trim().toLowerCase() === value.toLowerCase())}`,
-        message: `unknown component "${value}"`,
-      }));
-      throw new HttpProblem(422, 'Unknown component',
-        `affectedComponents names ${resolution.unknown.map((u) => `"${u}"`).join(', ')}, which ${resolution.unknown.length === 1 ? 'is' : 'are'} not a component key or a "generic" alias. `
-        + (known.length ? `Known components: ${known.map((k) => k.key).join(', ')}.` : 'No components are imported yet: POST /api/import first.'),
-        errors);
-    }
-    const idempotencyKey = (req.headers['idempotency-key'] as string | undefined)?.trim();
-    const deliveryId = idempotencyKey || `sha256:${createHash('sha256').update(req.rawBody ?? JSON.stringify(body)).digest('hex')}`;
-    let event;
-    try {
-      event = normalizeGeneric(body, { components: resolution.keys, deliveryId, receivedAt: new Date().toISOString() });
-    } catch (err) {
-      if (err instanceof GenericInputError) throw new HttpProblem(422, 'Invalid incident', err.message, [{ path: err.path, message: err.message }]);
-      throw err;
-    }
-    const result = await ingestDelivery(deps.ingestDeps(req.log), {
-      source: 'generic', deliveryId, rawBody: req.rawBody ?? JSON.stringify(body), headers: { 'idempotency-key': idempotencyKey },
-    }, [event]);
-    const workflowId = result.workflowIds[0] ?? incidentWorkflowId('generic', body.id);
-    return reply.code(202).send(await acceptedBody(deps.db, workflowId, result));
+    const deadline = requestDeadline(reply);
+    return answerBy(req, reply, async () => {
+      const body = req.body;
+      const resolution = await resolveComponentKeysOrAliases(deps.db, 'generic', body.affectedComponents);
+      if (resolution.unknown.length > 0) {
+        const known = await deps.db.selectFrom('components').select('key').orderBy('key').limit(30).execute();
+        const errors = resolution.unknown.map((value) => ({
+          path: `body/affectedComponents/${body.affectedComponents.findIndex((c) => c.trim().toLowerCase() === value.toLowerCase())}`,
+          message: `unknown component "${value}"`,
+        }));
+        throw new HttpProblem(422, 'Unknown component',
+          `affectedComponents names ${resolution.unknown.map((u) => `"${u}"`).join(', ')}, which ${resolution.unknown.length === 1 ? 'is' : 'are'} not a component key or a "generic" alias. `
+          + (known.length ? `Known components: ${known.map((k) => k.key).join(', ')}.` : 'No components are imported yet: POST /api/import first.'),
+          errors);
+      }
+      const idempotencyKey = (req.headers['idempotency-key'] as string | undefined)?.trim();
+      const deliveryId = idempotencyKey || `sha256:${createHash('sha256').update(req.rawBody ?? JSON.stringify(body)).digest('hex')}`;
+      let event;
+      try {
+        event = normalizeGeneric(body, { components: resolution.keys, deliveryId, receivedAt: new Date().toISOString() });
+      } catch (err) {
+        if (err instanceof GenericInputError) throw new HttpProblem(422, 'Invalid incident', err.message, [{ path: err.path, message: err.message }]);
+        throw err;
+      }
+      const result = await ingestDelivery(deps.ingestDeps(req.log, deadline), {
+        source: 'generic', deliveryId, rawBody: req.rawBody ?? JSON.stringify(body), headers: { 'idempotency-key': idempotencyKey },
+      }, [event]);
+      const workflowId = result.workflowIds[0] ?? incidentWorkflowId('generic', body.id);
+      return { code: 202, body: await acceptedBody(deps.db, workflowId, result) };
+    }, deps.track);
   });
 };

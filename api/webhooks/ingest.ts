@@ -1,12 +1,26 @@
+/**
+ * How the webhook routes hand a delivery to the one forwarding path (db/deliveries.ts): incident events
+ * become signalWithStart calls of the incident workflow; the outcome is counted, and what the sender must
+ * retry becomes a 503. Senders time out (PagerDuty after 5 s), so a route answers within ANSWER_DEADLINE_MS
+ * of receipt whatever its dependencies do, and nothing is signalled after that.
+ */
 import type { Client } from '@temporalio/client';
 import type { Counter } from 'prom-client';
 import type { Kysely } from 'kysely';
-import type { FastifyBaseLogger } from 'fastify';
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  DeliveryUnavailableError, forwardDelivery, type DeliveryRecord, type ForwardResult, type WorkflowStart,
+} from '../../db/deliveries';
 import type { Database } from '../../db/types';
-import type { IncidentEvent, IncidentSource } from '../../domain/types';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { IncidentEvent } from '../../domain/types';
 import { incidentStartOptions, WORKFLOW_TYPES, type IncidentSettings } from '../../workflows/contract';
 import { HttpProblem } from '../problem';
+
+/** From receipt: the last moment a workflow may be signalled (the signal itself must finish by then). */
+export const FORWARD_DEADLINE_MS = 2000;
+/** From receipt: the answer, a 503 at the latest, within senders' 3 s. Later than the forward deadline,
+ *  so a delivery that could not be forwarded is already marked failed when the 503 goes out. */
+export const ANSWER_DEADLINE_MS = 2800;
 
 export interface IngestDeps {
   db: Kysely<Database>;
@@ -16,6 +30,10 @@ export interface IngestDeps {
   log: FastifyBaseLogger;
   /** Webhook outcomes by source (forwarded, duplicate, ignored, unavailable); routes count 'rejected'. */
   metrics?: Counter<'source' | 'outcome'>;
+  /** Epoch ms after which nothing is signalled (the sender has given up). */
+  deadline?: number;
+  /** Work that outlives its answer: the server waits for it before closing. */
+  track?: (work: Promise<unknown>) => void;
 }
 
 export interface IngestResult {
@@ -25,70 +43,63 @@ export interface IngestResult {
   closed?: string[];
 }
 
-/**
- * The path of every webhook delivery: record it (raw body) → skip if already forwarded →
- * signalWithStart each normalized event. When Temporal cannot be reached the delivery stays on
- * record as failed and the sender gets 503, so its retry forwards it later.
- */
-export async function ingestDelivery(
-  deps: IngestDeps,
-  delivery: { source: IncidentSource | string; deliveryId: string; rawBody: string; headers?: Record<string, unknown> },
-  events: IncidentEvent[],
-): Promise<IngestResult> {
-  const inserted = await deps.db
-    .insertInto('webhook_deliveries')
-    .values({
-      source: delivery.source,
-      delivery_id: delivery.deliveryId,
-      raw_body: delivery.rawBody,
-      headers: JSON.stringify(delivery.headers ?? {}),
-      status: 'received',
-    })
-    .onConflict((oc) => oc.columns(['source', 'delivery_id']).doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  if (!inserted) {
-    const existing = await deps.db.selectFrom('webhook_deliveries').select(['status', 'workflow_id'])
-      .where('source', '=', delivery.source).where('delivery_id', '=', delivery.deliveryId).executeTakeFirstOrThrow();
-    if (existing.status === 'forwarded' || existing.status === 'ignored') {
-      deps.log.info({ source: delivery.source, deliveryId: delivery.deliveryId }, 'duplicate delivery ignored');
-      deps.metrics?.inc({ source: delivery.source, outcome: 'duplicate' });
-      return { duplicate: true, workflowIds: existing.workflow_id ? existing.workflow_id.split(',') : [] };
-    }
-  }
-  const workflowIds: string[] = [];
-  const closed: string[] = [];
+/** The forward deadline of a request: FORWARD_DEADLINE_MS after it was received. */
+export function requestDeadline(reply: FastifyReply): number {
+  return Date.now() - reply.elapsedTime + FORWARD_DEADLINE_MS;
+}
+
+/** Record → claim → signalWithStart → mark, counted; a delivery to retry is a 503 (with Retry-After). */
+export async function forwardFromApi(
+  deps: Pick<IngestDeps, 'db' | 'temporal' | 'log' | 'metrics' | 'deadline' | 'track'>,
+  delivery: DeliveryRecord,
+  starts: WorkflowStart[],
+  opts: { ignoredReason?: string } = {},
+): Promise<ForwardResult> {
+  const count = (outcome: string) => deps.metrics?.inc({ source: delivery.source, outcome });
+  let result: ForwardResult;
   try {
-    for (const event of events) {
-      const options = incidentStartOptions(event, deps.settings, deps.taskQueue);
-      const { workflowId } = options;
-      workflowIds.push(workflowId);
-      try {
-        // Senders time out (PagerDuty after 5 s): give up early and answer 503 so they retry.
-        await deps.temporal.connection.withDeadline(Date.now() + 3000, () => deps.temporal.workflow.signalWithStart(WORKFLOW_TYPES.incident, options));
-      } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-        closed.push(workflowId);
-        deps.log.info({ workflowId, deliveryId: event.deliveryId }, 'incident already finished; late event recorded, not applied');
-        continue;
-      }
-      deps.log.info({ workflowId, source: event.source, deliveryId: event.deliveryId }, 'incident event forwarded');
-    }
+    result = await forwardDelivery(deps, delivery, starts, { deadline: deps.deadline, ignoredReason: opts.ignoredReason });
   } catch (err) {
-    deps.log.warn({ err, source: delivery.source, deliveryId: delivery.deliveryId }, 'Temporal unreachable; delivery kept for retry');
-    await deps.db.updateTable('webhook_deliveries').set({ status: 'failed', error: String(err) })
-      .where('source', '=', delivery.source).where('delivery_id', '=', delivery.deliveryId).execute();
-    deps.metrics?.inc({ source: delivery.source, outcome: 'unavailable' });
-    throw new HttpProblem(503, 'Service Unavailable', 'The delivery is recorded but could not be forwarded to the workflow engine; retry later.');
+    if (err instanceof DeliveryUnavailableError) count('unavailable');
+    throw err;
   }
-  await deps.db.updateTable('webhook_deliveries')
-    .set({
-      status: events.length > closed.length ? 'forwarded' : 'ignored',
-      workflow_id: workflowIds.join(',') || null,
-      processed_at: new Date(),
-      error: closed.length ? `incident already finished: ${closed.join(', ')}` : null,
-    })
-    .where('source', '=', delivery.source).where('delivery_id', '=', delivery.deliveryId).execute();
-  deps.metrics?.inc({ source: delivery.source, outcome: events.length ? 'forwarded' : 'ignored' });
-  return { duplicate: false, workflowIds, closed };
+  if (result.status === 'in_flight') {
+    count('unavailable');
+    throw new HttpProblem(503, 'Service Unavailable', 'The same delivery is being forwarded by another request right now; retry in a moment.');
+  }
+  count(result.status);
+  return result;
+}
+
+/** The path of every incident webhook: each normalized event goes to its incident workflow. */
+export async function ingestDelivery(deps: IngestDeps, delivery: DeliveryRecord, events: IncidentEvent[], opts: { ignoredReason?: string } = {}): Promise<IngestResult> {
+  const starts = events.map((event) => ({ workflowType: WORKFLOW_TYPES.incident, options: incidentStartOptions(event, deps.settings, deps.taskQueue) }));
+  const result = await forwardFromApi(deps, delivery, starts, opts);
+  return { duplicate: result.status === 'duplicate', workflowIds: result.workflowIds, closed: result.closed };
+}
+
+export interface Answer { code: number; body: unknown }
+
+/**
+ * Sends what `work` answers, or a 503 when it has not answered by the deadline: a frozen database or an
+ * unreachable Temporal never holds the sender past its own timeout. Work still running goes on, but
+ * signals nothing after the deadline (db/deliveries.ts), so the sender's retry is the one that counts.
+ */
+export async function answerBy(
+  req: FastifyRequest, reply: FastifyReply, work: () => Promise<Answer>, track?: (work: Promise<unknown>) => void,
+): Promise<FastifyReply> {
+  const deadline = Date.now() - reply.elapsedTime + ANSWER_DEADLINE_MS;
+  const running = work();
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), Math.max(0, deadline - Date.now())); });
+  try {
+    const outcome = await Promise.race([running, late]);
+    if (outcome === 'late') {
+      track?.(running.catch((err) => req.log.warn({ err }, 'webhook work ended after its answer')));
+      throw new HttpProblem(503, 'Service Unavailable', 'A dependency (database or workflow engine) did not answer in time; nothing was forwarded. Retry later.');
+    }
+    return reply.code(outcome.code).send(outcome.body);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -15,7 +15,7 @@ import { incidentWorkflowId } from '../../workflows/contract';
 import type { RoutePlugin } from '../app';
 import { bearerToken, safeEqual } from '../auth';
 import { sendProblem } from '../problem';
-import { ingestDelivery } from './ingest';
+import { answerBy, ingestDelivery, requestDeadline } from './ingest';
 import { acceptedBody, acceptedSchema, countRejections, webhookErrorResponses } from './common';
 
 /** The bearer token, or the password of basic auth. */
@@ -83,22 +83,26 @@ export const opsgenieWebhook: RoutePlugin = async (app, deps) => {
       }
     },
   }, async (req, reply) => {
-    const body = req.body;
-    const deliveryId = opsgenieDeliveryId(body, createHash('sha256').update(req.rawBody ?? '').digest('hex'));
-    const ingest = deps.ingestDeps(req.log);
-    const delivery = { source: 'opsgenie', deliveryId, rawBody: req.rawBody ?? '', headers: { 'user-agent': req.headers['user-agent'] } };
-    if (!isHandledOpsgenieAction(body.action)) {
-      await ingestDelivery(ingest, delivery, []);
-      return reply.code(200).send({ status: 'ignored', reason: `action ${body.action} is not used by Forewarn` });
-    }
-    const lookups = opsgenieComponentLookups(body);
-    const { keys } = await resolveComponentAliases(deps.db, 'opsgenie', lookups);
-    const event = normalizeOpsgenie(body, { components: keys, deliveryId, receivedAt: new Date().toISOString() })!;
-    if (body.action === 'Create' && keys.length === 0) {
-      req.log.warn({ lookups }, 'Opsgenie alert matches no component alias');
-      event.note = `Opsgenie alert names no mapped component (${lookups.join(', ') || 'no tags, entity or integration'}): add an "opsgenie" alias to see affected customers.`;
-    }
-    const result = await ingestDelivery(ingest, delivery, [event]);
-    return reply.code(202).send(await acceptedBody(deps.db, result.workflowIds[0] ?? incidentWorkflowId('opsgenie', body.alert.alertId), result));
+    const deadline = requestDeadline(reply);
+    return answerBy(req, reply, async () => {
+      const body = req.body;
+      const deliveryId = opsgenieDeliveryId(body, createHash('sha256').update(req.rawBody ?? '').digest('hex'));
+      const ingest = deps.ingestDeps(req.log, deadline);
+      const delivery = { source: 'opsgenie', deliveryId, rawBody: req.rawBody ?? '', headers: { 'user-agent': req.headers['user-agent'] } };
+      if (!isHandledOpsgenieAction(body.action)) {
+        const reason = `action ${body.action} is not used by Forewarn`;
+        await ingestDelivery(ingest, delivery, [], { ignoredReason: reason });
+        return { code: 200, body: { status: 'ignored', reason } };
+      }
+      const lookups = opsgenieComponentLookups(body);
+      const { keys } = await resolveComponentAliases(deps.db, 'opsgenie', lookups);
+      const event = normalizeOpsgenie(body, { components: keys, deliveryId, receivedAt: new Date().toISOString() })!;
+      if (body.action === 'Create' && keys.length === 0) {
+        req.log.warn({ lookups }, 'Opsgenie alert matches no component alias');
+        event.note = `Opsgenie alert names no mapped component (${lookups.join(', ') || 'no tags, entity or integration'}): add an "opsgenie" alias to see affected customers.`;
+      }
+      const result = await ingestDelivery(ingest, delivery, [event]);
+      return { code: 202, body: await acceptedBody(deps.db, result.workflowIds[0] ?? incidentWorkflowId('opsgenie', body.alert.alertId), result) };
+    }, deps.track);
   });
 };

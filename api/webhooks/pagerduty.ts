@@ -14,7 +14,7 @@ import {
 import { incidentWorkflowId } from '../../workflows/contract';
 import type { RoutePlugin } from '../app';
 import { sendProblem } from '../problem';
-import { ingestDelivery } from './ingest';
+import { answerBy, ingestDelivery, requestDeadline } from './ingest';
 import { acceptedBody, acceptedSchema, countRejections, webhookErrorResponses } from './common';
 
 /** True when any `v1=` signature in the header matches the body under any secret (constant-time per comparison). */
@@ -79,27 +79,28 @@ export const pagerdutyWebhook: RoutePlugin = async (app, deps) => {
       }
     },
   }, async (req, reply) => {
-    const envelope = req.body;
-    const { event } = envelope;
-    const ingest = deps.ingestDeps(req.log);
-    const delivery = { source: 'pagerduty', deliveryId: event.id, rawBody: req.rawBody ?? '', headers: pickHeaders(req.headers) };
-    const incidentId = pagerdutyIncidentId(envelope);
-    if (!isHandledPagerDutyEvent(event.event_type) || !incidentId) {
-      await ingestDelivery(ingest, delivery, []);
-      return reply.code(200).send({
-        status: 'ignored',
-        reason: isHandledPagerDutyEvent(event.event_type) ? 'the event names no incident' : `event type ${event.event_type} is not used by Forewarn`,
-      });
-    }
-    const lookups = pagerdutyComponentLookups(envelope);
-    const { keys } = await resolveComponentAliases(deps.db, 'pagerduty', lookups);
-    const normalized = normalizePagerDuty(envelope, { components: keys, ...deps.config.pagerduty })!;
-    if (event.event_type === 'incident.triggered' && lookups.length > 0 && keys.length === 0) {
-      req.log.warn({ service: lookups }, 'PagerDuty service is not mapped to any component');
-      normalized.note = `PagerDuty service ${lookups.join(' / ')} is not mapped to a Forewarn component: add a "pagerduty" alias to see affected customers.`;
-    }
-    const result = await ingestDelivery(ingest, delivery, [normalized]);
-    return reply.code(202).send(await acceptedBody(deps.db, result.workflowIds[0] ?? incidentWorkflowId('pagerduty', incidentId), result));
+    const deadline = requestDeadline(reply);
+    return answerBy(req, reply, async () => {
+      const envelope = req.body;
+      const { event } = envelope;
+      const ingest = deps.ingestDeps(req.log, deadline);
+      const delivery = { source: 'pagerduty', deliveryId: event.id, rawBody: req.rawBody ?? '', headers: pickHeaders(req.headers) };
+      const incidentId = pagerdutyIncidentId(envelope);
+      if (!isHandledPagerDutyEvent(event.event_type) || !incidentId) {
+        const reason = isHandledPagerDutyEvent(event.event_type) ? 'the event names no incident' : `event type ${event.event_type} is not used by Forewarn`;
+        await ingestDelivery(ingest, delivery, [], { ignoredReason: reason });
+        return { code: 200, body: { status: 'ignored', reason } };
+      }
+      const lookups = pagerdutyComponentLookups(envelope);
+      const { keys } = await resolveComponentAliases(deps.db, 'pagerduty', lookups);
+      const normalized = normalizePagerDuty(envelope, { components: keys, ...deps.config.pagerduty })!;
+      if (event.event_type === 'incident.triggered' && lookups.length > 0 && keys.length === 0) {
+        req.log.warn({ service: lookups }, 'PagerDuty service is not mapped to any component');
+        normalized.note = `PagerDuty service ${lookups.join(' / ')} is not mapped to a Forewarn component: add a "pagerduty" alias to see affected customers.`;
+      }
+      const result = await ingestDelivery(ingest, delivery, [normalized]);
+      return { code: 202, body: await acceptedBody(deps.db, result.workflowIds[0] ?? incidentWorkflowId('pagerduty', incidentId), result) };
+    }, deps.track);
   });
 };
 

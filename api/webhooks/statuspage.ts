@@ -14,7 +14,7 @@ import type { RoutePlugin } from '../app';
 import { safeEqual } from '../auth';
 import { HttpProblem, problemSchema, sendProblem } from '../problem';
 import { acceptedBody, acceptedSchema, countRejections, webhookErrorResponses } from './common';
-import { ingestDelivery } from './ingest';
+import { answerBy, ingestDelivery, requestDeadline } from './ingest';
 
 export const statuspageWebhook: RoutePlugin = async (app, deps) => {
   countRejections(app, deps, 'statuspage');
@@ -47,23 +47,26 @@ export const statuspageWebhook: RoutePlugin = async (app, deps) => {
       if (err instanceof StatuspagePayloadError) throw new HttpProblem(400, 'Invalid Statuspage notification', err.message, err.errors);
       throw err;
     }
-    const ingest = deps.ingestDeps(req.log);
-    const headers = { 'user-agent': req.headers['user-agent'], 'content-type': req.headers['content-type'] };
-    if (parsed.kind === 'component') {
-      await ingestDelivery(ingest, { source: 'statuspage', deliveryId: `component:${parsed.componentUpdateId}`, rawBody: req.rawBody ?? '', headers }, []);
-      return reply.code(200).send({
-        status: 'ignored',
-        reason: `component status change${parsed.componentId ? ` of ${parsed.componentId}` : ''} without an incident; Forewarn follows incidents`,
-      });
-    }
-    const { incident } = parsed;
-    const event = normalizeStatuspageIncident(incident, await statuspageAliasMap(deps.db, statuspageComponentIds(incident)));
-    const delivery = { source: 'statuspage', deliveryId: statuspageDeliveryId(incident), rawBody: req.rawBody ?? '', headers };
-    if (!event) {
-      await ingestDelivery(ingest, delivery, []);
-      return reply.code(200).send({ status: 'ignored', reason: 'scheduled maintenance that has not started' });
-    }
-    const result = await ingestDelivery(ingest, delivery, [event]);
-    return reply.code(202).send(await acceptedBody(deps.db, incidentWorkflowId('statuspage', incident.id), result));
+    const deadline = requestDeadline(reply);
+    const notification = parsed;
+    return answerBy(req, reply, async () => {
+      const ingest = deps.ingestDeps(req.log, deadline);
+      const headers = { 'user-agent': req.headers['user-agent'], 'content-type': req.headers['content-type'] };
+      if (notification.kind === 'component') {
+        const reason = `component status change${notification.componentId ? ` of ${notification.componentId}` : ''} without an incident; Forewarn follows incidents`;
+        await ingestDelivery(ingest, { source: 'statuspage', deliveryId: `component:${notification.componentUpdateId}`, rawBody: req.rawBody ?? '', headers }, [], { ignoredReason: reason });
+        return { code: 200, body: { status: 'ignored', reason } };
+      }
+      const { incident } = notification;
+      const event = normalizeStatuspageIncident(incident, await statuspageAliasMap(deps.db, statuspageComponentIds(incident)));
+      const delivery = { source: 'statuspage', deliveryId: statuspageDeliveryId(incident), rawBody: req.rawBody ?? '', headers };
+      if (!event) {
+        const reason = 'scheduled maintenance that has not started';
+        await ingestDelivery(ingest, delivery, [], { ignoredReason: reason });
+        return { code: 200, body: { status: 'ignored', reason } };
+      }
+      const result = await ingestDelivery(ingest, delivery, [event]);
+      return { code: 202, body: await acceptedBody(deps.db, incidentWorkflowId('statuspage', incident.id), result) };
+    }, deps.track);
   });
 };

@@ -20,12 +20,23 @@ import type { RoutePlugin } from '../app';
 import { bearerToken, safeEqual, tokenMatches } from '../auth';
 import { HttpProblem, problemSchema, sendProblem } from '../problem';
 import { countRejections } from './common';
+import { answerBy, forwardFromApi, requestDeadline } from './ingest';
 
 /** Zendesk's scheme: base64 HMAC-SHA256 over timestamp + body, compared in constant time. */
 export function verifyZendeskSignature(rawBody: string, signature: string | undefined, timestamp: string | undefined, secret: string): boolean {
   if (!signature || !timestamp) return false;
   const expected = createHmac('sha256', secret).update(timestamp + rawBody, 'utf8').digest('base64');
   return safeEqual(signature.trim(), expected);
+}
+
+/** Like Slack's: a signed request older (or newer) than this is a replay and is refused. */
+export const ZENDESK_SIGNATURE_WINDOW_MS = 5 * 60 * 1000;
+
+/** Zendesk sends an ISO 8601 time; epoch seconds are accepted too. True when it is within the window of now. */
+export function zendeskTimestampFresh(timestamp: string, nowMs: number): boolean {
+  const t = timestamp.trim();
+  const ms = /^\d{9,11}$/.test(t) ? Number(t) * 1000 : Date.parse(t);
+  return Number.isFinite(ms) && Math.abs(nowMs - ms) <= ZENDESK_SIGNATURE_WINDOW_MS;
 }
 
 const answerSchema = {
@@ -81,6 +92,11 @@ export const supportWebhook: RoutePlugin = async (app, deps) => {
             ? 'X-Zendesk-Webhook-Signature does not match ZENDESK_WEBHOOK_SECRET (or the body was altered).'
             : 'X-Zendesk-Webhook-Signature-Timestamp is missing.');
         }
+        if (!zendeskTimestampFresh(timestamp!, Date.now())) {
+          req.log.warn({ timestamp }, 'Zendesk delivery with a stale signature timestamp');
+          return sendProblem(reply, 401, 'Unauthorized',
+            'X-Zendesk-Webhook-Signature-Timestamp is more than 5 minutes from now: a replayed or delayed delivery is refused.');
+        }
         return;
       }
       const tokens = [config.support.webhookToken, ...config.api.tokens].filter((t): t is string => Boolean(t));
@@ -99,65 +115,44 @@ export const supportWebhook: RoutePlugin = async (app, deps) => {
       throw err;
     }
     const { deliveryId } = parsed;
-    const where = { source: 'support', deliveryId };
-    const record = async (status: string, fields: { workflow_id?: string | null; error?: string | null } = {}) => {
-      await db.updateTable('webhook_deliveries').set({ status, processed_at: new Date(), ...fields })
-        .where('source', '=', where.source).where('delivery_id', '=', where.deliveryId).execute();
-      metrics.webhooks.inc({ source: 'support', outcome: status === 'failed' ? 'unavailable' : status });
-    };
-
-    const inserted = await db.insertInto('webhook_deliveries')
-      .values({
-        source: 'support', delivery_id: deliveryId, raw_body: req.rawBody ?? '', status: 'received',
-        headers: JSON.stringify({ 'user-agent': req.headers['user-agent'], 'x-zendesk-webhook-id': req.headers['x-zendesk-webhook-id'] }),
-      })
-      .onConflict((oc) => oc.columns(['source', 'delivery_id']).doNothing())
-      .returning('id')
-      .executeTakeFirst();
-    if (!inserted) {
-      const existing = await db.selectFrom('webhook_deliveries').select(['status', 'workflow_id'])
-        .where('source', '=', 'support').where('delivery_id', '=', deliveryId).executeTakeFirstOrThrow();
-      if (existing.status === 'forwarded' || existing.status === 'ignored') {
-        metrics.webhooks.inc({ source: 'support', outcome: 'duplicate' });
-        return reply.code(200).send({ status: 'duplicate', deliveryId, workflowIds: existing.workflow_id ? existing.workflow_id.split(',') : [] });
+    const deadline = requestDeadline(reply);
+    const ticketDelivery = parsed;
+    return answerBy(req, reply, async () => {
+      const forwardDeps = { db, temporal, log: req.log, metrics: metrics.webhooks, deadline, track: deps.track };
+      const delivery = {
+        source: 'support', deliveryId, rawBody: req.rawBody ?? '',
+        headers: { 'user-agent': req.headers['user-agent'], 'x-zendesk-webhook-id': req.headers['x-zendesk-webhook-id'] },
+      };
+      if (ticketDelivery.kind === 'ignored') {
+        const result = await forwardFromApi(forwardDeps, delivery, [], { ignoredReason: ticketDelivery.reason });
+        return result.status === 'duplicate'
+          ? { code: 200, body: { status: 'duplicate', deliveryId, workflowIds: result.workflowIds } }
+          : { code: 200, body: { status: 'ignored', deliveryId, reason: ticketDelivery.reason } };
       }
-    }
-
-    if (parsed.kind === 'ignored') {
-      await record('ignored', { error: parsed.reason });
-      return reply.code(200).send({ status: 'ignored', deliveryId, reason: parsed.reason });
-    }
-    const { ticket } = parsed;
-    const components = matchTicketComponents(ticket, await supportMatchRules(db));
-    if (components.length === 0) {
-      const reason = 'matched no component: give components ticket_tags or ticket_keywords that this ticket carries';
-      req.log.info({ ticketId: ticket.ticketId, tags: ticket.tags }, 'support ticket matched no component');
-      await record('ignored', { error: reason });
-      return reply.code(200).send({ status: 'ignored', deliveryId, components: [], reason });
-    }
-
-    const workflowIds: string[] = [];
-    try {
-      for (const componentKey of components) {
-        const workflowId = supportDetectorWorkflowId(componentKey);
+      const { ticket } = ticketDelivery;
+      const components = matchTicketComponents(ticket, await supportMatchRules(db));
+      if (components.length === 0) {
+        const reason = 'matched no component: give components ticket_tags or ticket_keywords that this ticket carries';
+        req.log.info({ ticketId: ticket.ticketId, tags: ticket.tags }, 'support ticket matched no component');
+        const result = await forwardFromApi(forwardDeps, delivery, [], { ignoredReason: reason });
+        return result.status === 'duplicate'
+          ? { code: 200, body: { status: 'duplicate', deliveryId, workflowIds: result.workflowIds } }
+          : { code: 200, body: { status: 'ignored', deliveryId, components: [], reason } };
+      }
+      const starts = components.map((componentKey) => {
         const input: SupportDetectorInput = { componentKey, threshold: config.support.threshold, windowMinutes: config.support.windowMinutes };
-        // Helpdesks time out too: give up early and answer 503 so they retry.
-        await temporal.connection.withDeadline(Date.now() + 3000, () => temporal.workflow.signalWithStart(WORKFLOW_TYPES.supportDetector, {
-          workflowId,
-          taskQueue: config.temporal.taskQueue,
-          args: [input],
-          signal: supportTicketSignal,
-          signalArgs: [{ ...ticket, components }],
-        }));
-        workflowIds.push(workflowId);
-      }
-    } catch (err) {
-      req.log.warn({ err, deliveryId }, 'Temporal unreachable; support delivery kept for retry');
-      await record('failed', { error: String(err) });
-      throw new HttpProblem(503, 'Service Unavailable', 'The ticket is recorded but could not be passed to the spike detector; retry later.');
-    }
-    await record('forwarded', { workflow_id: workflowIds.join(','), error: null });
-    req.log.info({ ticketId: ticket.ticketId, components }, 'support ticket forwarded to spike detectors');
-    return reply.code(202).send({ status: 'accepted', deliveryId, components, workflowIds });
+        return {
+          workflowType: WORKFLOW_TYPES.supportDetector,
+          options: {
+            workflowId: supportDetectorWorkflowId(componentKey), taskQueue: config.temporal.taskQueue, args: [input],
+            signal: supportTicketSignal, signalArgs: [{ ...ticket, components }],
+          },
+        };
+      });
+      const result = await forwardFromApi(forwardDeps, delivery, starts);
+      if (result.status === 'duplicate') return { code: 200, body: { status: 'duplicate', deliveryId, workflowIds: result.workflowIds } };
+      req.log.info({ ticketId: ticket.ticketId, components }, 'support ticket forwarded to spike detectors');
+      return { code: 202, body: { status: 'accepted', deliveryId, components, workflowIds: result.workflowIds } };
+    }, deps.track);
   });
 };

@@ -92,7 +92,7 @@ describe('POST /api/webhooks/support', () => {
 
   test('a signed Zendesk ticket-created event is verified and forwarded (customer = organization)', async () => {
     const body = JSON.stringify(zendeskTicketCreated);
-    const timestamp = '2025-01-08T10:12:08Z';
+    const timestamp = new Date().toISOString();
     const res = await postJson(body, { 'x-zendesk-webhook-signature': zendeskSignature(timestamp, body), 'x-zendesk-webhook-signature-timestamp': timestamp });
     assert.equal(res.statusCode, 202, res.body);
     assert.deepEqual(res.json().components, ['api-gateway']);
@@ -104,18 +104,22 @@ describe('POST /api/webhooks/support', () => {
 
   test('Zendesk signatures that do not verify are refused', async () => {
     const body = JSON.stringify({ ...zendeskTicketCreated, id: 'other-event' });
-    const timestamp = '2025-01-08T10:12:08Z';
+    const timestamp = new Date().toISOString();
     const good = zendeskSignature(timestamp, body);
+    const stale = new Date(Date.now() - 6 * 60_000).toISOString();
     const cases: [string, Record<string, string>, string][] = [
       ['wrong secret', { 'x-zendesk-webhook-signature': zendeskSignature(timestamp, body, 'another-secret'), 'x-zendesk-webhook-signature-timestamp': timestamp }, body],
       ['tampered body', { 'x-zendesk-webhook-signature': good, 'x-zendesk-webhook-signature-timestamp': timestamp }, body.replace('5158', '5159')],
-      ['other timestamp', { 'x-zendesk-webhook-signature': good, 'x-zendesk-webhook-signature-timestamp': '2025-01-08T10:12:09Z' }, body],
+      ['other timestamp', { 'x-zendesk-webhook-signature': good, 'x-zendesk-webhook-signature-timestamp': new Date(Date.now() + 1000).toISOString() }, body],
       ['no timestamp', { 'x-zendesk-webhook-signature': good }, body],
+      // Correctly signed, but 6 minutes old: a replay.
+      ['stale timestamp', { 'x-zendesk-webhook-signature': zendeskSignature(stale, body), 'x-zendesk-webhook-signature-timestamp': stale }, body],
     ];
     for (const [name, headers, payload] of cases) {
       const res = await postJson(payload, headers);
       assert.equal(res.statusCode, 401, name);
       assert.equal(res.json().title, 'Unauthorized', name);
+      if (name === 'stale timestamp') assert.match(res.json().detail, /more than 5 minutes/);
     }
     assert.equal(await delivery('zendesk:other-event'), undefined);
   });

@@ -1,0 +1,191 @@
+/**
+ * The one path that forwards a delivery, whoever received it (a webhook route, the support route, the
+ * status-page sync): record it → claim it → signalWithStart each workflow it names → mark it.
+ *
+ * A delivery id signals its workflows at most once, even when the same delivery is in flight twice
+ * (a sender retrying while the first attempt still waits on a frozen database): the row is claimed
+ * with one conditional statement ('received' or 'failed' → 'forwarding'), and only the claimant
+ * signals. A claim left behind by a process that died is taken over once it is stale. A caller that
+ * passes a deadline (the sender's own timeout) never signals after it: a request whose client gave
+ * up is released as failed, and the sender's retry forwards it.
+ *
+ * The Temporal client is passed in; this module needs only its signalWithStart.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Client } from '@temporalio/client';
+import type { Database } from './types';
+
+export type DeliveryStatus = 'received' | 'forwarding' | 'forwarded' | 'ignored' | 'failed';
+
+/** A claim older than this belongs to a process that died mid-forward: another attempt may take it. */
+export const STALE_CLAIM_SECONDS = 30;
+
+export interface DeliveryRecord {
+  source: string;
+  deliveryId: string;
+  rawBody: string;
+  headers?: Record<string, unknown>;
+}
+
+/** One signalWithStart: the workflow type and its options (workflow id, task queue, args, signal, signal args). */
+export interface WorkflowStart {
+  workflowType: string;
+  options: Parameters<Client['workflow']['signalWithStart']>[1] & { workflowId: string };
+}
+
+export interface DeliveryDeps {
+  db: Kysely<Database>;
+  temporal: Pick<Client, 'workflow' | 'connection'>;
+  log?: { info: (obj: object, msg: string) => void; warn: (obj: object, msg: string) => void };
+  /** Receives a Temporal call given up at the deadline but still settling (the client retries inside), so a
+   *  server can wait for it before closing its connection. */
+  track?: (call: Promise<unknown>) => void;
+}
+
+export interface ForwardOptions {
+  /** Epoch ms: nothing is signalled after it, and each signal must finish before it. */
+  deadline?: number;
+  /** With no workflow to signal: why the delivery is recorded but not applied. */
+  ignoredReason?: string;
+}
+
+export type ForwardStatus = 'forwarded' | 'ignored' | 'duplicate' | 'in_flight';
+
+export interface ForwardResult {
+  /** forwarded: signalled now; ignored: recorded, nothing to signal; duplicate: forwarded or ignored before;
+   *  in_flight: another attempt holds the claim right now (the sender should retry). */
+  status: ForwardStatus;
+  workflowIds: string[];
+  /** Workflows that had already finished: the event was recorded but not applied. */
+  closed: string[];
+}
+
+/** Temporal could not be reached (or the deadline passed): the delivery is on record as failed, to be retried. */
+export class DeliveryUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DeliveryUnavailableError';
+  }
+}
+
+/**
+ * Records the delivery (raw body kept) and claims it for this attempt. True when this attempt owns it;
+ * otherwise the status the row holds.
+ */
+export async function claimDelivery(db: Kysely<Database>, delivery: DeliveryRecord): Promise<true | { status: string; workflowIds: string[] }> {
+  const inserted = await db.insertInto('webhook_deliveries')
+    .values({
+      source: delivery.source,
+      delivery_id: delivery.deliveryId,
+      raw_body: delivery.rawBody,
+      headers: JSON.stringify(delivery.headers ?? {}),
+      status: 'forwarding',
+      claimed_at: sql`now()`,
+    })
+    .onConflict((oc) => oc.columns(['source', 'delivery_id']).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (inserted) return true;
+  // One statement decides between concurrent attempts: only one sees its update succeed.
+  const claimed = await db.updateTable('webhook_deliveries')
+    .set({ status: 'forwarding', claimed_at: sql`now()`, error: null })
+    .where('source', '=', delivery.source).where('delivery_id', '=', delivery.deliveryId)
+    .where((eb) => eb.or([
+      eb('status', 'in', ['received', 'failed']),
+      eb.and([eb('status', '=', 'forwarding'), sql<boolean>`claimed_at < now() - make_interval(secs => ${STALE_CLAIM_SECONDS})`]),
+    ]))
+    .returning('id')
+    .executeTakeFirst();
+  if (claimed) return true;
+  const existing = await db.selectFrom('webhook_deliveries').select(['status', 'workflow_id'])
+    .where('source', '=', delivery.source).where('delivery_id', '=', delivery.deliveryId).executeTakeFirst();
+  return { status: existing?.status ?? 'forwarding', workflowIds: existing?.workflow_id ? existing.workflow_id.split(',') : [] };
+}
+
+async function mark(db: Kysely<Database>, delivery: DeliveryRecord, set: { status: DeliveryStatus; workflow_id?: string | null; error?: string | null }): Promise<void> {
+  await db.updateTable('webhook_deliveries')
+    .set({ ...set, processed_at: new Date() })
+    .where('source', '=', delivery.source).where('delivery_id', '=', delivery.deliveryId)
+    .execute();
+}
+
+/**
+ * The gRPC deadline bounds the call itself, but not a lazy connection's first connect: the attempt is
+ * given up at the deadline either way (a call started after it fails at once with DEADLINE_EXCEEDED).
+ */
+async function byDeadline<T>(call: Promise<T>, deadline: number, track?: (call: Promise<unknown>) => void): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      track?.(call);
+      reject(new DeliveryUnavailableError('The workflow engine did not answer before the deadline.'));
+    }, Math.max(0, deadline - Date.now()));
+  });
+  call.catch(() => {});
+  try {
+    return await Promise.race([call, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function isAlreadyStarted(err: unknown): boolean {
+  return (err as Error | undefined)?.name === 'WorkflowExecutionAlreadyStartedError';
+}
+
+/**
+ * Record → claim → signalWithStart each start → mark. Throws DeliveryUnavailableError (after marking the
+ * delivery failed) when Temporal cannot be reached or the deadline has passed; database errors propagate.
+ */
+export async function forwardDelivery(
+  deps: DeliveryDeps, delivery: DeliveryRecord, starts: WorkflowStart[], opts: ForwardOptions = {},
+): Promise<ForwardResult> {
+  const claim = await claimDelivery(deps.db, delivery);
+  if (claim !== true) {
+    if (claim.status === 'forwarded' || claim.status === 'ignored') {
+      deps.log?.info({ source: delivery.source, deliveryId: delivery.deliveryId }, 'duplicate delivery ignored');
+      return { status: 'duplicate', workflowIds: claim.workflowIds, closed: [] };
+    }
+    deps.log?.info({ source: delivery.source, deliveryId: delivery.deliveryId }, 'delivery already being forwarded by another attempt');
+    return { status: 'in_flight', workflowIds: [], closed: [] };
+  }
+  if (starts.length === 0) {
+    await mark(deps.db, delivery, { status: 'ignored', workflow_id: null, error: opts.ignoredReason ?? null });
+    return { status: 'ignored', workflowIds: [], closed: [] };
+  }
+  const workflowIds: string[] = [];
+  const closed: string[] = [];
+  try {
+    for (const { workflowType, options } of starts) {
+      const { workflowId } = options;
+      // The sender gave up (a database that answered too late): signalling now could apply the event
+      // twice once its retry arrives. Leave it to the retry.
+      if (opts.deadline !== undefined && Date.now() >= opts.deadline) {
+        throw new DeliveryUnavailableError('The deadline passed before the delivery could be forwarded.');
+      }
+      workflowIds.push(workflowId);
+      try {
+        const call = () => deps.temporal.workflow.signalWithStart(workflowType, options);
+        await (opts.deadline !== undefined ? byDeadline(deps.temporal.connection.withDeadline(opts.deadline, call), opts.deadline, deps.track) : call());
+      } catch (err) {
+        if (!isAlreadyStarted(err)) throw err;
+        closed.push(workflowId);
+        deps.log?.info({ workflowId, deliveryId: delivery.deliveryId }, 'workflow already finished; late event recorded, not applied');
+        continue;
+      }
+      deps.log?.info({ workflowId, source: delivery.source, deliveryId: delivery.deliveryId }, 'delivery forwarded');
+    }
+  } catch (err) {
+    deps.log?.warn({ err, source: delivery.source, deliveryId: delivery.deliveryId }, 'delivery not forwarded; kept for the retry');
+    await mark(deps.db, delivery, { status: 'failed', error: String(err) });
+    throw err instanceof DeliveryUnavailableError ? err
+      : new DeliveryUnavailableError('The workflow engine could not be reached.', { cause: err });
+  }
+  const applied = starts.length > closed.length;
+  await mark(deps.db, delivery, {
+    status: applied ? 'forwarded' : 'ignored',
+    workflow_id: workflowIds.join(','),
+    error: closed.length ? `already finished: ${closed.join(', ')}` : null,
+  });
+  return { status: applied ? 'forwarded' : 'ignored', workflowIds, closed };
+}
