@@ -65,9 +65,14 @@ export function parseRawEmail(raw: string): ParsedEmail {
   };
 }
 
-function googleError(code: number, message: string, status: string) {
-  return { error: { code, message, errors: [{ message, domain: 'global', reason: status === 'INVALID_ARGUMENT' ? 'invalidArgument' : status.toLowerCase() }], status } };
+function googleError(code: number, message: string, status: string, reason?: string) {
+  const why = reason ?? (status === 'INVALID_ARGUMENT' ? 'invalidArgument' : status.toLowerCase());
+  const domain = why.endsWith('RateLimitExceeded') || why === 'rateLimitExceeded' ? 'usageLimits' : 'global';
+  return { error: { code, message, errors: [{ message, domain, reason: why }], status } };
 }
+
+/** What Gmail answers when a mailbox's quota is used up: 429 rateLimitExceeded, or 403 with a rate-limit reason. */
+const QUOTA_REASON: Record<number, string> = { 429: 'rateLimitExceeded' };
 
 export class FakeGmail {
   readonly requests: GmailRequest[] = [];
@@ -77,7 +82,7 @@ export class FakeGmail {
   private tokens = new Map<string, string>();
   private serviceAccounts = new Map<string, KeyObject>();
   private deniedMailboxes = new Set<string>();
-  private failures = new Map<Operation, { status: number; message: string; times: number; retryAfter?: number }>();
+  private failures = new Map<Operation, { status: number; message: string; times: number; retryAfter?: number; reason?: string }>();
   private server!: http.Server;
   private port = 0;
   private seq = 0;
@@ -124,9 +129,13 @@ export class FakeGmail {
     this.deniedMailboxes.add(email.toLowerCase());
   }
 
-  /** The next `times` calls of `operation` answer `status` (429 adds Retry-After). */
-  failNext(operation: Operation, status: number, message: string, times = 1, retryAfter?: number): void {
-    this.failures.set(operation, { status, message, times, retryAfter });
+  /**
+   * The next `times` calls of `operation` answer `status` with Gmail's error body (a 429 has
+   * reason rateLimitExceeded; `reason` sets another, e.g. 403 userRateLimitExceeded), and a
+   * Retry-After header of `retryAfter` seconds when given.
+   */
+  failNext(operation: Operation, status: number, message: string, times = 1, retryAfter?: number, reason?: string): void {
+    this.failures.set(operation, { status, message, times, retryAfter, reason });
   }
 
   calls(operation: Operation): GmailRequest[] {
@@ -157,7 +166,8 @@ export class FakeGmail {
       failure.times -= 1;
       const headers: Record<string, string> = failure.retryAfter ? { 'retry-after': String(failure.retryAfter) } : {};
       if (route === 'token') return reply(failure.status, { error: 'temporarily_unavailable', error_description: failure.message }, headers);
-      return reply(failure.status, googleError(failure.status, failure.message, failure.status === 429 ? 'RESOURCE_EXHAUSTED' : 'UNAVAILABLE'), headers);
+      const status = failure.status === 429 ? 'RESOURCE_EXHAUSTED' : failure.status === 403 ? 'PERMISSION_DENIED' : failure.status === 400 ? 'INVALID_ARGUMENT' : 'UNAVAILABLE';
+      return reply(failure.status, googleError(failure.status, failure.message, status, failure.reason ?? QUOTA_REASON[failure.status]), headers);
     }
     if (route === 'token') return this.token(body, reply);
 
