@@ -8,7 +8,7 @@ import { buildApp } from './app';
 async function main() {
   const config = loadConfig(readEnvironment(), { requireDatabaseUrl: true });
   const logger = createLogger(config, 'api');
-  const db = createDb(config.databaseUrl);
+  const db = createDb(config.databaseUrl, config.database);
   // Lazy: the API starts (and records webhook deliveries) even while Temporal is down.
   const connection = Connection.lazy({ address: config.temporal.address });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });

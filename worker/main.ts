@@ -1,8 +1,7 @@
 /**
  * The worker process: runs incident and detection workflows and their activities.
- * SIGINT/SIGTERM drain the worker (Temporal's Runtime handles the signals): it stops polling, lets
- * the activities in flight finish for up to SHUTDOWN_GRACE (then cancels them; they are retried
- * elsewhere, and the outbox keeps every message single), then closes connections.
+ * SIGINT/SIGTERM drain the worker (Temporal's Runtime handles the signals; see ./shutdown for how
+ * long), then close connections.
  */
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
@@ -12,12 +11,9 @@ import { createDb } from '../db/connect';
 import { createActivities } from '../activities';
 import { ensureStatuspageSchedule } from './schedules';
 import { startHealthServer } from './health';
+import { probeDependencies } from '../db/health';
+import { SHUTDOWN_FORCE_SECONDS, SHUTDOWN_GRACE_SECONDS } from './shutdown';
 import { workflowCode } from './workflow-code';
-
-/** Kept below the orchestrator's kill deadline (deploy/k8s: terminationGracePeriodSeconds 30). */
-const SHUTDOWN_GRACE = '20s';
-/** Past this the worker gives up draining and the process exits with an error. */
-const SHUTDOWN_FORCE = '25s';
 
 async function main() {
   const config = loadConfig(readEnvironment(), { requireDatabaseUrl: true });
@@ -41,18 +37,19 @@ async function main() {
   let status: 'starting' | 'ok' | 'stopping' = 'starting';
   const health = startHealthServer(config.worker.healthPort, () => ({ status, details: { taskQueue: config.temporal.taskQueue } }));
 
-  const db = createDb(config.databaseUrl);
+  const db = createDb(config.databaseUrl, config.database);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const clientConnection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+  health.probe(() => probeDependencies({ db, temporal: client }));
   const code = workflowCode();
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     ...code,
-    shutdownGraceTime: SHUTDOWN_GRACE,
-    shutdownForceTime: SHUTDOWN_FORCE,
+    shutdownGraceTime: SHUTDOWN_GRACE_SECONDS * 1000,
+    shutdownForceTime: SHUTDOWN_FORCE_SECONDS * 1000,
     activities: createActivities({ config, db, temporal: client }),
   });
   if (config.slack.dryRun) log.warn('SLACK_BOT_TOKEN is not set: Slack messages are rendered into the outbox, not sent (dry-run)');

@@ -23,10 +23,10 @@ describe('health and metrics', () => {
     await t.close();
   });
 
-  test('health answers without a token and names what is unreachable', async () => {
+  test('health answers without a token and names what is unreachable, with 503 while a dependency is down', async () => {
     const res = await app.inject({ method: 'GET', url: '/health' });
-    assert.equal(res.statusCode, 200);
-    assert.deepEqual(res.json(), { status: 'ok', database: 'ok', temporal: 'unreachable' });
+    assert.equal(res.statusCode, 503);
+    assert.deepEqual(res.json(), { status: 'degraded', database: 'ok', temporal: 'unreachable' });
   });
 
   test('metrics need a token', async () => {

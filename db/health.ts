@@ -1,0 +1,43 @@
+/**
+ * The dependency probes behind both /health endpoints (API and worker): Postgres and Temporal, each
+ * reported on its own and each given a bounded time, so a stopped or frozen dependency makes the
+ * answer say so within a second instead of hanging it.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Client } from '@temporalio/client';
+import type { Database } from './types';
+
+export type DependencyState = 'ok' | 'unreachable';
+
+export interface DependencyHealth {
+  status: 'ok' | 'degraded';
+  database: DependencyState;
+  temporal: DependencyState;
+}
+
+/** Each probe's share of the 1-second answer. */
+export const PROBE_TIMEOUT_MS = 800;
+
+async function within(probe: () => Promise<unknown>, ms: number): Promise<DependencyState> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<DependencyState>((resolve) => { timer = setTimeout(() => resolve('unreachable'), ms); });
+  try {
+    return await Promise.race([probe().then((): DependencyState => 'ok', (): DependencyState => 'unreachable'), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Both probes at once; `degraded` when either dependency is unreachable. */
+export async function probeDependencies(deps: {
+  db: Kysely<Database>;
+  temporal: Pick<Client, 'connection' | 'workflowService'>;
+  timeoutMs?: number;
+}): Promise<DependencyHealth> {
+  const ms = deps.timeoutMs ?? PROBE_TIMEOUT_MS;
+  const [database, temporal] = await Promise.all([
+    within(() => sql`select 1`.execute(deps.db), ms),
+    within(() => deps.temporal.connection.withDeadline(Date.now() + ms, () => deps.temporal.workflowService.getSystemInfo({})), ms),
+  ]);
+  return { status: database === 'ok' && temporal === 'ok' ? 'ok' : 'degraded', database, temporal };
+}

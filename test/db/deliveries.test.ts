@@ -1,0 +1,107 @@
+/**
+ * The one forwarding path (db/deliveries.ts) on a real database, with a stand-in for the Temporal client
+ * that counts signalWithStart calls: what a sender retrying, a delivery in flight twice, a deadline that
+ * passed and a workflow engine that is down each lead to.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { sql } from 'kysely';
+import { DeliveryUnavailableError, forwardDelivery, STALE_CLAIM_SECONDS, type DeliveryDeps, type WorkflowStart } from '../../db/deliveries';
+import { createTestDb, stopTestPostgres, type TestDb } from '../helpers/db';
+
+/** A Temporal client whose signalWithStart waits `delayMs`, then succeeds or throws what `fail` says. */
+function fakeTemporal(opts: { delayMs?: number; fail?: () => Error | undefined } = {}) {
+  const calls: string[] = [];
+  const temporal = {
+    workflow: {
+      signalWithStart: async (_type: string, options: { workflowId: string }) => {
+        calls.push(options.workflowId);
+        await new Promise((r) => setTimeout(r, opts.delayMs ?? 0));
+        const err = opts.fail?.();
+        if (err) throw err;
+        return {};
+      },
+    },
+    connection: { withDeadline: <T>(_deadline: number, fn: () => Promise<T>) => fn() },
+  } as unknown as DeliveryDeps['temporal'];
+  return { temporal, calls };
+}
+
+const start = (workflowId: string): WorkflowStart => ({ workflowType: 'incidentWorkflow', options: { workflowId, taskQueue: 'q', args: [], signal: 'incidentEvent', signalArgs: [] } as never });
+
+describe('forwardDelivery', () => {
+  let t: TestDb;
+  before(async () => { t = await createTestDb(); });
+  after(async () => {
+    await t?.close();
+    await stopTestPostgres();
+  });
+
+  const row = (deliveryId: string) => t.db.selectFrom('webhook_deliveries').selectAll().where('source', '=', 'test').where('delivery_id', '=', deliveryId).executeTakeFirstOrThrow();
+  const delivery = (deliveryId: string) => ({ source: 'test', deliveryId, rawBody: `{"id":"${deliveryId}"}`, headers: { via: 'test' } });
+
+  test('a delivery is recorded, signalled once and marked forwarded; the same delivery again signals nothing', async () => {
+    const { temporal, calls } = fakeTemporal();
+    const first = await forwardDelivery({ db: t.db, temporal }, delivery('d1'), [start('incident:test:1')]);
+    assert.deepEqual(first, { status: 'forwarded', workflowIds: ['incident:test:1'], closed: [] });
+    const again = await forwardDelivery({ db: t.db, temporal }, delivery('d1'), [start('incident:test:1')]);
+    assert.equal(again.status, 'duplicate');
+    assert.deepEqual(again.workflowIds, ['incident:test:1']);
+    assert.deepEqual(calls, ['incident:test:1']);
+    const r = await row('d1');
+    assert.equal(r.status, 'forwarded');
+    assert.equal(r.raw_body, '{"id":"d1"}');
+  });
+
+  test('the same delivery in flight twice at once signals the workflow once', async () => {
+    const { temporal, calls } = fakeTemporal({ delayMs: 300 });
+    const results = await Promise.all(Array.from({ length: 5 }, () => forwardDelivery({ db: t.db, temporal }, delivery('d2'), [start('incident:test:2')])));
+    assert.deepEqual(calls, ['incident:test:2']);
+    assert.deepEqual(results.map((r) => r.status).sort(), ['forwarded', 'in_flight', 'in_flight', 'in_flight', 'in_flight']);
+    assert.equal((await row('d2')).status, 'forwarded');
+  });
+
+  test('when the workflow engine is down the delivery is kept as failed, and the retry forwards it', async () => {
+    let down = true;
+    const { temporal, calls } = fakeTemporal({ fail: () => (down ? Object.assign(new Error('14 UNAVAILABLE: connect ECONNREFUSED'), { name: 'ServiceError' }) : undefined) });
+    await assert.rejects(forwardDelivery({ db: t.db, temporal }, delivery('d3'), [start('incident:test:3')]), DeliveryUnavailableError);
+    const failed = await row('d3');
+    assert.equal(failed.status, 'failed');
+    assert.match(failed.error ?? '', /UNAVAILABLE/);
+    down = false;
+    const retry = await forwardDelivery({ db: t.db, temporal }, delivery('d3'), [start('incident:test:3')]);
+    assert.equal(retry.status, 'forwarded');
+    assert.equal(calls.length, 2);
+  });
+
+  test('a request past its deadline signals nothing: it is released as failed for the sender\'s retry', async () => {
+    const { temporal, calls } = fakeTemporal();
+    await assert.rejects(
+      forwardDelivery({ db: t.db, temporal }, delivery('d4'), [start('incident:test:4')], { deadline: Date.now() - 1 }),
+      /deadline passed/,
+    );
+    assert.deepEqual(calls, []);
+    assert.equal((await row('d4')).status, 'failed');
+    assert.equal((await forwardDelivery({ db: t.db, temporal }, delivery('d4'), [start('incident:test:4')])).status, 'forwarded');
+  });
+
+  test('a claim left by a process that died is taken over once stale, not before', async () => {
+    const { temporal, calls } = fakeTemporal();
+    await t.db.insertInto('webhook_deliveries').values({ source: 'test', delivery_id: 'd5', raw_body: '{}', status: 'forwarding', claimed_at: new Date() }).execute();
+    assert.equal((await forwardDelivery({ db: t.db, temporal }, delivery('d5'), [start('incident:test:5')])).status, 'in_flight');
+    await t.db.updateTable('webhook_deliveries').set({ claimed_at: sql`now() - make_interval(secs => ${STALE_CLAIM_SECONDS + 1})` })
+      .where('delivery_id', '=', 'd5').execute();
+    assert.equal((await forwardDelivery({ db: t.db, temporal }, delivery('d5'), [start('incident:test:5')])).status, 'forwarded');
+    assert.deepEqual(calls, ['incident:test:5']);
+  });
+
+  test('nothing to signal: recorded as ignored with the reason; a finished workflow: recorded, not applied', async () => {
+    const { temporal } = fakeTemporal({ fail: () => Object.assign(new Error('already started'), { name: 'WorkflowExecutionAlreadyStartedError' }) });
+    const ignored = await forwardDelivery({ db: t.db, temporal }, delivery('d6'), [], { ignoredReason: 'event type not used' });
+    assert.equal(ignored.status, 'ignored');
+    assert.equal((await row('d6')).error, 'event type not used');
+    const late = await forwardDelivery({ db: t.db, temporal }, delivery('d7'), [start('incident:test:7')]);
+    assert.deepEqual(late, { status: 'ignored', workflowIds: ['incident:test:7'], closed: ['incident:test:7'] });
+    assert.equal((await row('d7')).status, 'ignored');
+  });
+});
