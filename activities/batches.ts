@@ -5,22 +5,14 @@
  * each, so a killed worker's batch is retried elsewhere within the heartbeat timeout and the retry
  * answers 'duplicate' for what was already done.
  */
-import { Context } from '@temporalio/activity';
 import type { EmailBatchResult } from '../domain/incident/model';
+import { beat } from './heartbeat';
 import type { IncidentActivities, NotifyResult } from './types';
 
 /** Slack DMs in flight at once per batch (each DM is its own channel, so Slack's per-channel limit allows it). */
 const MESSAGES_AT_ONCE = 10;
 /** Mailboxes served at once per batch (Gmail's quota is per mailbox). */
 const MAILBOXES_AT_ONCE = 4;
-
-function heartbeat(details?: unknown): void {
-  try {
-    Context.current().heartbeat(details);
-  } catch {
-    // Outside an activity (unit tests).
-  }
-}
 
 /** Runs `fn` over `items`, `limit` at a time; results in the order of `items`. Every item runs even when one throws. */
 async function eachLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
@@ -34,7 +26,8 @@ async function eachLimited<T, R>(items: T[], limit: number, fn: (item: T) => Pro
       } catch (reason) {
         results[i] = { status: 'rejected', reason };
       }
-      heartbeat();
+      // Through the shared details: each CSM's own resume point (heartbeat.ts) is kept.
+      beat();
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));

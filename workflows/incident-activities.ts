@@ -32,7 +32,7 @@ export const store = proxyActivities<Pick2<'recordIncident' | 'recordTimeline' |
  */
 export const slack = proxyActivities<Pick2<'sendCsmMessages' | 'ensureWarRoom' | 'postToWarRoom' | 'inviteToWarRoom'>>({
   startToCloseTimeout: '15 minutes',
-  heartbeatTimeout: '15 seconds',
+  heartbeatTimeout: '10 seconds',
   scheduleToCloseTimeout: '3 hours',
   retry: {
     initialInterval: '1 second',
@@ -45,7 +45,7 @@ export const slack = proxyActivities<Pick2<'sendCsmMessages' | 'ensureWarRoom' |
 /** Gmail drafts and sends, page by page per CSM, heartbeating; as for Slack. */
 export const gmail = proxyActivities<Pick2<'prepareEmailsForCsms'>>({
   startToCloseTimeout: '1 hour',
-  heartbeatTimeout: '30 seconds',
+  heartbeatTimeout: '10 seconds',
   scheduleToCloseTimeout: '6 hours',
   retry: {
     initialInterval: '2 seconds',

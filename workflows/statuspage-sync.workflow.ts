@@ -13,8 +13,10 @@ import type { DetectionActivities } from '../activities/detection';
 import type { StatuspageSyncResult } from './contract';
 
 // Reading the page: a failed tick is retried a little, then left to the next tick a minute later.
+// It heartbeats, so a killed worker's read moves on within seconds.
 const { fetchStatuspageChanges } = proxyActivities<DetectionActivities>({
   startToCloseTimeout: '30 seconds',
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: ['StatuspageConfigError', 'StatuspagePayloadError'] },
 });
 
