@@ -9,7 +9,7 @@ const forbiddenInWorkflows = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.temporal/**', '.data/**', 'test-results/**', 'api/dashboard/public/**'] },
+  { ignores: ['node_modules/**', '.temporal/**', '.data/**', 'test-results/**', 'api/dashboard/public/**', 'dist/**', '.tools/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -9,6 +9,7 @@ import { SHUTDOWN_FORCE_SECONDS } from '../../worker/shutdown';
 import { builtCommands, ROOT } from './manifests';
 
 const DIR = path.join(ROOT, 'deploy/k8s');
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed YAML, checked field by field below
 type Doc = Record<string, any>;
 const docs: Doc[] = readdirSync(DIR).filter((f) => f.endsWith('.yaml')).flatMap((f) =>
   parseAllDocuments(readFileSync(path.join(DIR, f), 'utf8')).map((d) => ({ ...d.toJS(), file: f })));
