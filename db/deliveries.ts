@@ -110,8 +110,8 @@ async function mark(db: Kysely<Database>, delivery: DeliveryRecord, set: { statu
 }
 
 /**
- * The gRPC deadline bounds the call itself, but not a lazy connection's first connect: the attempt is
- * given up at the deadline either way (a call started after it fails at once with DEADLINE_EXCEEDED).
+ * The gRPC deadline bounds each attempt, and the abort signal stops the client's own retries, but the
+ * client may still take a moment to give up: the attempt counts as failed at the deadline either way.
  */
 async function byDeadline<T>(call: Promise<T>, deadline: number, track?: (call: Promise<unknown>) => void): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -166,7 +166,11 @@ export async function forwardDelivery(
       workflowIds.push(workflowId);
       try {
         const call = () => deps.temporal.workflow.signalWithStart(workflowType, options);
-        await (opts.deadline !== undefined ? byDeadline(deps.temporal.connection.withDeadline(opts.deadline, call), opts.deadline, deps.track) : call());
+        const { deadline } = opts;
+        await (deadline !== undefined
+          ? byDeadline(deps.temporal.connection.withAbortSignal(AbortSignal.timeout(Math.max(1, deadline - Date.now())),
+            () => deps.temporal.connection.withDeadline(deadline, call)), deadline, deps.track)
+          : call());
       } catch (err) {
         if (!isAlreadyStarted(err)) throw err;
         closed.push(workflowId);

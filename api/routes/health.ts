@@ -17,7 +17,7 @@ export const healthRoutes: RoutePlugin = async (app, deps) => {
       response: { 200: healthSchema, 503: healthSchema },
     },
   }, async (_req, reply) => {
-    const health = await probeDependencies({ db: deps.db, temporal: deps.temporal });
+    const health = await probeDependencies({ db: deps.db, temporal: deps.temporal, track: deps.track });
     return reply.code(health.status === 'ok' ? 200 : 503).send(health);
   });
 };

@@ -48,7 +48,7 @@ describe('health and metrics', () => {
     }).execute();
     const res = await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${TOKEN}` } });
     assert.equal(res.statusCode, 200);
-    assert.match(res.body, /forewarn_http_requests_total\{method="GET",route="\/health",status="200"\} 1/);
+    assert.match(res.body, /forewarn_http_requests_total\{method="GET",route="\/health",status="503"\} 1/);
     assert.match(res.body, /forewarn_csm_alert_latency_seconds_bucket\{le="5",severity="P1"\} 1/);
     assert.match(res.body, /forewarn_csm_alert_latency_seconds_bucket\{le="2",severity="P1"\} 0/);
   });

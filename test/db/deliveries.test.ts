@@ -22,7 +22,10 @@ function fakeTemporal(opts: { delayMs?: number; fail?: () => Error | undefined }
         return {};
       },
     },
-    connection: { withDeadline: <T>(_deadline: number, fn: () => Promise<T>) => fn() },
+    connection: {
+      withDeadline: <T>(_deadline: number, fn: () => Promise<T>) => fn(),
+      withAbortSignal: <T>(_signal: AbortSignal, fn: () => Promise<T>) => fn(),
+    },
   } as unknown as DeliveryDeps['temporal'];
   return { temporal, calls };
 }
