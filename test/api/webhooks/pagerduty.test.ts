@@ -6,6 +6,7 @@ import type { IncidentEvent } from '../../../domain/types';
 import { receivedEventsQuery } from '../support/fake-incident.workflow';
 import { PD_SECRETS, pagerdutySignature, startHarness, webhookCount, type Harness } from '../support/harness';
 import { seedBase } from '../support/seed';
+import { workflowInbox } from '../../helpers/workflow-history';
 
 const raw = (name: string) => readFileSync(path.join(__dirname, '../../fixtures/pagerduty', `${name}.json`), 'utf8');
 const URL = '/api/webhooks/pagerduty';
@@ -49,6 +50,26 @@ describe('POST /api/webhooks/pagerduty', () => {
     assert.equal(res.json().status, 'duplicate');
     assert.equal((await events('incident:pagerduty:PGR0VU2')).length, 1);
     assert.equal(await webhookCount(h.metrics, 'pagerduty', 'duplicate'), 1);
+  });
+
+  test('the same delivery in flight several times at once signals the workflow once; the others are told to retry', async () => {
+    const envelope = JSON.parse(raw('incident.triggered'));
+    envelope.event.id = 'EVT-CONCURRENT';
+    envelope.event.data.id = 'PCONCUR';
+    const body = JSON.stringify(envelope);
+    const answers = await Promise.all(Array.from({ length: 4 }, () => post(body, pagerdutySignature(body, PD_SECRETS))));
+    for (const res of answers) {
+      assert.ok([202, 503].includes(res.statusCode), res.body);
+      if (res.statusCode === 503) assert.ok(res.headers['retry-after']);
+    }
+    assert.ok(answers.some((r) => r.statusCode === 202 && r.json().status === 'accepted'));
+    // The sender retries the ones told 503: each finds the delivery forwarded.
+    const retry = await post(body, pagerdutySignature(body, PD_SECRETS));
+    assert.equal(retry.json().status, 'duplicate');
+    // Counted in the workflow's history: the workflow would drop a repeat itself, but it must not even get one.
+    const inbox = await workflowInbox(h.temporal, 'incident:pagerduty:PCONCUR');
+    assert.equal(inbox?.signals.filter((sig) => (sig.args[0] as IncidentEvent).deliveryId === 'EVT-CONCURRENT').length, 1);
+    assert.equal((await delivery('EVT-CONCURRENT'))?.status, 'forwarded');
   });
 
   test('during rotation either secret verifies, with one or several signatures in the header', async () => {
