@@ -1,7 +1,8 @@
 /**
- * Drives incident workflows in the time-skipping test server: a worker with mocked activities,
- * events sent the way the API sends them (signalWithStart), and waiting until the workflow's
- * state shows what a test expects. With FOREWARN_RECORD_HISTORIES=<dir> every workflow a test
+ * Drives incident workflows (type WORKFLOW_TYPES.incident) in the time-skipping test server: a
+ * worker with mocked activities, events sent the way the API sends them (signalWithStart),
+ * outreach recorded the way the API records it (Postgres, then outreachRecordedSignal), and
+ * waiting until the workflow's state or the mock shows what a test expects. With FOREWARN_RECORD_HISTORIES=<dir> every workflow a test
  * started has its histories (each run of a continue-as-new chain) written there for the replay test.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -12,14 +13,17 @@ import { Worker } from '@temporalio/worker';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import type { IncidentEvent } from '../../domain/types';
+import { incidentIdFor } from '../../domain/incident-state';
+import type { IncidentEvent, OutreachStatus } from '../../domain/types';
 import {
-  incidentEventSignal, incidentWorkflowId, stateQuery, type IncidentSettings, type IncidentState, type IncidentWorkflowInput,
+  incidentEventSignal, incidentWorkflowId, outreachRecordedSignal, stateQuery, WORKFLOW_TYPES,
+  type IncidentSettings, type IncidentWorkflowInput,
 } from '../../workflows/contract';
-import type { incidentWorkflow } from '../../workflows/incident.workflow';
+import type { IncidentState } from '../../domain/incident/model';
+import type { incidentWorkflowV2 } from '../../workflows/incident.workflow';
 import { workflowBundle } from '../helpers/temporal';
 import type { IncidentActivities } from '../../activities/types';
-import { MockActivities, type InputOf } from './mock-activities';
+import { MockActivities, type CustomerBase, type ImpactRow, type InputOf, type OutreachOutcome } from './mock-activities';
 
 export const SETTINGS: IncidentSettings = {
   escalationMinutes: 15,
@@ -48,16 +52,18 @@ export function pdEvent(externalId: string, over: Partial<IncidentEvent> = {}): 
   };
 }
 
-type Handle = WorkflowHandle<typeof incidentWorkflow>;
+type Handle = WorkflowHandle<typeof incidentWorkflowV2>;
 
 export class IncidentHarness {
   readonly taskQueue = `incidents-${randomUUID()}`;
-  readonly mock = new MockActivities();
+  readonly mock: MockActivities;
   /** Workflow id → the run the first event started (the start of its continue-as-new chain). */
   private readonly started = new Map<string, string>();
 
   constructor(readonly env: TestWorkflowEnvironment, readonly settings: IncidentSettings = SETTINGS,
-    readonly extra: Partial<IncidentWorkflowInput> = {}) {}
+    readonly extra: Partial<IncidentWorkflowInput> = {}, base?: CustomerBase) {
+    this.mock = new MockActivities(base);
+  }
 
   /** Runs `fn` with a worker polling this harness's task queue; records histories when asked to. */
   async run(name: string, fn: () => Promise<void>): Promise<void> {
@@ -70,19 +76,25 @@ export class IncidentHarness {
       workflowFailureErrorTypes: { '*': ['Error'] },
     });
     await worker.runUntil(async () => {
-      await fn();
-      for (const id of this.started.keys()) {
-        const d = await this.env.client.workflow.getHandle(id).describe();
-        assert(d.status.name !== 'FAILED' && d.status.name !== 'TERMINATED', `workflow ${id} ended ${d.status.name}`);
+      try {
+        await fn();
+        for (const id of this.started.keys()) {
+          const d = await this.env.client.workflow.getHandle(id).describe();
+          assert(d.status.name !== 'FAILED' && d.status.name !== 'TERMINATED', `workflow ${id} ended ${d.status.name}`);
+        }
+        for (const id of this.started.keys()) await this.settle(id);
+        const dir = process.env.FOREWARN_RECORD_HISTORIES;
+        if (dir) await this.recordHistories(dir, name);
+      } finally {
+        // Left running, their timers would fire into a task queue nobody polls, and the test server
+        // stops skipping time while such a task is outstanding: later tests' sleeps would hang. It
+        // also keeps time locked for a task cut off by a termination, so each workflow is first
+        // left to go idle, then cancelled and allowed to finish on this worker (a failed test too).
+        for (const id of this.started.keys()) {
+          await this.settle(id).catch(() => {});
+          await this.cancel(id).catch(() => {});
+        }
       }
-      for (const id of this.started.keys()) await this.settle(id);
-      const dir = process.env.FOREWARN_RECORD_HISTORIES;
-      if (dir) await this.recordHistories(dir, name);
-      // Left running, their timers would fire into a task queue nobody polls, and the test server
-      // stops skipping time while such a task is outstanding: later tests' sleeps would hang. It
-      // also keeps time locked for a task cut off by a termination, so each workflow is first
-      // left to go idle, then cancelled and allowed to finish on this worker.
-      for (const id of this.started.keys()) await this.cancel(id);
     });
   }
 
@@ -115,7 +127,7 @@ export class IncidentHarness {
   /** What the API does with a normalized event. */
   async send(event: IncidentEvent): Promise<Handle> {
     const workflowId = incidentWorkflowId(event.source, event.externalId);
-    const h = await this.env.client.workflow.signalWithStart<typeof incidentWorkflow, [IncidentEvent]>('incidentWorkflow', {
+    const h = await this.env.client.workflow.signalWithStart<typeof incidentWorkflowV2, [IncidentEvent]>(WORKFLOW_TYPES.incident, {
       workflowId, taskQueue: this.taskQueue, args: [{ settings: this.settings, ...this.extra }],
       signal: incidentEventSignal, signalArgs: [event],
     });
@@ -124,7 +136,34 @@ export class IncidentHarness {
   }
 
   handle(workflowId: string): Handle {
-    return this.env.client.workflow.getHandle<typeof incidentWorkflow>(workflowId);
+    return this.env.client.workflow.getHandle<typeof incidentWorkflowV2>(workflowId);
+  }
+
+  /** The incident's customers as Postgres (the mock's incident_customer_impact) holds them, in priority order. */
+  customers(handle: Handle): ImpactRow[] {
+    return this.mock.customers(incidentIdFor(handle.workflowId));
+  }
+
+  customer(handle: Handle, customerId: string): ImpactRow {
+    const row = this.mock.customer(incidentIdFor(handle.workflowId), customerId);
+    assert(row !== undefined, `${customerId} is not in the incident`);
+    return row;
+  }
+
+  /**
+   * What api/outreach.ts recordOutreach does for an incident on this workflow type: outreach
+   * moves in Postgres under the state machine's rules, then (a real move, workflow running) the
+   * workflow hears that the CSM acted.
+   */
+  async recordOutreach(handle: Handle, customerId: string, status: OutreachStatus, opts: { note?: string; actor?: string } = {}): Promise<OutreachOutcome> {
+    const at = new Date(Date.now()).toISOString();
+    const outcome = this.mock.changeOutreach(incidentIdFor(handle.workflowId), { customerId, status, at, ...opts });
+    if (outcome.ok && !outcome.noop && (await handle.describe()).status.name === 'RUNNING') {
+      await handle.signal(outreachRecordedSignal, {
+        csmEmail: outcome.csmEmail, customerId, impactLevel: outcome.impactLevel, status: outcome.status, at,
+      });
+    }
+    return outcome;
   }
 
   async state(handle: Handle): Promise<IncidentState> {
