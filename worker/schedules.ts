@@ -3,12 +3,12 @@
  * already exists is left alone when it matches the config, and updated (interval, task queue) when not.
  */
 import {
-  ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleDescription,
+  ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleDescription,
 } from '@temporalio/client';
 import type { Config } from '../config';
 import { STATUSPAGE_SYNC_SCHEDULE_ID, STATUSPAGE_SYNC_WORKFLOW_ID, WORKFLOW_TYPES } from '../workflows/contract';
 
-export type ScheduleOutcome = 'created' | 'updated' | 'unchanged' | 'not_configured';
+export type ScheduleOutcome = 'created' | 'updated' | 'unchanged' | 'not_configured' | 'removed';
 
 /** A page to read: its URL, a Status API URL, or a management API key and page id. */
 export function statuspageSyncConfigured(config: Config): boolean {
@@ -43,10 +43,19 @@ function matches(description: ScheduleDescription, config: Config): boolean {
 
 /**
  * The status-page sync runs every `STATUSPAGE_SYNC_SECONDS` (default 60), never two at once (overlap SKIP),
- * and only when a status page is configured. Safe to call from every worker at every start.
+ * and only when a status page is configured: a schedule left from a start when one was is removed, so it
+ * does not keep starting syncs that read nothing. Safe to call from every worker at every start.
  */
 export async function ensureStatuspageSchedule(client: Client, config: Config): Promise<ScheduleOutcome> {
-  if (!statuspageSyncConfigured(config)) return 'not_configured';
+  if (!statuspageSyncConfigured(config)) {
+    try {
+      await client.schedule.getHandle(STATUSPAGE_SYNC_SCHEDULE_ID).delete();
+      return 'removed';
+    } catch (err) {
+      if (err instanceof ScheduleNotFoundError) return 'not_configured';
+      throw err;
+    }
+  }
   const spec = { intervals: [{ every: `${config.statuspage.syncEverySeconds}s` }] };
   const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: `${config.statuspage.syncEverySeconds}s` };
   try {

@@ -20,3 +20,6 @@ export async function incidentWorkflow(_input: IncidentWorkflowInput): Promise<v
   setHandler(recordedEventsQuery, () => events);
   await condition(() => false);
 }
+
+/** The contract's incident workflow type (WORKFLOW_TYPES.incident) runs the same stand-in. */
+export const incidentWorkflowV2 = incidentWorkflow;

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ScheduleOverlapPolicy, type ScheduleHandle } from '@temporalio/client';
+import { ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -202,6 +202,12 @@ describe('status-page sync', () => {
     const events = await recorded('newinc00001');
     assert.equal(events.length, 1);
     assert.equal(events[0].severity, 'P2');
+  });
+  test('a page no longer configured at the next worker start: the left-over schedule is removed', async () => {
+    const unconfigured = loadConfig({ TEMPORAL_TASK_QUEUE: TASK_QUEUE });
+    assert.equal(await ensureStatuspageSchedule(env.client, unconfigured), 'removed');
+    await assert.rejects(env.client.schedule.getHandle(STATUSPAGE_SYNC_SCHEDULE_ID).describe(), ScheduleNotFoundError);
+    assert.equal(await ensureStatuspageSchedule(env.client, unconfigured), 'not_configured');
   });
 });
 
