@@ -1,7 +1,7 @@
 /**
  * A large customer base, generated in Postgres in a few statements (an import of 100,000
  * customers through the API takes tens of seconds): `csms` CSMs (csm-<n>@corp.example, Slack user
- * U<n>, managers mgr-<k>@corp.example), and `customers` customers spread evenly over the CSMs.
+ * U<n>, managers mgr-<k>@corp.example), and `customers` customers spread evenly over the CSMs (affected ones too).
  * Every `affectedEvery`-th customer uses the `checkout` component; the rest use `search` only.
  * Usage levels and integration dependence vary; no usage is tracked, so every checkout user is
  * affected by a checkout incident. Used by the large-incident test and benchmark.
@@ -30,7 +30,7 @@ export async function seedLargeBase(db: Kysely<Database>, spec: LargeBase): Prom
            'us-east', s.id, 'Ops ' || g, 'ops@customer' || g || '.example'
     from generate_series(1, ${spec.customers}) g
     cross join lateral (select (10000 + (g * 7919) % 500 * 1000)::numeric as arr) a
-    join csms s on s.email = 'csm-' || (1 + g % ${spec.csms}) || '@corp.example'`.execute(db);
+    join csms s on s.email = 'csm-' || (1 + (g / ${spec.affectedEvery}) % ${spec.csms}) || '@corp.example'`.execute(db);
   await sql`insert into customer_components (customer_id, component_id, usage_level, integration_dependent)
     select c.id, co.id, (array['heavy','moderate','light'])[1 + (substr(c.external_id, 6)::int / ${spec.affectedEvery}) % 3],
            (substr(c.external_id, 6)::int % 7 = 0)

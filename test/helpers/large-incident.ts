@@ -63,6 +63,17 @@ function largestPayload(history: temporal.api.history.v1.IHistory): number {
   return largest;
 }
 
+/** What the workflow is doing, for a failure message: status, pending activities and their last failures. */
+async function diagnose(env: TestWorkflowEnvironment, workflowId: string): Promise<string> {
+  try {
+    const d = await env.client.workflow.getHandle(workflowId).describe();
+    const pending = (d.raw.pendingActivities ?? []).map((a) => `${a.activityType?.name} attempt ${a.attempt}: ${a.lastFailure?.message ?? 'no failure'}`);
+    return `workflow ${d.status.name}, ${d.historyLength} events, pending: ${pending.join(' | ') || 'none'}`;
+  } catch (err) {
+    return `workflow not found (${(err as Error).message})`;
+  }
+}
+
 export async function runLargeIncident(spec: LargeBase, opts: { timeoutMs: number }): Promise<LargeIncidentResult> {
   let env: TestWorkflowEnvironment | undefined;
   let t: TestDb | undefined;
@@ -108,7 +119,9 @@ export async function runLargeIncident(spec: LargeBase, opts: { timeoutMs: numbe
     const csmIds = Array.from({ length: spec.csms }, (_, i) => csmSlackId(i + 1));
     const alertsOf = (id: string) => slack!.dmsTo(id).filter((m) => m.text.includes(title) && !m.threadTs && !/RESOLVED/i.test(m.text));
     // Polled every 250 ms: the time to the last alert is known to within that.
-    await waitFor('an alert DM for every CSM', () => csmIds.every((id) => alertsOf(id).length > 0), opts.timeoutMs);
+    await waitFor('an alert DM for every CSM', () => csmIds.every((id) => alertsOf(id).length > 0), opts.timeoutMs).catch(async (err) => {
+      throw new Error(`${(err as Error).message}: ${csmIds.filter((id) => alertsOf(id).length > 0).length}/${csmIds.length} alerted; ${await diagnose(env!, workflowId)}`);
+    });
     const secondsToLastAlert = (Date.now() - received) / 1000;
 
     const incident = await waitFor('the incident with its totals', async () => {
