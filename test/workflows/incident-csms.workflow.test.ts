@@ -1,12 +1,14 @@
 /**
- * The incident workflow in the time-skipping test server, with mocked activities: escalation,
- * retries, update validation, and continue-as-new. Lifecycle and events: incident.workflow.test.ts.
+ * The incident workflow (WORKFLOW_TYPES.incident) in the time-skipping test server, with mocked
+ * activities: escalation, retries, update validation, and continue-as-new. Lifecycle and events:
+ * incident.workflow.test.ts. Outreach is recorded the way the API records it (the mock's
+ * incident_customer_impact, then outreachRecordedSignal).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
-  acknowledgeSignal, draftEmailsUpdate, scheduleFollowUpsUpdate, sendResolutionEmailsUpdate, setOutreachStatusUpdate, UPDATE_REJECTIONS,
+  acknowledgeSignal, draftEmailsUpdate, scheduleFollowUpsUpdate, sendResolutionEmailsUpdate, UPDATE_REJECTIONS,
 } from '../../workflows/contract';
 import { createTimeSkippingEnv } from '../helpers/temporal';
 import { at, HOUR, IncidentHarness, MINUTE, pdEvent, rejection } from './incident-harness';
@@ -21,24 +23,34 @@ describe('incident workflow: CSMs', () => {
     await h.run('escalation and cadence', async () => {
       const { mock } = h;
       const wf = await h.send(pdEvent('ESC1', { components: ['api-gateway', 'billing'] }));
-      await h.until(wf, 'three CSMs alerted, drafts made', (x) => x.csms.filter((c) => c.alertedAt).length === 3
-        && x.customers.find((c) => c.id === 'c-eurobank')?.outreachStatus === 'drafted');
+      await h.until(wf, 'three CSMs alerted', (x) => x.csms.filter((c) => c.alertedAt).length === 3);
+      await h.eventually('drafts made', () => h.customer(wf, 'c-eurobank').outreachStatus === 'drafted'
+        && h.customer(wf, 'c-shopco').outreachStatus === 'drafted');
+      // Ana acknowledges; Cy emails EuroBank (high impact); Bo only moves StartupXYZ (medium impact),
+      // and Forewarn's own draft for his ShopCo does not count as Bo acting either.
       await wf.signal(acknowledgeSignal, { csmEmail: 'ana@example.com' });
-      await wf.executeUpdate(setOutreachStatusUpdate, { args: [{ customerId: 'c-eurobank', status: 'sent', actor: 'cy@example.com' }] });
+      assert.equal((await h.recordOutreach(wf, 'c-eurobank', 'sent', { actor: 'cy@example.com' })).ok, true);
+      assert.equal((await h.recordOutreach(wf, 'c-startupxyz', 'sent', { actor: 'bo@example.com' })).ok, true);
+      await h.until(wf, 'cy acted', (x) => Boolean(x.csms.find((c) => c.email === 'cy@example.com')!.actedAt));
 
       await env.sleep(16 * MINUTE);
       await h.eventually('bo escalated', () => mock.timeline.some((t) => t.kind === 'escalation'));
       let s = await h.state(wf);
       const escalations = mock.sent.filter((m) => m.kind === 'escalation');
-      assert.deepEqual(escalations.map((m) => [m.to, m.customers]), [['mo@example.com', ['ShopCo', 'StartupXYZ', 'SmallBiz']]]);
+      assert.deepEqual(escalations.map((m) => [m.to, m.about, m.customers]), [['mo@example.com', 'bo@example.com', ['ShopCo', 'StartupXYZ', 'SmallBiz']]]);
       assert.match(escalations[0]!.key, /:escalation:bo@example\.com:/);
+      assert.equal(escalations[0]!.thread, undefined, 'a DM of its own to the manager');
       for (const email of ['ana@example.com', 'cy@example.com']) {
         const c = s.csms.find((x) => x.email === email)!;
         assert.equal(c.escalatedAt, undefined, `${email} not escalated`);
         assert.equal(c.escalationDueAt, undefined);
       }
-      assert.deepEqual(mock.of('recordFollowUp').filter((f) => f.kind === 'escalation').map((f) => [f.csmEmail, f.status]), [['bo@example.com', 'done']]);
-      assert.ok(mock.timeline.some((t) => t.kind === 'escalation' && /Bo Chen neither acknowledged nor contacted/.test(t.summary)));
+      assert.ok(s.csms.find((c) => c.email === 'bo@example.com')!.escalatedAt);
+      await h.eventually('escalation recorded', () => mock.followUps().some((f) => f.kind === 'escalation'));
+      assert.deepEqual(mock.followUps().filter((f) => f.kind === 'escalation').map((f) => [f.csmEmail, f.status]), [['bo@example.com', 'done']]);
+      const entry = mock.timeline.find((t) => t.kind === 'escalation')!;
+      assert.equal(entry.summary, '1 CSM neither acknowledged nor contacted a high-impact customer within 15 minutes: escalated to their manager');
+      assert.deepEqual(entry.details!.csms, [{ csm: 'bo@example.com', status: 'sent', error: null }]);
 
       // Minute 30 without a public update: every alerted CSM is reminded in the alert's thread. Still one escalation.
       await env.sleep(20 * MINUTE);
@@ -46,6 +58,8 @@ describe('incident workflow: CSMs', () => {
       for (const r of mock.sent.filter((m) => m.kind === 'update_reminder')) {
         const alert = mock.sentTo(r.to, 'alert')[0]!;
         assert.deepEqual(r.thread, { channel: alert.channel, ts: alert.ts });
+        assert.deepEqual(r.customers, alert.customers);
+        assert.match(r.changes![0]!, /^No public update for 30 minutes \(promised every 30 minutes\)$/);
       }
       assert.equal(mock.sent.filter((m) => m.kind === 'escalation').length, 1);
 
@@ -57,6 +71,7 @@ describe('incident workflow: CSMs', () => {
       await env.sleep(15 * MINUTE);
       await h.eventually('reminded again', () => mock.sent.filter((m) => m.kind === 'update_reminder').length === 6);
       assert.equal(mock.sent.filter((m) => m.kind === 'escalation').length, 1);
+      assert.equal(mock.followUps().filter((f) => f.kind === 'update_reminder' && f.status === 'done').length, 2);
     });
   });
 
@@ -69,102 +84,113 @@ describe('incident workflow: CSMs', () => {
       const wf = await h.send(pdEvent('RETRY1'));
       let s = await h.until(wf, 'ana alerted, bo failed', (x) => Boolean(x.csms.find((c) => c.email === 'ana@example.com')?.alertedAt)
         && Boolean(x.csms.find((c) => c.email === 'bo@example.com')?.notifyError));
-      const anaAlertCalls = mock.of('notifyCsm').filter((n) => n.csm.email === 'ana@example.com' && n.kind === 'alert');
-      assert.equal(anaAlertCalls.length, 2, 'the activity was retried');
-      assert.equal(anaAlertCalls[0]!.idempotencyKey, anaAlertCalls[1]!.idempotencyKey);
+      const alertKeys = (email: string) => mock.of('sendCsmMessages').filter((b) => b.kind === 'alert')
+        .flatMap((b) => b.recipients).filter((r) => r.csmEmail === email).map((r) => r.idempotencyKey);
+      assert.equal(alertKeys('ana@example.com').length, 2, 'the batch was retried');
+      assert.equal(new Set(alertKeys('ana@example.com')).size, 1, 'with the same key');
       assert.equal(mock.sentTo('ana@example.com', 'alert').length, 1, 'delivered once');
       const ana = s.csms.find((c) => c.email === 'ana@example.com')!;
       assert.deepEqual(ana.thread, { channel: 'D_U_ANA', ts: mock.sentTo('ana@example.com', 'alert')[0]!.ts });
       const bo = s.csms.find((c) => c.email === 'bo@example.com')!;
       assert.equal(bo.alertedAt, undefined);
       assert.equal(bo.notifyError, 'alert: users_not_found');
-      await h.until(wf, 'drafts still made', (x) => x.customers.filter((c) => c.outreachStatus === 'drafted').length === 2);
-      assert.ok(mock.timeline.some((t) => t.kind === 'alert' && t.summary === 'Alerted 1 CSM about 3 customers; not delivered to bo@example.com (users_not_found)'));
+      await h.eventually('drafts still made', () => h.customers(wf).filter((c) => c.outreachStatus === 'drafted').length === 2);
+      await h.eventually('alert on the timeline', () => mock.timeline.some((t) => t.kind === 'alert'));
+      assert.equal(mock.timeline.find((t) => t.kind === 'alert')!.summary, 'Alerted 1 CSM about 3 customers; not delivered to bo@example.com (users_not_found)');
+      // Bo's customers were never told to anyone.
+      assert.deepEqual(h.customers(wf).filter((c) => c.csmNotifiedAt).map((c) => c.name), ['TechCorp', 'GlobalInc', 'DataFlow']);
 
       await h.send(pdEvent('RETRY1', { status: 'identified', occurredAt: at(5) }));
       s = await h.until(wf, 'identified', (x) => x.incident.status === 'identified');
       await h.eventually('ana updated', () => mock.sentTo('ana@example.com', 'update').length === 1);
       assert.deepEqual(mock.sentTo('ana@example.com', 'update')[0]!.thread, ana.thread);
-      assert.equal(mock.of('notifyCsm').filter((n) => n.csm.email === 'bo@example.com').length, 1, 'bo is not retried on every change');
+      await h.settle(wf.workflowId);
+      const boRecipients = mock.of('sendCsmMessages').flatMap((b) => b.recipients.filter((r) => r.csmEmail === 'bo@example.com').map((r) => [b.kind, r.idempotencyKey]));
+      assert.deepEqual(new Set(boRecipients.map(([kind]) => kind)), new Set(['alert']), 'bo is not retried on every change');
+      assert.equal(mock.sentTo('bo@example.com').length, 0);
     });
   });
 
-  test('updates: rejected with a clear reason, or persisted before they answer', async () => {
+  test('updates: rejected with a clear reason before anything runs; drafts, resolution emails and follow-ups answer counts', async () => {
     const h = new IncidentHarness(env);
     await h.run('updates', async () => {
       const { mock } = h;
       const wf = await h.send(pdEvent('UPD1'));
-      await h.until(wf, 'drafted', (x) => x.customers.filter((c) => c.outreachStatus === 'drafted').length === 2);
-      await h.eventually('drafts persisted', () => mock.of('saveOutreach').length === 2);
-      const saves = () => mock.of('saveOutreach').length;
-      const savesBefore = saves();
+      await h.until(wf, 'alerted', (x) => x.csms.filter((c) => c.alertedAt).length === 2);
+      await h.eventually('drafted', () => h.customers(wf).filter((c) => c.outreachStatus === 'drafted').length === 2);
+      await h.settle(wf.workflowId);
+      const effects = () => mock.calls.filter((c) => c.name === 'prepareEmailsForCsms' || c.name === 'recordFollowUps').length;
+      const before = effects();
 
-      assert.deepEqual(await rejection(wf.executeUpdate(setOutreachStatusUpdate, { args: [{ customerId: 'c-nope', status: 'sent' }] })), {
-        type: UPDATE_REJECTIONS.unknownCustomer, message: 'Customer c-nope is not among the customers affected by "API Latency Issues".',
-      });
-      assert.deepEqual(await rejection(wf.executeUpdate(setOutreachStatusUpdate, { args: [{ customerId: 'c-techcorp', status: 'pending' }] })), {
-        type: UPDATE_REJECTIONS.invalidTransition,
-        message: 'Outreach to TechCorp is "drafted" and cannot become "pending": outreach never moves backwards. From "drafted" it can become "sent" or "resolution sent".',
-      });
-      assert.deepEqual(await rejection(wf.executeUpdate(setOutreachStatusUpdate, { args: [{ customerId: 'c-dataflow', status: 'responded' }] })), {
-        type: UPDATE_REJECTIONS.invalidTransition,
-        message: 'Outreach to DataFlow is "pending" and cannot become "responded": a customer can only respond once an email was sent. From "pending" it can become "drafted" or "sent".',
-      });
       assert.deepEqual(await rejection(wf.executeUpdate(sendResolutionEmailsUpdate, { args: [{ csmEmail: 'ana@example.com' }] })), {
         type: UPDATE_REJECTIONS.notAllowed, message: 'Resolution emails can only be sent once the incident is resolved; "API Latency Issues" is investigating.',
       });
-      assert.equal((await rejection(wf.executeUpdate(scheduleFollowUpsUpdate, { args: [{ csmEmail: 'ana@example.com', inHours: 2 }] }))).type, UPDATE_REJECTIONS.notAllowed);
+      assert.deepEqual(await rejection(wf.executeUpdate(scheduleFollowUpsUpdate, { args: [{ csmEmail: 'ana@example.com', inHours: 2 }] })), {
+        type: UPDATE_REJECTIONS.notAllowed, message: 'Follow-ups are scheduled once the incident is resolved; "API Latency Issues" is investigating.',
+      });
       assert.deepEqual(await rejection(wf.executeUpdate(draftEmailsUpdate, { args: [{ csmEmail: 'zed@example.com' }] })), {
         type: UPDATE_REJECTIONS.notAllowed, message: 'zed@example.com is not the CSM of any customer affected by "API Latency Issues".',
       });
-      assert.equal(saves(), savesBefore, 'nothing rejected was persisted');
+      assert.deepEqual(await rejection(wf.executeUpdate(draftEmailsUpdate, { args: [{ slackUserId: 'U_NOBODY' }] })), {
+        type: UPDATE_REJECTIONS.notAllowed, message: 'Slack user U_NOBODY is not the CSM of any customer affected by "API Latency Issues".',
+      });
+      assert.deepEqual(await rejection(wf.executeUpdate(draftEmailsUpdate, { args: [{}] })), {
+        type: UPDATE_REJECTIONS.notAllowed, message: 'Say who is asking: csmEmail or slackUserId.',
+      });
+      assert.equal(effects(), before, 'nothing rejected reached Gmail or the follow-ups');
 
-      // Accepted: the answer comes only after saveOutreach finished.
-      mock.saveOutreachDelayMs = 1500;
-      const result = await wf.executeUpdate(setOutreachStatusUpdate, { args: [{ customerId: 'c-techcorp', status: 'sent', note: 'Emailed the CTO', actor: 'ana@example.com' }] });
-      const answeredAt = Date.now();
-      mock.saveOutreachDelayMs = 0;
-      assert.deepEqual(result, { customerId: 'c-techcorp', previous: 'drafted', status: 'sent' });
-      const save = mock.calls.filter((c) => c.name === 'saveOutreach').at(-1)!;
-      assert.deepEqual([(save.input as { customerId: string }).customerId, (save.input as { status: string }).status], ['c-techcorp', 'sent']);
-      assert.ok(save.endedAt !== undefined && save.endedAt <= answeredAt, 'persisted before the update returned');
-      let s = await h.state(wf);
-      const techcorp = s.customers.find((c) => c.id === 'c-techcorp')!;
-      assert.equal(techcorp.outreachStatus, 'sent');
-      assert.equal(techcorp.outreachNote, 'Emailed the CTO');
-      assert.ok(s.csms.find((c) => c.email === 'ana@example.com')!.actedAt, 'moving a high-impact customer counts as acting');
-      // The same status again is a no-op, not an error.
-      assert.deepEqual(await wf.executeUpdate(setOutreachStatusUpdate, { args: [{ customerId: 'c-techcorp', status: 'sent' }] }),
-        { customerId: 'c-techcorp', previous: 'sent', status: 'sent' });
+      // "Draft Customer Emails" from Slack: Bo's pending customers at every impact level; clicking counts as acting.
+      assert.deepEqual(await wf.executeUpdate(draftEmailsUpdate, { args: [{ slackUserId: 'U_BO' }] }), { drafted: 2, failed: 0 });
+      assert.deepEqual(h.customers(wf).filter((c) => c.csmEmail === 'bo@example.com').map((c) => [c.name, c.outreachStatus]),
+        [['StartupXYZ', 'drafted'], ['SmallBiz', 'drafted']]);
+      assert.deepEqual(mock.emails.filter((e) => e.csm === 'bo@example.com').map((e) => e.actor), ['bo@example.com', 'bo@example.com']);
+      assert.ok((await h.state(wf)).csms.find((c) => c.email === 'bo@example.com')!.actedAt);
+      assert.deepEqual(await wf.executeUpdate(draftEmailsUpdate, { args: [{ slackUserId: 'U_BO' }] }), { drafted: 0, failed: 0 }, 'nothing left to draft');
 
-      // "Draft Customer Emails" from Slack: Bo's pending customers at every impact level.
-      const drafted = await wf.executeUpdate(draftEmailsUpdate, { args: [{ slackUserId: 'U_BO' }] });
-      assert.deepEqual({ ...drafted, customerIds: [...drafted.customerIds].sort() }, { drafted: 2, customerIds: ['c-smallbiz', 'c-startupxyz'] });
-      s = await h.state(wf);
-      assert.deepEqual(s.customers.filter((c) => c.csmEmail === 'bo@example.com').map((c) => c.outreachStatus), ['drafted', 'drafted']);
+      // A draft Gmail refuses is counted as failed and kept pending with its error; the next click tries it again.
+      mock.refusedAddresses.add('c-dataflow');
+      assert.deepEqual(await wf.executeUpdate(draftEmailsUpdate, { args: [{ csmEmail: 'ana@example.com', actor: 'ana' }] }), { drafted: 0, failed: 1 });
+      assert.deepEqual([h.customer(wf, 'c-dataflow').outreachStatus, h.customer(wf, 'c-dataflow').outreachError], ['pending', 'no usable contact address']);
+      mock.refusedAddresses.clear();
+      await env.sleep(MINUTE);
+      assert.deepEqual(await wf.executeUpdate(draftEmailsUpdate, { args: [{ csmEmail: 'ana@example.com', actor: 'ana' }] }), { drafted: 1, failed: 0 });
+      assert.equal(h.customer(wf, 'c-dataflow').outreachStatus, 'drafted');
 
-      // Resolved: resolution emails drafted automatically (not sent: settings), then sent from the button.
+      // Ana emails TechCorp herself (recorded by the API).
+      assert.equal((await h.recordOutreach(wf, 'c-techcorp', 'sent', { note: 'Emailed the CTO', actor: 'ana@example.com' })).ok, true);
+
+      // Resolved: resolution emails drafted automatically (not sent: settings) for every contacted customer.
       await h.send(pdEvent('UPD1', { status: 'resolved', occurredAt: at(60) }));
-      await h.until(wf, 'resolved', (x) => x.phase === 'resolved' && Boolean(x.followUpDueAt));
-      await h.eventually('follow-ups scheduled', () => mock.of('recordFollowUp').length === 4);
-      const sent = await wf.executeUpdate(sendResolutionEmailsUpdate, { args: [{ csmEmail: 'ana@example.com' }] });
-      assert.deepEqual([...sent.customerIds].sort(), ['c-globalinc', 'c-techcorp']);
-      assert.deepEqual(mock.emails.filter((e) => e.kind === 'resolution' && e.send).map((e) => e.customerId).sort(), ['c-globalinc', 'c-techcorp']);
-      s = await h.state(wf);
-      assert.deepEqual(s.customers.filter((c) => c.csmEmail === 'ana@example.com').map((c) => [c.name, c.outreachStatus]), [
-        ['TechCorp', 'resolution_sent'], ['GlobalInc', 'resolution_sent'], ['DataFlow', 'pending'],
+      let s = await h.until(wf, 'resolved', (x) => x.phase === 'resolved' && Boolean(x.followUpDueAt));
+      await h.eventually('follow-ups scheduled', () => mock.followUps().filter((f) => f.status === 'scheduled').length === 4);
+      assert.deepEqual(mock.emails.filter((e) => e.kind === 'resolution').map((e) => [e.customerId, e.send]).sort(), [
+        ['c-dataflow', false], ['c-globalinc', false], ['c-smallbiz', false], ['c-startupxyz', false], ['c-techcorp', false],
       ]);
-      assert.deepEqual(await wf.executeUpdate(sendResolutionEmailsUpdate, { args: [{ csmEmail: 'ana@example.com' }] }), { drafted: 0, customerIds: [] });
+      assert.deepEqual(await rejection(wf.executeUpdate(draftEmailsUpdate, { args: [{ csmEmail: 'ana@example.com' }] })), {
+        type: UPDATE_REJECTIONS.notAllowed, message: '"API Latency Issues" is resolved: send resolution emails instead of outreach drafts (ana@example.com).',
+      });
+
+      // "Send Resolution Emails": sent, outreach becomes resolution sent; a second click has nothing left.
+      assert.deepEqual(await wf.executeUpdate(sendResolutionEmailsUpdate, { args: [{ csmEmail: 'ana@example.com' }] }), { drafted: 3, failed: 0 });
+      assert.deepEqual(mock.emails.filter((e) => e.kind === 'resolution' && e.send).map((e) => e.customerId).sort(), ['c-dataflow', 'c-globalinc', 'c-techcorp']);
+      assert.deepEqual(h.customers(wf).filter((c) => c.csmEmail === 'ana@example.com').map((c) => [c.name, c.outreachStatus]), [
+        ['TechCorp', 'resolution_sent'], ['GlobalInc', 'resolution_sent'], ['DataFlow', 'resolution_sent'],
+      ]);
+      assert.deepEqual(await wf.executeUpdate(sendResolutionEmailsUpdate, { args: [{ csmEmail: 'ana@example.com' }] }), { drafted: 0, failed: 0 });
 
       // "Schedule Follow-ups": Ana wants her reminder in 2 hours instead of 24.
-      assert.match((await rejection(wf.executeUpdate(scheduleFollowUpsUpdate, { args: [{ csmEmail: 'ana@example.com', inHours: -1 }] }))).message, /inHours must be a number of hours above 0/);
+      assert.match((await rejection(wf.executeUpdate(scheduleFollowUpsUpdate, { args: [{ csmEmail: 'ana@example.com', inHours: -1 }] }))).message,
+        /^inHours must be a number of hours above 0 and at most 720, got -1\.$/);
+      assert.deepEqual(await wf.executeUpdate(scheduleFollowUpsUpdate, { args: [{ csmEmail: 'ana@example.com' }] }), { dueAt: s.followUpDueAt });
       const { dueAt } = await wf.executeUpdate(scheduleFollowUpsUpdate, { args: [{ csmEmail: 'ana@example.com', inHours: 2 }] });
-      const moves = mock.of('recordFollowUp').filter((f) => f.kind === 'customer_follow_up' && f.csmEmail === 'ana@example.com');
+      const moves = mock.followUps().filter((f) => f.kind === 'customer_follow_up' && f.csmEmail === 'ana@example.com');
       assert.deepEqual(moves.slice(-2).map((f) => [f.status, f.dueAt]), [['cancelled', s.followUpDueAt], ['scheduled', dueAt]]);
+      s = await h.state(wf);
+      assert.equal(s.csms.find((c) => c.email === 'ana@example.com')!.followUpDueAt, dueAt);
       await env.sleep(2 * HOUR + MINUTE);
-      await h.eventually('ana followed up early', () => mock.of('recordFollowUp').some((f) => f.csmEmail === 'ana@example.com' && f.status === 'done'));
+      await h.eventually('ana followed up early', () => mock.followUps().some((f) => f.csmEmail === 'ana@example.com' && f.status === 'done'));
       assert.deepEqual(mock.sentTo('ana@example.com', 'follow_up').map((m) => m.customers), [['TechCorp', 'GlobalInc']]);
-      assert.equal(mock.sentTo('bo@example.com', 'follow_up').length, 0);
+      assert.equal(mock.sentTo('bo@example.com', 'follow_up').length, 0, 'Bo\'s reminder is still a day away');
     });
   });
 });
@@ -176,9 +202,12 @@ describe('incident workflow: long life', () => {
       const { mock } = h;
       const first = pdEvent('CAN1', { severity: 'P2' });
       const wf = await h.send(first);
-      await h.until(wf, 'alerted', (x) => x.csms.filter((c) => c.alertedAt).length === 2 && x.customers.some((c) => c.outreachStatus === 'drafted'));
+      await h.until(wf, 'alerted', (x) => x.csms.filter((c) => c.alertedAt).length === 2);
+      await h.eventually('drafted', () => h.customers(wf).some((c) => c.outreachStatus === 'drafted'));
       const firstRun = (await wf.describe()).runId;
-      await wf.executeUpdate(setOutreachStatusUpdate, { args: [{ customerId: 'c-techcorp', status: 'sent' }] });
+      await wf.signal(acknowledgeSignal, { csmEmail: 'bo@example.com' });
+      assert.equal((await h.recordOutreach(wf, 'c-techcorp', 'sent')).ok, true);
+      await h.until(wf, 'ana acted, bo acknowledged', (x) => Boolean(x.csms[0]!.actedAt && x.csms[1]!.acknowledgedAt));
       const updates: string[] = [];
       for (let i = 1; i <= 30; i++) {
         const e = pdEvent('CAN1', { severity: 'P2', message: `Update ${i}`, occurredAt: at(i) });
@@ -193,8 +222,12 @@ describe('incident workflow: long life', () => {
       assert.equal(s.incident.message, 'Update 30');
       assert.ok((s.continuedAsNew ?? 0) >= 2, `continued as new ${s.continuedAsNew} times`);
       assert.notEqual((await wf.describe()).runId, firstRun);
-      assert.equal(s.customers.find((c) => c.id === 'c-techcorp')!.outreachStatus, 'sent');
       assert.ok(s.deliveryIds.includes(first.deliveryId));
+      assert.deepEqual(s.warRoom, { channelId: 'C_WAR', name: 'incident-q1abc-response' });
+      assert.deepEqual(s.csms.map((c) => [c.email, c.customers, Boolean(c.alertedAt), Boolean(c.actedAt), Boolean(c.acknowledgedAt)]), [
+        ['ana@example.com', 3, true, true, false], ['bo@example.com', 2, true, false, true],
+      ]);
+      assert.equal(h.customer(wf, 'c-techcorp').outreachStatus, 'sent');
 
       // Every update reached each CSM exactly once, in the thread of the one alert.
       for (const email of ['ana@example.com', 'bo@example.com']) {
@@ -218,13 +251,16 @@ describe('incident workflow: long life', () => {
 
       // Timers are state: resolution's follow-ups fire in whichever run is current, then it completes.
       await h.send(pdEvent('CAN1', { severity: 'P2', status: 'resolved', occurredAt: at(40) }));
-      await h.eventually('follow-ups scheduled', () => mock.of('recordFollowUp').filter((f) => f.status === 'scheduled').length === 4);
+      await h.eventually('follow-ups scheduled', () => mock.followUps().filter((f) => f.status === 'scheduled').length === 4);
       await h.settle(wf.workflowId);
+      assert.equal(mock.sent.filter((m) => m.kind === 'resolution').length, 2);
       await env.sleep(24 * HOUR + MINUTE);
       await h.eventually('followed up', () => mock.sentTo('ana@example.com', 'follow_up').length === 1);
       assert.deepEqual(mock.sentTo('ana@example.com', 'follow_up').map((m) => m.customers), [['TechCorp', 'GlobalInc']]);
       await env.sleep(72 * HOUR);
       await wf.result();
+      assert.equal(mock.sent.filter((m) => m.kind === 'post_mortem').length, 2);
+      assert.equal(mock.sent.filter((m) => m.kind === 'escalation').length, 0, 'Ana acted and Bo acknowledged before the continue-as-new');
     });
   });
 });
