@@ -52,13 +52,16 @@ export async function performAction(ctx: ActionContext, element: SlackBlockActio
   if (!customerAction && !action) return undefined;
   if (action && ['view_status_page', 'view_post_mortem', 'view_dashboard'].includes(action.action)) return undefined;
 
-  const workflowId = (customerAction ?? action)!.workflowId;
+  // For messages: the workflow id, or (per-customer menus) the incident id the menu names.
+  const workflowId = customerAction ? (customerAction.workflowId ?? customerAction.incidentId) : action!.workflowId;
   const csm = await findCsm(ctx.db, { slackUserId: ctx.user.id }).catch(() => undefined);
   const ids = { slackUserId: ctx.user.id, ...(csm ? { csmEmail: csm.email } : {}) };
   try {
     if (customerAction) {
-      const incident = await ctx.db.selectFrom('product_incidents').select(['id', 'workflow_id as workflowId'])
-        .where('workflow_id', '=', workflowId).executeTakeFirst();
+      const lookup = ctx.db.selectFrom('product_incidents').select(['id', 'workflow_id as workflowId']);
+      const incident = await (customerAction.incidentId !== undefined
+        ? lookup.where('id', '=', customerAction.incidentId)
+        : lookup.where('workflow_id', '=', customerAction.workflowId)).executeTakeFirst();
       if (!incident) return ephemeral(':warning: That did not work: this incident is not on record.');
       const r = await recordOutreach(ctx, incident, { customerId: customerAction.customerId, status: customerAction.status, actor });
       const name = await customerName(ctx.db, r.customerId);

@@ -11,12 +11,16 @@
  * Per-customer outreach ("mark contacted" → sent, "mark responded" → responded)
  *   an overflow menu beside each listed customer:
  *     action_id             = "forewarn:customer_outreach"
- *     option value          = "<action>|<workflow id>|<customer id>"   (Slack: at most 150 characters)
+ *     option value          = "<action>|<incident id>|<customer id>"   (both uuids: 88 characters at most,
+ *                             within Slack's 150 whatever the length of the workflow id)
  *     click payload         = { action_id, selected_option: { value } }
  *   or, equally understood, a button:
- *     action_id = "forewarn:<action>", value = "<workflow id>|<customer id>"
- *   The action never contains "|" and a customer id (a uuid) never does, so the workflow id is
- *   whatever lies between the first and the last "|", even if an external id contains one.
+ *     action_id = "forewarn:<action>", value = "<incident id>|<customer id>"
+ *   The incident id is the product_incidents id (uuid); the handler finds the workflow from it.
+ *   Messages posted before carry the workflow id in its place, and are still understood: the
+ *   action never contains "|" and a customer id (a uuid) never does, so the reference is whatever
+ *   lies between the first and the last "|", even if an external id contains one, and a reference
+ *   that is not a uuid is a workflow id.
  */
 import type { OutreachStatus } from '../types';
 
@@ -59,15 +63,17 @@ export function actionValue(workflowId: string): string {
   return workflowId;
 }
 
-/** A per-customer button's value. */
-export function customerActionValue(workflowId: string, customerId: string): string {
-  return `${workflowId}${SEP}${customerId}`;
+/** A per-customer button's value: the incident's id (uuid), not its workflow id, so the value stays short. */
+export function customerActionValue(incidentId: string, customerId: string): string {
+  return `${incidentId}${SEP}${customerId}`;
 }
 
 /** A per-customer overflow option's value. */
-export function customerOptionValue(action: CustomerAction, workflowId: string, customerId: string): string {
-  return `${action}${SEP}${customerActionValue(workflowId, customerId)}`;
+export function customerOptionValue(action: CustomerAction, incidentId: string, customerId: string): string {
+  return `${action}${SEP}${customerActionValue(incidentId, customerId)}`;
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** One element of a block_actions payload: a button click or an overflow (or select) choice. */
 export interface ClickedElement { action_id?: string; value?: string; selected_option?: { value?: string } | null }
@@ -83,7 +89,9 @@ export function parseAction(element: ClickedElement): { action: ForewarnAction; 
   return { action, workflowId };
 }
 
-export interface ParsedCustomerAction { action: CustomerAction; workflowId: string; customerId: string; status: OutreachStatus }
+/** The incident is named by its id (current messages) or, in messages posted before, by its workflow id. */
+export type ParsedCustomerAction = { action: CustomerAction; customerId: string; status: OutreachStatus }
+  & ({ incidentId: string; workflowId?: undefined } | { workflowId: string; incidentId?: undefined });
 
 /** Reads a per-customer overflow choice or button; null when the element is something else. */
 export function parseCustomerAction(element: ClickedElement): ParsedCustomerAction | null {
@@ -105,9 +113,10 @@ export function parseCustomerAction(element: ClickedElement): ParsedCustomerActi
   if (!Object.hasOwn(CUSTOMER_ACTIONS, action)) return null;
   const cut = rest.lastIndexOf(SEP);
   if (cut <= 0 || cut === rest.length - 1) return null;
+  const ref = rest.slice(0, cut);
   return {
     action: action as CustomerAction,
-    workflowId: rest.slice(0, cut),
+    ...(UUID.test(ref) ? { incidentId: ref.toLowerCase() } : { workflowId: ref }),
     customerId: rest.slice(cut + 1),
     status: CUSTOMER_ACTIONS[action as CustomerAction],
   };

@@ -73,7 +73,7 @@ export function renderAlert(input: CsmMessageInput): SlackMessage {
   after.push(section(`*Approved Messaging:*\n${approvedQuote(input.approved.text)}`));
   after.push(context(approvedFootnote(input)));
   after.push(actions(buttons));
-  const blocks = [...before, ...customerListBlocks(list, incident.workflowId, listRoom(before.length + after.length)), ...after];
+  const blocks = [...before, ...customerListBlocks(list, incident.id, listRoom(before.length + after.length)), ...after];
 
   const plain = [
     banner,

@@ -78,13 +78,13 @@ export function listRoom(otherBlocks: number): number {
  * configured list sizes), the last customers share packed sections without a menu rather than
  * push the message past Slack's 50 blocks.
  */
-export function customerListBlocks(list: CustomerList, workflowId: string, room: number): Block[] {
+export function customerListBlocks(list: CustomerList, incidentId: string, room: number): Block[] {
   const n = list.shown.length;
   for (let own = Math.min(n, Math.max(0, room)); own >= 0; own--) {
     const packed = packLines(list.mrkdwn.slice(own));
     if (own + packed.length > room && own > 0) continue;
     return [
-      ...list.shown.slice(0, own).map((c, i) => sectionWith(list.mrkdwn[i], customerMenu(workflowId, c.id))),
+      ...list.shown.slice(0, own).map((c, i) => sectionWith(list.mrkdwn[i], customerMenu(incidentId, c.id))),
       ...packed.map((text) => section(text)),
     ];
   }

@@ -30,7 +30,7 @@ function listBlocks(
     more.push(section(`…and ${list.hidden} more. <${url}|See them all in the dashboard>`));
     plain.push(`…and ${list.hidden} more: ${url}`);
   }
-  const blocks = [...customerListBlocks(list, input.incident.workflowId, listRoom(otherBlocks + more.length)), ...more];
+  const blocks = [...customerListBlocks(list, input.incident.id, listRoom(otherBlocks + more.length)), ...more];
   return { blocks, plain };
 }
 

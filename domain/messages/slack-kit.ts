@@ -59,14 +59,14 @@ export function sectionWith(mrkdwn: string, accessory: OverflowElement | undefin
 }
 
 /**
- * The "…" menu beside a listed customer: mark contacted / mark responded. Undefined when an option
- * value would exceed Slack's limit (an external id of ~100 characters): the message must still be
- * accepted, and the dashboard and API can record the outreach instead.
+ * The "…" menu beside a listed customer: mark contacted / mark responded. Its values name the incident
+ * by id (a uuid), so they fit Slack's limit whatever the length of the workflow id; undefined only
+ * should a value still not fit, so the message is accepted anyway (the dashboard and API record outreach too).
  */
-export function customerMenu(workflowId: string, customerId: string): OverflowElement | undefined {
+export function customerMenu(incidentId: string, customerId: string): OverflowElement | undefined {
   const options = (Object.keys(CUSTOMER_ACTIONS) as CustomerAction[]).map((action) => ({
     text: { type: 'plain_text' as const, text: CUSTOMER_ACTION_LABELS[action], emoji: true },
-    value: customerOptionValue(action, workflowId, customerId),
+    value: customerOptionValue(action, incidentId, customerId),
   }));
   if (options.some((o) => o.value.length > SLACK_LIMITS.optionValue)) return undefined;
   return { type: 'overflow', action_id: CUSTOMER_MENU_ACTION_ID, options };

@@ -193,8 +193,8 @@ describe('alert', () => {
       const c = productCustomers[i];
       assert.ok(menu.line.includes(`*${c.name}*`));
       assert.deepEqual(menu.options, [
-        { label: 'Mark contacted', parsed: { action: 'mark_contacted', workflowId: incident.workflowId, customerId: c.id, status: 'sent' } },
-        { label: 'Mark responded', parsed: { action: 'mark_responded', workflowId: incident.workflowId, customerId: c.id, status: 'responded' } },
+        { label: 'Mark contacted', parsed: { action: 'mark_contacted', incidentId: incident.id, customerId: c.id, status: 'sent' } },
+        { label: 'Mark responded', parsed: { action: 'mark_responded', incidentId: incident.id, customerId: c.id, status: 'responded' } },
       ]);
     });
     assert.deepEqual(limitProblems(message), []);
@@ -203,10 +203,15 @@ describe('alert', () => {
   test('per-customer values read back exactly; foreign or malformed choices are ignored', () => {
     const id = '6f1c2a9e-0d4b-4f8e-9a57-1b2c3d4e5f60';
     const odd = 'incident:generic:ops|2026 #7';
-    assert.deepEqual(parseCustomerAction({ action_id: CUSTOMER_MENU_ACTION_ID, selected_option: { value: customerOptionValue('mark_responded', odd, id) } }),
+    assert.deepEqual(parseCustomerAction({ action_id: CUSTOMER_MENU_ACTION_ID, selected_option: { value: customerOptionValue('mark_responded', incident.id, id) } }),
+      { action: 'mark_responded', incidentId: incident.id, customerId: id, status: 'responded' });
+    assert.deepEqual(parseCustomerAction({ action_id: 'forewarn:mark_contacted', value: `${incident.id}|${id}` }),
+      { action: 'mark_contacted', incidentId: incident.id, customerId: id, status: 'sent' }, 'the button form of the same action');
+    // Menus posted before named the incident by workflow id: still understood, even with a "|" inside.
+    assert.deepEqual(parseCustomerAction({ action_id: CUSTOMER_MENU_ACTION_ID, selected_option: { value: `mark_responded|${odd}|${id}` } }),
       { action: 'mark_responded', workflowId: odd, customerId: id, status: 'responded' });
     assert.deepEqual(parseCustomerAction({ action_id: 'forewarn:mark_contacted', value: `${odd}|${id}` }),
-      { action: 'mark_contacted', workflowId: odd, customerId: id, status: 'sent' }, 'the button form of the same action');
+      { action: 'mark_contacted', workflowId: odd, customerId: id, status: 'sent' });
     for (const element of [
       { action_id: CUSTOMER_MENU_ACTION_ID, selected_option: { value: `acknowledge|${odd}|${id}` } },
       { action_id: CUSTOMER_MENU_ACTION_ID, selected_option: { value: `toString|${odd}|${id}` } },
@@ -222,17 +227,20 @@ describe('alert', () => {
 
   test('a list given fewer blocks than customers keeps every line: the first ones with a menu, the rest packed', () => {
     const list = customerList(productCustomers, 10);
-    const blocks = customerListBlocks(list, incident.workflowId, 3);
+    const blocks = customerListBlocks(list, incident.id, 3);
     assert.equal(blocks.length, 3);
     const message = { text: '', blocks };
     assert.deepEqual(listedLines(message).map((l) => l.split(' ')[2]), ['*TechCorp*', '*GlobalInc*', '*DataFlow*', '*StartupXYZ*', '*SmallBiz*']);
     assert.deepEqual(customerMenus(message).map((m) => m.options[0].parsed?.customerId), ['c1', 'c2']);
   });
 
-  test('an incident id too long for a menu value leaves the customers without a menu, and Slack still accepts the alert', () => {
-    const long = { ...incident, workflowId: `incident:generic:${'x'.repeat(120)}`, externalId: 'x'.repeat(120) };
-    const message = renderCsmMessage('alert', input({ incident: long, customers: productCustomers.map((c) => ({ ...c, id: '6f1c2a9e-0d4b-4f8e-9a57-1b2c3d4e5f60' })) }));
-    assert.deepEqual(customerMenus(message), []);
+  test('an incident with a long workflow id keeps its per-customer menus, and Slack still accepts the alert', () => {
+    const long = { ...incident, workflowId: `incident:generic:${'x'.repeat(200)}`, externalId: 'x'.repeat(200) };
+    const customerId = '7d0f5c0e-1f63-4b9a-8b8f-2f6a1c9d4e22';
+    const message = renderCsmMessage('alert', input({ incident: long, customers: productCustomers.map((c, i) => ({ ...c, id: customerId.slice(0, -1) + i })) }));
+    const menus = customerMenus(message);
+    assert.equal(menus.length, 5);
+    assert.deepEqual(menus[0].options[1].parsed, { action: 'mark_responded', incidentId: incident.id, customerId: `${customerId.slice(0, -1)}0`, status: 'responded' });
     assert.equal(listedLines(message).length, 5);
     assert.deepEqual(limitProblems(message), []);
   });
@@ -261,7 +269,7 @@ describe('alert', () => {
         assert.deepEqual(limitProblems(message), [], `${kind} ${limit}`);
         assert.ok(message.blocks.length < SLACK_LIMITS.blocks, `${kind} ${limit}: room for a status line`);
         assert.equal(customerMenus(message).length, limit, `${kind} ${limit}: a menu per listed customer`);
-        assert.equal(customerMenus(message)[0].options[0].parsed?.workflowId, incident.workflowId);
+        assert.equal(customerMenus(message)[0].options[0].parsed?.incidentId, incident.id);
       }
     }
     for (const kind of ['update', 'follow_up', 'post_mortem', 'update_reminder', 'escalation', 'resolution'] as const) {

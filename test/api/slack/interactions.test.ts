@@ -90,7 +90,7 @@ describe('Slack interactivity', () => {
   });
 
   test('mark contacted moves the customer through the workflow; an invalid move comes back with the reason', async () => {
-    await send(click('forewarn:mark_contacted', customerActionValue(WORKFLOW, s.customer.techcorp), '/contacted'));
+    await send(click('forewarn:mark_contacted', customerActionValue(INCIDENT, s.customer.techcorp), '/contacted'));
     const ok = await replyTo('/contacted');
     assert.equal(ok.replace_original, true);
     assert.match(JSON.stringify(ok.blocks), /\*TechCorp\* marked \*contacted\* by <@UA8RXUSPL>/);
