@@ -21,7 +21,7 @@ import type { WebClient } from '@slack/web-api';
 import { log as activityLog } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
 import { findCsmRecord, csmSlice, revisionChanges, stampCsmNotified, type CsmRecord } from '../db/csm-slices';
-import { findCsm, loadApprovedTemplates, loadComponentNames, rememberSlackIdentity } from '../db/message-data';
+import { findCsm, loadApprovedTemplates, loadComponentNames, rememberSlackIdentity, withManagers } from '../db/message-data';
 import { findOutbox, isDelivered as isRowDelivered, type OutboxEntry } from '../db/outbox';
 import type { Database } from '../db/types';
 import type { CsmMessageKind, IncidentTotals } from '../domain/incident/model';
@@ -412,7 +412,8 @@ export function createSlackActivities(deps: { config: ActivityDeps['config']; db
         const room = done && isRowDelivered(done) && done.provider_channel
           ? { id: done.provider_channel, name: done.recipient.replace(/^#/, '') }
           : await createOrFindWarRoom(incident);
-        await inviteUsers(room.id, [...input.memberSlackIds, ...(await lookupIds(input.memberEmails))]);
+        // The CSMs' managers join too (looked up here, so the workflow carries only the CSMs).
+        await inviteUsers(room.id, [...input.memberSlackIds, ...(await lookupIds(await withManagers(db, input.memberEmails)))]);
         const posted = await sendOnce(db, entry(room.name), slackPost(key, summary, { channel: async () => room.id }));
         // The incident goes on without a coordination channel; CSMs still get their DMs.
         return posted.status === 'failed' ? null : { channelId: room.id, name: room.name };

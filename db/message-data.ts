@@ -32,6 +32,15 @@ export async function findCsm(db: Kysely<Database>, email: string): Promise<Stor
   return row && { email: row.email, name: row.name, slackUserId: row.slack_user_id, timeZone: row.time_zone, managerEmail: row.manager_email };
 }
 
+/** The CSMs' emails followed by their managers' (war-room members), each once. */
+export async function withManagers(db: Kysely<Database>, emails: string[]): Promise<string[]> {
+  if (emails.length === 0) return [];
+  const rows = await db.selectFrom('csms').select('manager_email')
+    .where((eb) => eb(eb.fn('lower', ['email']), '=', eb.fn.any(eb.val(emails.map((e) => e.toLowerCase())))))
+    .where('manager_email', 'is not', null).execute();
+  return [...new Set([...emails, ...rows.map((r) => r.manager_email!)])];
+}
+
 /** Remembers what Slack told us about a CSM, so the next alert skips the lookups. Fills blanks only. */
 export async function rememberSlackIdentity(
   db: Kysely<Database>, email: string, found: { slackUserId?: string; timeZone?: string },
