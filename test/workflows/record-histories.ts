@@ -1,7 +1,12 @@
 /**
- * Re-records the histories the replay test checks: runs the incident workflow tests against the
- * time-skipping server with FOREWARN_RECORD_HISTORIES set, so each test writes the history of every
- * run it drove (handle.fetchHistory(), one JSON file per run) into test/workflows/histories/.
+ * Re-records the histories of the current incident workflow (type incidentWorkflowV2) that the
+ * replay test checks: runs the incident workflow tests against the time-skipping server with
+ * FOREWARN_RECORD_HISTORIES set, so each test writes the history of every run it drove
+ * (handle.fetchHistory(), one JSON file per run) into test/workflows/histories/v2/.
+ *
+ * test/workflows/histories/v1/ holds histories of the first workflow type (incidentWorkflow,
+ * workflows/incident-v1/, frozen while its incidents drain): they can no longer be recorded and
+ * are never touched here.
  *
  * Re-record only on purpose: after an intended, compatible change of the workflow's commands, or
  * to cover a new path. A replay failure after an unintended change means in-flight incidents would
@@ -13,7 +18,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 
-const DIR = path.join(__dirname, 'histories');
+const DIR = path.join(__dirname, 'histories', 'v2');
 const TESTS = ['incident.workflow.test.ts', 'incident-csms.workflow.test.ts'].map((f) => path.join(__dirname, f));
 
 rmSync(DIR, { recursive: true, force: true });
