@@ -33,4 +33,21 @@ export default tseslint.config(
       }],
     },
   },
+  {
+    // The incident model lives in domain/incident: configuration and side effects depend on it, not
+    // on workflow code. Activities that start or signal workflows (status-page sync, support
+    // spikes) are Temporal clients like the API, and may use the contract.
+    files: ['config/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ group: ['**/workflows/*'], message: 'config/ depends on domain/, not on workflows/.' }] }],
+    },
+  },
+  {
+    files: ['activities/**/*.ts', 'db/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [{ group: ['**/workflows/*', '!**/workflows/contract'], message: 'Only the workflow contract (ids, signals, start options) may be used outside workflows/.' }],
+      }],
+    },
+  },
 );
