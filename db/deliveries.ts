@@ -168,7 +168,7 @@ export async function forwardDelivery(
         const call = () => deps.temporal.workflow.signalWithStart(workflowType, options);
         const { deadline } = opts;
         await (deadline !== undefined
-          ? byDeadline(deps.temporal.connection.withAbortSignal(AbortSignal.timeout(Math.max(1, deadline - Date.now())),
+          ? byDeadline(deps.temporal.connection.withAbortSignal(AbortSignal.timeout(Math.max(1, Math.ceil(deadline - Date.now()))),
             () => deps.temporal.connection.withDeadline(deadline, call)), deadline, deps.track)
           : call());
       } catch (err) {
