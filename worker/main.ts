@@ -15,6 +15,9 @@ import { probeDependencies } from '../db/health';
 import { SHUTDOWN_FORCE_SECONDS, SHUTDOWN_GRACE_SECONDS } from './shutdown';
 import { workflowCode } from './workflow-code';
 
+/** How long an activity waits for a pooled Postgres connection (the API waits DATABASE_CONNECT_TIMEOUT_MS). */
+const WORKER_POOL_WAIT_MS = 15_000;
+
 async function main() {
   const config = loadConfig(readEnvironment(), { requireDatabaseUrl: true });
   const log = createLogger(config, 'worker');
@@ -37,7 +40,9 @@ async function main() {
   let status: 'starting' | 'ok' | 'stopping' = 'starting';
   const health = startHealthServer(config.worker.healthPort, () => ({ status, details: { taskQueue: config.temporal.taskQueue } }));
 
-  const db = createDb(config.databaseUrl, config.database);
+  // Activities may wait for a pooled connection during a storm (hundreds of CSM messages at once)
+  // rather than fail the attempt: the API keeps its short wait (it must answer within seconds).
+  const db = createDb(config.databaseUrl, { ...config.database, connectTimeoutMs: Math.max(config.database.connectTimeoutMs, WORKER_POOL_WAIT_MS) });
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const clientConnection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });

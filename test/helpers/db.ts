@@ -55,7 +55,8 @@ export async function createTestDb(): Promise<TestDb> {
   await admin.query(`create database "${name}" template "${template}"`);
   await admin.end();
   const url = adminUrl.replace(/\/[^/]*$/, `/${name}`);
-  const db = createDb(url, 5);
+  // Like the worker's pool: activities under load wait for a connection instead of failing.
+  const db = createDb(url, { max: 5, connectTimeoutMs: 15_000 });
   return {
     db,
     url,
