@@ -93,6 +93,7 @@ export async function dashboardDataRoutes(app: FastifyInstance, deps: RouteDeps)
           dir: { type: 'string', enum: ['asc', 'desc'], default: DEFAULT_DETAIL_OPTIONS.dir },
           limit: { type: 'integer', minimum: 1, maximum: 1000, default: DEFAULT_DETAIL_OPTIONS.limit },
           offset: { type: 'integer', minimum: 0, default: 0 },
+          csm: { type: 'string', format: 'email', maxLength: 320, description: "Only this CSM's customers (the link in their alert)" },
         },
       },
       response: { 200: detailSchema, ...errors },

@@ -89,6 +89,8 @@ export interface DetailOptions {
   offset: number;
   /** The newest timeline entries shown (an incident can collect thousands). */
   timelineLimit: number;
+  /** Only this CSM's customers (the link in a CSM's alert: "…and N more"). */
+  csm?: string;
 }
 
 export const DEFAULT_DETAIL_OPTIONS: DetailOptions = { sort: 'priority', dir: 'asc', limit: 200, offset: 0, timelineLimit: 300 };
@@ -114,10 +116,14 @@ export async function getIncidentDetail(db: Kysely<Database>, idOrWorkflowId: st
         'ici.customer_notified_at', 'ici.resolution_notified_at', 'cs.email as csm_email', 'cs.name as csm_name',
       ])
       .where('ici.incident_id', '=', incidentId)
+      .$if(Boolean(opts.csm), (q) => q.where((eb) => eb(eb.fn('lower', ['cs.email']), '=', opts.csm!.toLowerCase())))
       .orderBy(customerOrder(opts.sort, opts.dir))
       .limit(opts.limit).offset(opts.offset)
       .execute(),
-    db.selectFrom('incident_customer_impact').select((eb) => eb.fn.countAll<string>().as('n')).where('incident_id', '=', incidentId)
+    db.selectFrom('incident_customer_impact as ici')
+      .$if(Boolean(opts.csm), (q) => q.innerJoin('customers as cu', 'cu.id', 'ici.customer_id').innerJoin('csms as cs', 'cs.id', 'cu.csm_id')
+        .where((eb) => eb(eb.fn('lower', ['cs.email']), '=', opts.csm!.toLowerCase())))
+      .select((eb) => eb.fn.countAll<string>().as('n')).where('ici.incident_id', '=', incidentId)
       .executeTakeFirstOrThrow(),
     sql<{ email: string | null; name: string | null; customers: number; arr: string | null; high: number; pending: number; drafted: number;
       sent: number; responded: number; alerted_at: Date | null; acknowledged_at: Date | null }>`

@@ -127,6 +127,12 @@ describe('dashboard HTTP routes', () => {
     const page = (await app.inject({ url: `/api/dashboard/incidents/${seeded.p1.id}?sort=arr&dir=desc&limit=2&offset=2`, headers: auth })).json();
     assert.equal(page.customersTotal, 5);
     assert.deepEqual(page.customers.map((c: { name: string }) => c.name), ['DataFlow', 'StartupXYZ']);
+    // The link in a CSM's alert ("…and N more") shows only that CSM's customers.
+    const alice = (await app.inject({ url: `/api/dashboard/incidents/${seeded.p1.id}?csm=${encodeURIComponent('Alice.Chen@forewarn.test')}`, headers: auth })).json();
+    const hers = detail.customers.filter((c: { csm: { email: string } | null }) => c.csm?.email === 'alice.chen@forewarn.test');
+    assert.ok(hers.length > 0 && hers.length < detail.customers.length);
+    assert.equal(alice.customersTotal, hers.length);
+    assert.deepEqual(alice.customers.map((c: { name: string }) => c.name), hers.map((c: { name: string }) => c.name));
     const bad = await app.inject({ url: `/api/dashboard/incidents/${seeded.p1.id}?sort=mood`, headers: auth });
     assert.equal(bad.statusCode, 400);
     assert.match(bad.json().detail, /querystring\/sort/);

@@ -172,7 +172,8 @@ export const detailView = {
   title: (data) => data.incident.title,
   url: (params, query) => {
     const { sort, dir, page } = sortState(query);
-    return `/api/dashboard/incidents/${encodeURIComponent(params[0])}?sort=${sort}&dir=${dir}&limit=${PAGE_SIZE}&offset=${page * PAGE_SIZE}`;
+    const csm = query.csm ? `&csm=${encodeURIComponent(query.csm)}` : '';
+    return `/api/dashboard/incidents/${encodeURIComponent(params[0])}?sort=${sort}&dir=${dir}&limit=${PAGE_SIZE}&offset=${page * PAGE_SIZE}${csm}`;
   },
   render(data, ctx) {
     const i = data.incident;
@@ -203,7 +204,8 @@ export const detailView = {
       i.latestMessage ? h('blockquote', { class: 'latest' }, h('span', { class: 'muted small' }, 'Latest public update'), h('p', null, i.latestMessage)) : null,
       i.description ? h('p', { class: 'description' }, i.description) : null,
       h('section', { 'aria-labelledby': 'customers-title' },
-        h('h2', { id: 'customers-title' }, `Affected customers (${i.affectedCustomers})`),
+        h('h2', { id: 'customers-title' }, ctx.query.csm ? `Customers of ${ctx.query.csm} (${data.customersTotal})` : `Affected customers (${i.affectedCustomers})`),
+        ctx.query.csm ? h('p', { class: 'small' }, h('button', { type: 'button', class: 'link-like', onclick: () => ctx.setQuery({ csm: null, page: null }) }, 'Show every CSM\'s customers')) : null,
         h('p', { class: 'muted small' }, 'Estimated business impact uses ARR, impact level, severity and duration. Change outreach here; invalid changes are refused with the reason.'),
         customersTable(data, ctx)),
       csmTable(data.byCsm),
