@@ -1,7 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { incidentEventSignal, type IncidentState } from '../../../workflows/contract';
-import { receivedSignalsQuery } from '../support/fake-incident.workflow';
+import type { IncidentState } from '../../../domain/incident/model';
+import { incidentEventSignal, WORKFLOW_TYPES } from '../../../workflows/contract';
+import { receivedSignalsQuery, type FakeCustomer, type FakeIncidentInput } from '../support/fake-incident.workflow';
 import { auth, startHarness, type Harness } from '../support/harness';
 import { seedBase, seedIncident, type Seed } from '../support/seed';
 
@@ -35,21 +36,26 @@ describe('incident routes', () => {
       { incident_id: B, kind: 'created', summary: 'other incident', dedupe_key: 'b1', occurred_at: '2026-01-20T08:00:00Z' },
     ]).execute();
 
-    // The running incident workflow for A, carrying what the real one would know.
-    const customer = (id: string, name: string, csmEmail: string, outreachStatus: string) => ({ id, name, csmEmail, outreachStatus, stillAffected: true });
+    // The running incident workflow for A (the current type), carrying what the real one would know:
+    // per-CSM summaries only; the stand-in is also told the customers it answers drafts for.
     const carried = {
       incident: { id: A, workflowId: 'incident:pagerduty:PGR0VU2', source: 'pagerduty', externalId: 'PGR0VU2', title: 'API Latency Issues', status: 'investigating', severity: 'P1', components: ['api-gateway'], regions: [], startedAt: '2026-01-29T19:30:00Z' },
       phase: 'active',
-      customers: [
-        customer(s.customer.techcorp, 'TechCorp', 'ana@corp.example', 'pending'), customer(s.customer.globalinc, 'GlobalInc', 'ben@corp.example', 'sent'),
-        customer(s.customer.dataflow, 'DataFlow', 'ana@corp.example', 'pending'), customer(s.customer.smallbiz, 'SmallBiz', 'ana@corp.example', 'drafted'),
+      csms: [
+        { email: 'ana@corp.example', slackUserId: 'UA8RXUSPL', customers: 3, arrAtRisk: 725000, highImpact: 1 },
+        { email: 'ben@corp.example', customers: 1, arrAtRisk: 350000, highImpact: 1 },
       ],
-      csms: [{ email: 'ana@corp.example', name: 'Ana Ruiz', slackUserId: 'UA8RXUSPL' }, { email: 'ben@corp.example', name: 'Ben Okafor' }],
       totals: { customers: 4, arrAtRisk: 1075000, businessImpact: 0, highImpact: 2 },
       detectedAt: '2026-01-29T19:30:05Z', appliedAt: {}, deliveryIds: [], revision: 1,
-    } as unknown as IncidentState;
-    await h.temporal.workflow.start('incidentWorkflow', {
-      workflowId: 'incident:pagerduty:PGR0VU2', taskQueue: h.taskQueue, args: [{ settings: {} as never, carried }],
+    } satisfies IncidentState;
+    const customers: FakeCustomer[] = [
+      { id: s.customer.techcorp, name: 'TechCorp', csmEmail: 'ana@corp.example', outreachStatus: 'sent' },
+      { id: s.customer.globalinc, name: 'GlobalInc', csmEmail: 'ben@corp.example', outreachStatus: 'sent' },
+      { id: s.customer.dataflow, name: 'DataFlow', csmEmail: 'ana@corp.example', outreachStatus: 'pending' },
+      { id: s.customer.smallbiz, name: 'SmallBiz', csmEmail: 'ana@corp.example', outreachStatus: 'drafted' },
+    ];
+    await h.temporal.workflow.start(WORKFLOW_TYPES.incident, {
+      workflowId: 'incident:pagerduty:PGR0VU2', taskQueue: h.taskQueue, args: [{ settings: {} as never, carried, customers } satisfies FakeIncidentInput],
     });
   });
   after(async () => { await h?.close(); });
@@ -129,44 +135,91 @@ describe('incident routes', () => {
     assert.deepEqual([none.affectedCustomers, none.totalARRAtRisk], [[], 0]);
   });
 
-  test('outreach goes through the workflow: accepted moves answer 200, the validator\'s refusals 409 / 404 with its message', async () => {
+  const impact = (incident: string, customer: string) => h.db.selectFrom('incident_customer_impact')
+    .select(['outreach_status', 'outreach_note']).where('incident_id', '=', incident).where('customer_id', '=', customer).executeTakeFirstOrThrow();
+
+  test('outreach is recorded in Postgres under the state machine\'s rules; the running workflow only hears that the CSM acted', async () => {
     const url = (customer: string) => `/api/incidents/${A}/customers/${customer}/outreach`;
-    const ok = await post(url(s.customer.techcorp), { status: 'sent', note: 'Called Sam' });
+    const signals = () => h.temporal.workflow.getHandle('incident:pagerduty:PGR0VU2').query(receivedSignalsQuery);
+    const ok = await post(url(s.customer.techcorp), { status: 'sent', note: 'Called Sam', actor: 'ana' });
     assert.equal(ok.statusCode, 200, ok.body);
     assert.deepEqual(ok.json(), { customerId: s.customer.techcorp, previous: 'pending', status: 'sent' });
+    assert.deepEqual(await impact(A, s.customer.techcorp), { outreach_status: 'sent', outreach_note: 'Called Sam' });
+    const entries = (await get(`/api/incidents/${A}/timeline`)).json().entries as { kind: string; summary: string; actor: string }[];
+    assert.deepEqual(entries.filter((e) => e.kind === 'outreach').map((e) => [e.summary, e.actor]), [['Outreach to TechCorp: sent — Called Sam', 'ana']]);
+    const told = (await signals()).outreach;
+    assert.deepEqual(told.map(({ at: _at, ...rest }) => rest), [{ csmEmail: 'ana@corp.example', customerId: s.customer.techcorp, impactLevel: 'high', status: 'sent' }]);
+    assert.ok(!Number.isNaN(Date.parse(told[0]!.at)));
+
+    // The same status again is a no-op: answered, and nothing new for the workflow.
+    const again = await post(url(s.customer.techcorp), { status: 'sent' });
+    assert.deepEqual([again.statusCode, again.json()], [200, { customerId: s.customer.techcorp, previous: 'sent', status: 'sent' }]);
+    assert.equal((await signals()).outreach.length, 1);
 
     const skip = await post(url(s.customer.dataflow), { status: 'responded' });
     assert.equal(skip.statusCode, 409);
     assert.match(skip.headers['content-type'] as string, /problem\+json/);
     assert.equal(skip.json().title, 'Invalid transition');
-    assert.equal(skip.json().detail, 'Outreach for DataFlow cannot go from pending to responded; next: drafted, sent.');
+    assert.equal(skip.json().detail,
+      'Outreach to DataFlow is "pending" and cannot become "responded": a customer can only respond once an email was sent. From "pending" it can become "drafted" or "sent".');
+    const back = await post(url(s.customer.smallbiz), { status: 'pending' });
+    assert.equal(back.statusCode, 409);
+    assert.match(back.json().detail, /^Outreach to SmallBiz is "drafted" and cannot become "pending": outreach never moves backwards\./);
+    assert.deepEqual(await impact(A, s.customer.dataflow), { outreach_status: 'pending', outreach_note: null }, 'a refused move changes nothing');
 
     const stranger = await post(url(UNKNOWN), { status: 'sent' });
     assert.equal(stranger.statusCode, 404);
-    assert.match(stranger.json().detail, /not affected by this incident/);
+    assert.equal(stranger.json().title, 'Unknown customer');
+    assert.equal(stranger.json().detail, `Customer ${UNKNOWN} is not among the customers affected by "API Latency Issues".`);
 
     const badStatus = await post(url(s.customer.dataflow), { status: 'called' });
     assert.equal(badStatus.statusCode, 400);
     assert.match(badStatus.json().detail, /body\/status must be equal to one of the allowed values: pending, drafted, sent/);
-
-    const noWorkflow = await post(`/api/incidents/${C}/customers/${s.customer.techcorp}/outreach`, { status: 'sent' });
-    assert.equal(noWorkflow.statusCode, 409);
-    assert.equal(noWorkflow.json().title, 'Incident workflow finished');
     assert.equal((await post(`/api/incidents/${UNKNOWN}/customers/${s.customer.techcorp}/outreach`, { status: 'sent' })).statusCode, 404);
+    assert.equal((await signals()).outreach.length, 1, 'nothing refused reached the workflow');
+  });
 
-    const handle = await h.temporal.workflow.start('incidentWorkflow', { workflowId: 'incident:opsgenie:og-1', taskQueue: h.taskQueue, args: [{ settings: {} as never }] });
+  test('outreach can still be recorded once the incident\'s workflow has completed', async () => {
+    const handle = await h.temporal.workflow.start(WORKFLOW_TYPES.incident, { workflowId: 'incident:generic:INC-7', taskQueue: h.taskQueue, args: [{ settings: {} as never }] });
     await handle.terminate('test: incident closed');
-    const finished = await post(`/api/incidents/${C}/customers/${s.customer.techcorp}/outreach`, { status: 'sent' });
-    assert.equal(finished.statusCode, 409);
-    assert.match(finished.json().detail, /is terminated/);
+    const res = await post(`/api/incidents/${B}/customers/${s.customer.dataflow}/outreach`, { status: 'followed_up', note: 'Call done' });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.deepEqual(res.json(), { customerId: s.customer.dataflow, previous: 'resolution_sent', status: 'followed_up' });
+    assert.deepEqual(await impact(B, s.customer.dataflow), { outreach_status: 'followed_up', outreach_note: 'Call done' });
+    const closed = await post(`/api/incidents/${B}/customers/${s.customer.dataflow}/outreach`, { status: 'responded' });
+    assert.equal(closed.statusCode, 409);
+    assert.match(closed.json().detail, /the follow-up is done and outreach is closed/);
+  });
+
+  test('an incident still on the first workflow type keeps its outreach in the workflow (its update), until that workflow ends', async () => {
+    const customers: FakeCustomer[] = [
+      { id: s.customer.techcorp, name: 'TechCorp', csmEmail: 'ana@corp.example', outreachStatus: 'pending' },
+      { id: s.customer.dataflow, name: 'DataFlow', csmEmail: 'ana@corp.example', outreachStatus: 'pending' },
+    ];
+    const handle = await h.temporal.workflow.start(WORKFLOW_TYPES.incidentV1, {
+      workflowId: 'incident:opsgenie:og-1', taskQueue: h.taskQueue, args: [{ settings: {} as never, customers } satisfies FakeIncidentInput],
+    });
+    const url = (customer: string) => `/api/incidents/${C}/customers/${customer}/outreach`;
+    const ok = await post(url(s.customer.techcorp), { status: 'sent' });
+    assert.equal(ok.statusCode, 200, ok.body);
+    assert.deepEqual(ok.json(), { customerId: s.customer.techcorp, previous: 'pending', status: 'sent' }, 'answered by the workflow: C has no customer rows');
+    const skip = await post(url(s.customer.dataflow), { status: 'responded' });
+    assert.equal(skip.statusCode, 409);
+    assert.equal(skip.json().detail, 'Outreach for DataFlow cannot go from pending to responded; next: drafted, sent.');
+    const stranger = await post(url(UNKNOWN), { status: 'sent' });
+    assert.equal(stranger.statusCode, 404);
+    assert.match(stranger.json().detail, /not affected by this incident/);
+    await handle.terminate('test: incident closed');
+    const after = await post(url(s.customer.techcorp), { status: 'sent' });
+    assert.equal(after.statusCode, 404, 'once it ended, Postgres answers (and C has no affected customers)');
   });
 
   test('drafts, follow-ups and acknowledgements mirror the Slack buttons; resolution emails wait for resolution', async () => {
     const drafts = await post(`/api/incidents/${A}/drafts`, { csmEmail: 'ana@corp.example' });
     assert.equal(drafts.statusCode, 200, drafts.body);
-    assert.deepEqual(drafts.json(), { drafted: 1, customerIds: [s.customer.dataflow] });
+    assert.deepEqual(drafts.json(), { drafted: 1, failed: 0 });
     const again = await post(`/api/incidents/${A}/drafts`, { csmEmail: 'ana@corp.example' });
-    assert.deepEqual(again.json(), { drafted: 0, customerIds: [] }, 'drafting twice drafts nothing more');
+    assert.deepEqual(again.json(), { drafted: 0, failed: 0 }, 'drafting twice drafts nothing more');
     const nobody = await post(`/api/incidents/${A}/drafts`);
     assert.equal(nobody.statusCode, 400);
     assert.deepEqual(nobody.json().errors, [{ path: 'body/csmEmail', message: "must have required property 'csmEmail'" }]);
@@ -180,7 +233,7 @@ describe('incident routes', () => {
     });
     const resolution = await post(`/api/incidents/${A}/resolution-emails`, { csmEmail: 'ana@corp.example' });
     assert.equal(resolution.statusCode, 200, resolution.body);
-    assert.deepEqual(resolution.json(), { drafted: 1, customerIds: [s.customer.techcorp] });
+    assert.deepEqual(resolution.json(), { drafted: 1, failed: 0 });
 
     const followUps = await post(`/api/incidents/${A}/follow-ups`, { csmEmail: 'ana@corp.example', inHours: 2 });
     assert.equal(followUps.statusCode, 200);
@@ -223,14 +276,17 @@ describe('incident routes', () => {
       ['id', 'title', 'status', 'severity', 'affectedComponents', 'startedAt']);
   });
 
-  test('with Temporal down, workflow-backed routes answer 503 and read routes keep working', async () => {
+  test('with Temporal down, workflow-backed routes answer 503; outreach (Postgres) and read routes keep working', async () => {
     const down = await startHarness({ temporal: 'down' });
     try {
       const ss = await seedBase(down.db);
       await seedIncident(down.db, { id: A, externalId: 'PGR0VU2', impacts: [[ss.customer.techcorp, 'high', 1, 'pending']] });
+      const drafts = await down.app.inject({ method: 'POST', url: `/api/incidents/${A}/drafts`, headers: auth, payload: { csmEmail: 'ana@corp.example' } });
+      assert.equal(drafts.statusCode, 503);
+      assert.match(drafts.json().detail, /try again/);
       const res = await down.app.inject({ method: 'POST', url: `/api/incidents/${A}/customers/${ss.customer.techcorp}/outreach`, headers: auth, payload: { status: 'sent' } });
-      assert.equal(res.statusCode, 503);
-      assert.match(res.json().detail, /try again/);
+      assert.equal(res.statusCode, 200, res.body);
+      assert.equal((await down.db.selectFrom('incident_customer_impact').select('outreach_status').where('incident_id', '=', A).executeTakeFirstOrThrow()).outreach_status, 'sent');
       assert.equal((await down.app.inject({ method: 'GET', url: `/api/incidents/${A}/customers`, headers: auth })).statusCode, 200);
     } finally { await down.close(); }
   });

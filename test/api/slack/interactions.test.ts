@@ -8,8 +8,9 @@ import { responseUrlAllowed } from '../../../api/slack/button-actions';
 import { customerActionValue } from '../../../domain/messages/actions';
 import { approvedMessage, renderCsmMessage, type Block, type MessageCustomer } from '../../../domain/messages';
 import type { Incident } from '../../../domain/types';
-import { stateQuery, type IncidentState } from '../../../workflows/contract';
-import { receivedSignalsQuery } from '../support/fake-incident.workflow';
+import type { IncidentState } from '../../../domain/incident/model';
+import { WORKFLOW_TYPES } from '../../../workflows/contract';
+import { receivedSignalsQuery, type FakeIncidentInput } from '../support/fake-incident.workflow';
 import { eventually, slackHeaders, startHarness, type Harness } from '../support/harness';
 import { seedBase, seedIncident, type Seed } from '../support/seed';
 
@@ -42,15 +43,17 @@ describe('Slack interactivity', () => {
     await seedIncident(h.db, { id: INCIDENT, externalId: 'PGR0VU2', title: 'API Latency Issues', severity: 'P1', impacts: [
       [s.customer.techcorp, 'high', 1, 'pending'], [s.customer.dataflow, 'medium', 2, 'pending'],
     ] });
-    const customer = (id: string, name: string, outreachStatus: string) => ({ id, name, csmEmail: 'ana@corp.example', outreachStatus, stillAffected: true });
-    await h.temporal.workflow.start('incidentWorkflow', {
+    // The incident's workflow (the current type): per-CSM summaries; the stand-in answers drafts for the customers it is given.
+    await h.temporal.workflow.start(WORKFLOW_TYPES.incident, {
       workflowId: WORKFLOW, taskQueue: h.taskQueue,
       args: [{ settings: {} as never, carried: {
         incident: { id: INCIDENT }, phase: 'active',
-        customers: [customer(s.customer.techcorp, 'TechCorp', 'pending'), customer(s.customer.dataflow, 'DataFlow', 'pending')],
-        csms: [{ email: 'ana@corp.example', name: 'Ana Ruiz', slackUserId: 'UA8RXUSPL' }],
+        csms: [{ email: 'ana@corp.example', slackUserId: 'UA8RXUSPL', customers: 2, arrAtRisk: 700000, highImpact: 1 }],
         totals: { customers: 2, arrAtRisk: 700000, businessImpact: 0, highImpact: 1 }, detectedAt: '', appliedAt: {}, deliveryIds: [], revision: 1,
-      } as unknown as IncidentState }],
+      } as unknown as IncidentState, customers: [
+        { id: s.customer.techcorp, name: 'TechCorp', csmEmail: 'ana@corp.example', outreachStatus: 'pending' },
+        { id: s.customer.dataflow, name: 'DataFlow', csmEmail: 'ana@corp.example', outreachStatus: 'pending' },
+      ] } satisfies FakeIncidentInput],
     });
   });
   after(async () => { await h?.close(); await hook?.close(); });
@@ -65,7 +68,11 @@ describe('Slack interactivity', () => {
   }
   const send = (body: string, headers = slackHeaders(body)) => h.app.inject({ method: 'POST', url: '/api/slack/interactions', payload: body, headers });
   const replyTo = (hookPath: string) => eventually(async () => hook.posts.find((p) => p.path === hookPath)?.body);
-  const state = () => h.temporal.workflow.getHandle(WORKFLOW).query(stateQuery);
+  /** Outreach as Postgres holds it (where the API records it). */
+  const outreach = async (customerId: string) => (await h.db.selectFrom('incident_customer_impact').select('outreach_status')
+    .where('incident_id', '=', INCIDENT).where('customer_id', '=', customerId).executeTakeFirstOrThrow()).outreach_status;
+  const told = async () => (await h.temporal.workflow.getHandle(WORKFLOW).query(receivedSignalsQuery)).outreach
+    .map((o) => [o.customerId, o.csmEmail, o.impactLevel, o.status]);
 
   test('Acknowledge answers Slack at once, signals the workflow, and adds who acknowledged to the alert', async () => {
     const res = await send(click('forewarn:acknowledge', WORKFLOW, '/ack'));
@@ -89,22 +96,24 @@ describe('Slack interactivity', () => {
     assert.deepEqual((await h.temporal.workflow.getHandle(WORKFLOW).query(receivedSignalsQuery)).joins, [{ slackUserId: 'UA8RXUSPL' }]);
   });
 
-  test('mark contacted moves the customer through the workflow; an invalid move comes back with the reason', async () => {
+  test('mark contacted records the outreach in Postgres and tells the workflow; an invalid move comes back with the reason', async () => {
     await send(click('forewarn:mark_contacted', customerActionValue(INCIDENT, s.customer.techcorp), '/contacted'));
     const ok = await replyTo('/contacted');
     assert.equal(ok.replace_original, true);
     assert.match(JSON.stringify(ok.blocks), /\*TechCorp\* marked \*contacted\* by <@UA8RXUSPL>/);
-    assert.equal((await state()).customers.find((c) => c.id === s.customer.techcorp)!.outreachStatus, 'sent');
+    assert.equal(await outreach(s.customer.techcorp), 'sent');
+    assert.deepEqual(await told(), [[s.customer.techcorp, 'ana@corp.example', 'high', 'sent']], 'the workflow hears that Ana acted');
 
     await send(click('forewarn:mark_responded', customerActionValue(WORKFLOW, s.customer.dataflow), '/responded'));
     const refused = await replyTo('/responded');
     assert.equal(refused.response_type, 'ephemeral');
-    assert.equal(refused.text, ':warning: That did not work: Outreach for DataFlow cannot go from pending to responded; next: drafted, sent.');
-    assert.equal((await state()).customers.find((c) => c.id === s.customer.dataflow)!.outreachStatus, 'pending');
+    assert.equal(refused.text, ':warning: That did not work: Outreach to DataFlow is "pending" and cannot become "responded": '
+      + 'a customer can only respond once an email was sent. From "pending" it can become "drafted" or "sent".');
+    assert.equal(await outreach(s.customer.dataflow), 'pending');
+    assert.equal((await told()).length, 1, 'a refused move is not news for the workflow');
   });
 
-  test('Mark responded chosen in the alert\'s menu beside TechCorp moves TechCorp, and only TechCorp, through the workflow', async () => {
-    const outreach = async (id: string) => (await state()).customers.find((c) => c.id === id)!.outreachStatus;
+  test('Mark responded chosen in the alert\'s menu beside TechCorp moves TechCorp, and only TechCorp', async () => {
     assert.equal(await outreach(s.customer.techcorp), 'sent', 'marked contacted by the test above');
     // The alert Ana got for this incident, rendered by the product's own renderer.
     const incident: Incident = {
@@ -140,11 +149,14 @@ describe('Slack interactivity', () => {
     assert.ok(blocks.at(-2)?.elements?.some((e) => e.action_id === 'forewarn:acknowledge'), 'the alert keeps its buttons');
     assert.equal(await outreach(s.customer.techcorp), 'responded');
     assert.equal(await outreach(s.customer.dataflow), 'pending');
+    assert.deepEqual((await told()).at(-1), [s.customer.techcorp, 'ana@corp.example', 'high', 'responded']);
   });
 
   test('Draft Customer Emails, Send Resolution Emails (refused before resolution) and Schedule Follow-ups', async () => {
     await send(click('forewarn:draft_customer_emails', WORKFLOW, '/drafts'));
-    assert.equal((await replyTo('/drafts')).text, ':email: 1 email draft ready in your Gmail drafts.');
+    assert.equal((await replyTo('/drafts')).text, ':email: 2 email drafts ready in your Gmail drafts.');
+    await send(click('forewarn:draft_customer_emails', WORKFLOW, '/drafts-again'));
+    assert.equal((await replyTo('/drafts-again')).text, ':email: No new drafts: every customer of yours already has one or has been contacted.');
     await send(click('forewarn:send_resolution_emails', WORKFLOW, '/resolution'));
     assert.match((await replyTo('/resolution')).text as string, /^:warning: That did not work: The incident is not resolved yet/);
     await send(click('forewarn:schedule_follow_ups', WORKFLOW, '/follow-ups'));
@@ -230,8 +242,8 @@ describe('Slack interactivity', () => {
 
     test('queue lists the caller\'s customers waiting for outreach; help and unknown subcommands explain usage', async () => {
       const queue = (await command('queue')).json().text as string;
-      assert.match(queue, /^\*2 customers waiting for outreach\*/);
-      assert.match(queue, /TechCorp\* \(\$500K ARR\) — P1 API Latency Issues — high impact/);
+      // TechCorp answered (recorded from the buttons above): only DataFlow still waits.
+      assert.equal(queue, '*1 customer waiting for outreach*\n:warning: *DataFlow* ($200K ARR) — P1 API Latency Issues — medium impact');
       assert.match((await command('queue', 'UNOBODY01')).json().text, /not linked to a CSM/);
       assert.match((await command('help')).json().text, /\/forewarn status/);
       assert.match((await command('dance')).json().text, /^Unknown subcommand "dance"/);
