@@ -31,7 +31,7 @@ export async function waitForPort(host: string, port: number, timeoutMs: number)
  * Starts `temporal server start-dev` with a persistent SQLite file (open incidents survive a
  * restart) and Forewarn's search attributes registered. Its log: <dataDir>/server.log.
  */
-export async function startTemporalDevServer(opts: { dataDir: string; port: number; uiPort: number; namespace: string }): Promise<ChildProcess> {
+export async function startTemporalDevServer(opts: { dataDir: string; port: number; uiPort: number; namespace: string; detached?: boolean }): Promise<ChildProcess> {
   mkdirSync(opts.dataDir, { recursive: true });
   const args = [
     'server', 'start-dev',
@@ -42,7 +42,8 @@ export async function startTemporalDevServer(opts: { dataDir: string; port: numb
   ];
   // The server is chatty (and noisy while shutting down): its output goes to a log file.
   const log = openSync(path.join(opts.dataDir, 'server.log'), 'a');
-  const child = spawn(temporalCliPath(), args, { stdio: ['ignore', log, log] });
+  // detached: a process group of its own, so only whoever started it decides when it stops.
+  const child = spawn(temporalCliPath(), args, { stdio: ['ignore', log, log], detached: opts.detached ?? false });
   await Promise.race([
     waitForPort('127.0.0.1', opts.port, 60_000),
     new Promise((_, reject) => child.once('exit', (code) => reject(new Error(`Temporal dev server exited with code ${code}`)))),
