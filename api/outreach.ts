@@ -5,7 +5,7 @@
  * Incidents still on the first workflow type keep their outreach in the workflow: those go
  * through its update, as before.
  */
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import { changeOutreach } from '../db/outreach';
 import type { Database } from '../db/types';
@@ -20,14 +20,24 @@ const DESCRIBE_DEADLINE_MS = 3_000;
 
 export interface OutreachRequest { customerId: string; status: OutreachStatus; note?: string; actor: string }
 
-/** The workflow type of a running incident, or undefined when it has finished, is unknown or Temporal cannot say. */
-async function runningType(temporal: Client, workflowId: string): Promise<string | undefined> {
+/**
+ * The workflow type of a running incident; undefined when it has finished or never ran (its
+ * outreach lives in Postgres alone), or when Temporal cannot be reached ('unknown').
+ */
+async function runningType(temporal: Client, workflowId: string): Promise<string | undefined | 'unknown'> {
   try {
     const d = await temporal.connection.withDeadline(Date.now() + DESCRIBE_DEADLINE_MS, () => temporal.workflow.getHandle(workflowId).describe());
     return d.status.name === 'RUNNING' ? d.type : undefined;
-  } catch {
-    return undefined;
+  } catch (err) {
+    return err instanceof WorkflowNotFoundError ? undefined : 'unknown';
   }
+}
+
+/** Analyzed by the current workflow type (its analyses stamp revision 1 and up; the first type's stamp none or 0). */
+async function analyzedByCurrentType(db: Kysely<Database>, incidentId: string): Promise<boolean> {
+  const row = await db.selectFrom('incident_customer_impact').select('customer_id')
+    .where('incident_id', '=', incidentId).where('affected_revision', '>=', 1).limit(1).executeTakeFirst();
+  return Boolean(row);
 }
 
 export async function recordOutreach(
@@ -39,6 +49,11 @@ export async function recordOutreach(
   if (type === WORKFLOW_TYPES.incidentV1) {
     return executeUpdate(deps.temporal, incident.workflowId, setOutreachStatusUpdate, req);
   }
+  // Temporal cannot say which type runs: an incident of the first type keeps its outreach in the
+  // workflow, and writing Postgres alone would leave the two disagreeing.
+  if (type === 'unknown' && !await analyzedByCurrentType(deps.db, incident.id)) {
+    throw new HttpProblem(503, 'Service Unavailable', 'The workflow engine cannot be reached right now; try again in a moment.');
+  }
   const at = new Date().toISOString();
   const outcome = await changeOutreach(deps.db, { incidentId: incident.id, ...req, at });
   if (!outcome.ok) {
@@ -46,7 +61,7 @@ export async function recordOutreach(
       ? new HttpProblem(404, 'Unknown customer', outcome.message)
       : new HttpProblem(409, 'Invalid transition', outcome.message);
   }
-  if (!outcome.noop && type && outcome.csmEmail) {
+  if (!outcome.noop && type && type !== 'unknown' && outcome.csmEmail) {
     try {
       await sendSignal(deps.temporal, incident.workflowId, outreachRecordedSignal, {
         csmEmail: outcome.csmEmail, customerId: outcome.customerId, impactLevel: outcome.impactLevel, status: outcome.status, at,

@@ -288,6 +288,12 @@ describe('incident routes', () => {
       assert.equal(res.statusCode, 200, res.body);
       assert.equal((await down.db.selectFrom('incident_customer_impact').select('outreach_status').where('incident_id', '=', A).executeTakeFirstOrThrow()).outreach_status, 'sent');
       assert.equal((await down.app.inject({ method: 'GET', url: `/api/incidents/${A}/customers`, headers: auth })).statusCode, 200);
+      // An incident of the first workflow type keeps its outreach in the workflow: nothing is written without it.
+      const old = '0b7c9a1e-5d2f-4c3b-9a8e-1f2e3d4c5b6a';
+      await seedIncident(down.db, { id: old, externalId: 'OLD1', revision: null, impacts: [[ss.customer.techcorp, 'high', 1, 'pending']] });
+      const refused = await down.app.inject({ method: 'POST', url: `/api/incidents/${old}/customers/${ss.customer.techcorp}/outreach`, headers: auth, payload: { status: 'sent' } });
+      assert.equal(refused.statusCode, 503, refused.body);
+      assert.equal((await down.db.selectFrom('incident_customer_impact').select('outreach_status').where('incident_id', '=', old).executeTakeFirstOrThrow()).outreach_status, 'pending');
     } finally { await down.close(); }
   });
 });

@@ -54,6 +54,8 @@ export interface IncidentSpec {
   resolvedAt?: string | null;
   /** [customer id, impact, priority rank, outreach status] */
   impacts?: [string, 'high' | 'medium' | 'low' | 'none', number, string][];
+  /** The analysis revision that found the customers (the current workflow's first analysis is 1; the first type's stamped none). */
+  revision?: number | null;
 }
 
 export async function seedIncident(db: Kysely<Database>, s: IncidentSpec): Promise<void> {
@@ -72,6 +74,7 @@ export async function seedIncident(db: Kysely<Database>, s: IncidentSpec): Promi
   if (s.impacts?.length) {
     await db.insertInto('incident_customer_impact').values(s.impacts.map(([customer, level, rank, outreach]) => ({
       incident_id: s.id, customer_id: customer, impact_level: level, reason: `${level} impact`, priority_rank: rank, outreach_status: outreach,
+      affected_revision: level === 'none' || s.revision === null ? null : s.revision ?? 1,
     }))).execute();
   }
 }
