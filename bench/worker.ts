@@ -16,7 +16,7 @@ import { temporal as proto } from '@temporalio/proto';
 import { FakeSlack } from '../test/fakes/slack';
 import { createTestDb, stopTestPostgres } from '../test/helpers/db';
 import {
-  emptyDatabase, freePort, messageKeys, NodeProcess, postIncident, processEnv, productionInstall, ROOT, runNode,
+  deliver, emptyDatabase, freePort, messageKeys, NodeProcess, processEnv, productionInstall, ROOT, runNode,
   settle, stackEnv, startApi, startTemporal, stopStack, waitFor, waitHealthy, type Stack,
 } from '../test/deploy/stack';
 import { percentile, replaceReadmeSection, writeResult } from './report';
@@ -93,14 +93,11 @@ async function main() {
     const before = messageKeys(s.slack).filter((k) => k.kind === 'alert').length;
     const started = Date.now();
     const ids = Array.from({ length: INCIDENTS }, (_, i) => `${mode}-open-${i}`);
-    for (let i = 0; i < ids.length; i += 25) {
-      await Promise.all(ids.slice(i, i + 25).map(async (id, j) => {
-        const status = await postIncident(s.apis[0].url, id, {
-          id, title: `Open incident ${id}`, status: 'investigating', severity: (i + j) % 2 ? 'P3' : 'P4',
-          affectedComponents: [components[(i + j) % components.length]], startedAt: new Date().toISOString(),
-        });
-        if (status !== 202) throw new Error(`webhook answered ${status}`);
-      }));
+    for (let i = 0; i < ids.length; i += 10) {
+      await Promise.all(ids.slice(i, i + 10).map((id, j) => deliver(s.apis[0].url, id, {
+        id, title: `Open incident ${id}`, status: 'investigating', severity: (i + j) % 2 ? 'P3' : 'P4',
+        affectedComponents: [components[(i + j) % components.length]], startedAt: new Date().toISOString(),
+      }, 30)));
     }
     const alerted = () => new Set(messageKeys(s.slack).filter((k) => k.kind === 'alert' && k.workflowId.includes(`:${mode}-open-`)).map((k) => k.workflowId)).size;
     await waitFor(() => alerted() >= INCIDENTS, 30 * 60_000, () => `${alerted()} of ${INCIDENTS} incidents alerted`);

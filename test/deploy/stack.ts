@@ -258,6 +258,26 @@ export async function postIncident(apiUrl: string, deliveryId: string, body: Rec
   return res.status;
 }
 
+/**
+ * Posts until the API accepts (202), as a webhook sender retries: after Retry-After (or 1 s) when the
+ * API answers 503 or cannot be reached. Resolves with the number of retries.
+ */
+export async function deliver(apiUrl: string, deliveryId: string, body: Record<string, unknown>, attempts = 10): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    const res = await fetch(`${apiUrl}/api/webhooks/incidents`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json', 'idempotency-key': deliveryId },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(30_000),
+    }).catch(() => undefined);
+    await res?.arrayBuffer();
+    if (res?.status === 202) return attempt - 1;
+    if (attempt >= attempts || (res && res.status !== 503)) throw new Error(`${deliveryId}: ${apiUrl} answered ${res?.status ?? 'nothing'} (attempt ${attempt})`);
+    const retryAfter = Number(res?.headers.get('retry-after'));
+    await new Promise((r) => setTimeout(r, (Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : 1) * 1000));
+  }
+}
+
 /** `<workflow id>:<kind>:<recipient>:<version>`, carried by every message in its Slack metadata. */
 export function messageKeys(slack: FakeSlack): { key: string; workflowId: string; kind: string; recipient: string }[] {
   return slack.messages.flatMap((m) => {
@@ -341,7 +361,7 @@ export async function stopStack(s: Partial<Stack>): Promise<void> {
 export interface StormResult {
   incidents: number;
   webhookPosts: number;
-  /** Answers other than 202 (each retried until accepted). */
+  /** Answers other than 202 (503 while busy), each retried as a sender would until accepted. */
   webhookRetries: number;
   alerts: Tally;
   resolutions: Tally;
@@ -366,16 +386,11 @@ export async function runStorm(s: Stack, opts: { incidents: number; restartWorke
   const started = Date.now();
   let posts = 0;
   let retries = 0;
-  const deliver = async (deliveryId: string, body: Record<string, unknown>, i: number) => {
+  const toBoth = async (deliveryId: string, body: Record<string, unknown>, i: number) => {
     await Promise.all([s.apis[i % s.apis.length], s.apis[(i + 1) % s.apis.length]].map(async (api) => {
-      for (let attempt = 1; ; attempt++) {
-        posts += 1;
-        const status = await postIncident(api.url, deliveryId, body).catch(() => 0);
-        if (status === 202) return;
-        retries += 1;
-        if (attempt >= 10) throw new Error(`${deliveryId}: ${api.url} answered ${status} ${attempt} times`);
-        await new Promise((r) => setTimeout(r, 1000));
-      }
+      const retried = await deliver(api.url, deliveryId, body);
+      posts += 1 + retried;
+      retries += retried;
     }));
   };
   const incidents = Array.from({ length: opts.incidents }, (_, i) => ({
@@ -390,7 +405,7 @@ export async function runStorm(s: Stack, opts: { incidents: number; restartWorke
   const restarts: StormResult['restarts'] = [];
   let firstRestartDone: Promise<void> = Promise.resolve();
   let rolling: Promise<void> = Promise.resolve();
-  const opening = Promise.all(incidents.map((inc, i) => deliver(`${inc.id}-open`, { ...base(inc), status: 'investigating' }, i)));
+  const opening = Promise.all(incidents.map((inc, i) => toBoth(`${inc.id}-open`, { ...base(inc), status: 'investigating' }, i)));
   if (opts.restartWorkers) {
     let markFirst!: () => void;
     firstRestartDone = new Promise((r) => { markFirst = r; });
@@ -413,7 +428,7 @@ export async function runStorm(s: Stack, opts: { incidents: number; restartWorke
   const resolving = Promise.all(incidents.map(async (inc, i) => {
     const want = expected.get(inc.workflowId)!;
     await waitFor(() => [...want].every((c) => alertsOf(inc.workflowId).has(c)), opts.timeoutMs, () => `${inc.workflowId}: alerts to ${[...alertsOf(inc.workflowId)].join(', ') || 'nobody'} of ${[...want].join(', ')}`);
-    await deliver(`${inc.id}-resolved`, { ...base(inc), status: 'resolved', resolvedAt: new Date().toISOString() }, i + 1);
+    await toBoth(`${inc.id}-resolved`, { ...base(inc), status: 'resolved', resolvedAt: new Date().toISOString() }, i + 1);
   }));
   const outcome = await Promise.allSettled([resolving, rolling]);
   const failed = outcome.find((o): o is PromiseRejectedResult => o.status === 'rejected');
