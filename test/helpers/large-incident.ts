@@ -23,6 +23,8 @@ export interface LargeIncidentResult {
   expected: { customers: number; arrAtRisk: number; csms: number };
   /** What the API says once the alerts are out. */
   api: { affectedCustomerCount: number; arrAtRisk: number; listed: number; listedArr: number };
+  /** What the dashboard's incident page shows (its first page of customers, and the totals). */
+  dashboard: { affectedCustomers: number; arrAtRisk: number; customersTotal: number; firstPage: number; csms: number };
   /** Alert DMs per CSM with affected customers (each should be 1), and CSMs without one. */
   alertsPerCsm: number[];
   /** Seconds from the webhook's receipt to the last CSM's alert DM. */
@@ -131,6 +133,7 @@ export async function runLargeIncident(spec: LargeBase, opts: { timeoutMs: numbe
     const auth = { authorization: `Bearer ${TOKEN}` };
     const view = (await app.inject({ method: 'GET', url: `/api/incidents/${incident.id}`, headers: auth })).json();
     const list = (await app.inject({ method: 'GET', url: `/api/incidents/${incident.id}/customers`, headers: auth })).json();
+    const dashboard = (await app.inject({ method: 'GET', url: `/api/dashboard/incidents/${incident.id}?limit=10`, headers: auth })).json();
 
     const outreachDrafted = await waitFor('automatic drafts for high-impact customers', async () => {
       const { rows } = await t!.db.selectFrom('incident_customer_impact').select((eb) => eb.fn.countAll<string>().as('n'))
@@ -177,6 +180,10 @@ export async function runLargeIncident(spec: LargeBase, opts: { timeoutMs: numbe
       api: {
         affectedCustomerCount: view.affectedCustomerCount ?? view.affected_customer_count, arrAtRisk: view.arrAtRisk ?? view.arr_at_risk,
         listed: list.affectedCustomers.length, listedArr: list.totalARRAtRisk,
+      },
+      dashboard: {
+        affectedCustomers: dashboard.incident.affectedCustomers, arrAtRisk: dashboard.incident.arrAtRisk,
+        customersTotal: dashboard.customersTotal, firstPage: dashboard.customers.length, csms: dashboard.byCsm.length,
       },
       alertsPerCsm, secondsToLastAlert, resolutionDms: csmIds.filter((id) => resolutionsOf(id).length === 1).length,
       outreachDrafted, historyBytes, historyEvents, runs, largestPayloadBytes, seedSeconds,

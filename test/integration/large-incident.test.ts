@@ -21,6 +21,9 @@ test('a P1 hitting 5,000 customers across 500 CSMs: one alert and one resolution
   assert.equal(r.api.arrAtRisk, r.expected.arrAtRisk);
   assert.equal(r.api.listed, r.expected.customers);
   assert.equal(r.api.listedArr, r.expected.arrAtRisk);
+  assert.deepEqual(r.dashboard, {
+    affectedCustomers: r.expected.customers, arrAtRisk: r.expected.arrAtRisk, customersTotal: r.expected.customers, firstPage: 10, csms: 500,
+  });
   assert.ok(r.outreachDrafted > 1000, `high-impact customers drafted (${r.outreachDrafted})`);
 
   assert.ok(r.historyBytes < 10 * 1024 * 1024, `history ${r.historyBytes} bytes over ${r.runs} run(s)`);
