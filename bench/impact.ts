@@ -1,11 +1,17 @@
 /**
  * Impact-analysis benchmark at the scale the product promises: 100k customers, 10 components
- * (~2.5 per customer), 500 CSMs, hourly usage for 30% of customers. Measures the one candidate
- * query (the same builder production runs) for 1 and 3 components, with and without a region
- * filter, records its EXPLAIN ANALYZE plan, and times the whole analyzeImpact activity (query,
- * scoring, bulk upsert) on a first run and an unchanged re-run.
+ * (~2.5 per customer), 500 CSMs, hourly usage for 30% of customers. For 1 and 3 affected
+ * components it measures, on the same database:
+ * - the bare SELECT of the rows the analysis computes (its scoring CTEs, the affected customers
+ *   with level, reason, estimate and rank, sent to Node), and the candidate read of the pure path
+ *   (db/impact-queries.ts, what the analysis read before it moved into SQL);
+ * - the whole assessImpact (db/impact-analysis.ts: score, rank, upsert, mark no longer affected,
+ *   per-CSM aggregates, in one statement): a first analysis into an empty incident, and a
+ *   re-analysis with nothing changed;
+ * and, once each, narrowing 3 components to 1 and refreshBusinessImpact at resolution.
  *
- * Usage: npx tsx bench/impact.ts [--customers 100000] [--runs 10]
+ * Usage: npx tsx bench/impact.ts [--customers 100000] [--runs 10] [--keep]
+ *   --keep: a persistent database in .data/bench-impact/, seeded once and reused (faster re-runs).
  * Writes bench/results/impact.json and the "Impact analysis" section of bench/README.md.
  */
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -14,10 +20,11 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { createImpactActivities } from '../activities/impact';
 import { ensureDatabase, startEmbeddedPostgres } from '../db/embedded';
-import { migrateToLatest } from '../db/migrate';
+import { assessImpact, assessImpactStatement, refreshBusinessImpact, scoredCandidatesSql } from '../db/impact-analysis';
 import { findImpactCandidates, impactCandidatesQuery, type ImpactQueryInput } from '../db/impact-queries';
+import { ensureIncident } from '../db/incident-writes';
+import { migrateToLatest } from '../db/migrate';
 import type { Database } from '../db/types';
 import type { Incident } from '../domain/types';
 import { percentile, replaceReadmeSection, writeResult } from './report';
@@ -29,6 +36,7 @@ const arg = (name: string, fallback: number) => {
 };
 const CUSTOMERS = arg('customers', 100_000);
 const RUNS = arg('runs', 10);
+const KEEP = args.includes('--keep');
 const WARMUP = 2;
 const CSMS = 500;
 const COMPONENTS = 10;
@@ -96,10 +104,10 @@ function planSummary(node: PlanNode, out: { nodes: string[]; indexes: Set<string
 
 /**
  * CPU time (ms) used so far by every process of the benchmark's own Postgres server: with the
- * machine shared, wall-clock times swing with the load, CPU time much less.
+ * machine shared, wall-clock times swing with the load, CPU time much less. Read from
+ * /proc/<pid>/schedstat (nanoseconds), or /proc/<pid>/stat (10 ms ticks) where that is missing.
  */
 function postgresCpuMs(postmasterPid: number): number {
-  const ticksToMs = 10; // USER_HZ is 100 on Linux
   let total = 0;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -107,7 +115,12 @@ function postgresCpuMs(postmasterPid: number): number {
       const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ');
       const pid = Number(entry);
       const ppid = Number(fields[1]);
-      if (pid === postmasterPid || ppid === postmasterPid) total += (Number(fields[11]) + Number(fields[12])) * ticksToMs;
+      if (pid !== postmasterPid && ppid !== postmasterPid) continue;
+      try {
+        total += Number(readFileSync(`/proc/${entry}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+      } catch {
+        total += (Number(fields[11]) + Number(fields[12])) * 10; // USER_HZ is 100 on Linux
+      }
     } catch {
       // the process ended while we looked
     }
@@ -129,10 +142,81 @@ async function measure<T>(postmasterPid: number, fn: () => Promise<T>): Promise<
 
 const round = (n: number) => Math.round(n * 10) / 10;
 
+
+interface Stats { runs: number; p50Ms: number; p95Ms: number; minMs: number; maxMs: number; dbCpuP50Ms: number; nodeCpuP50Ms: number }
+
+function stats(runs: Measured<unknown>[]): Stats {
+  const wall = runs.map((r) => r.ms);
+  return {
+    runs: runs.length,
+    p50Ms: round(percentile(wall, 50)),
+    p95Ms: round(percentile(wall, 95)),
+    minMs: round(Math.min(...wall)),
+    maxMs: round(Math.max(...wall)),
+    dbCpuP50Ms: round(percentile(runs.map((r) => r.dbCpuMs), 50)),
+    nodeCpuP50Ms: round(percentile(runs.map((r) => r.nodeCpuMs), 50)),
+  };
+}
+
+async function repeat<T>(postmasterPid: number, fn: (i: number) => Promise<T>, runs = RUNS): Promise<Measured<T>[]> {
+  const out: Measured<T>[] = [];
+  for (let i = 0; i < WARMUP + runs; i += 1) {
+    const r = await measure(postmasterPid, () => fn(i));
+    if (i >= WARMUP) out.push(r);
+  }
+  return out;
+}
+
+/** Same memory as assessImpact gives its statement (SET LOCAL work_mem), so the comparison is fair. */
+async function withWorkMem<T>(db: Kysely<Database>, fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+  return db.transaction().execute(async (trx) => {
+    await sql`set local work_mem = '64MB'`.execute(trx);
+    return fn(trx);
+  });
+}
+
+let incidentSeq = 0;
+function benchIncident(components: string[], over: Partial<Incident> = {}): Incident {
+  incidentSeq += 1;
+  const n = String(incidentSeq).padStart(12, '0');
+  return {
+    id: `00000000-0000-4000-8000-${n}`, workflowId: `incident:generic:bench-${n}`, source: 'generic', externalId: `bench-${n}`,
+    title: 'Benchmark incident', status: 'investigating', severity: 'P1', components, regions: [], startedAt: STARTED_AT, ...over,
+  };
+}
+
+/** Thrown to end the EXPLAIN ANALYZE transaction with a rollback: the plan ran the writes. */
+class RolledBack extends Error {
+  constructor(readonly plan: { Plan: PlanNode; 'Execution Time': number }) { super('rolled back'); }
+}
+
+async function explainAssessment(db: Kysely<Database>, incident: Incident, revision: number) {
+  const compiled = assessImpactStatement({ incident, now: NOW, revision }).compile(db);
+  // Parameters inlined by position: EXPLAIN of a statement with bind parameters needs them typed.
+  const text = compiled.sql.replace(/\$(\d+)/g, (_, i: string) => literal(compiled.parameters[Number(i) - 1]));
+  try {
+    await withWorkMem(db, async (trx) => {
+      const { rows } = await sql<{ 'QUERY PLAN': { Plan: PlanNode; 'Execution Time': number }[] }>`explain (analyze, buffers, format json) ${sql.raw(text)}`.execute(trx);
+      throw new RolledBack(rows[0]['QUERY PLAN'][0]);
+    });
+  } catch (err) {
+    if (!(err instanceof RolledBack)) throw err;
+    const summary = planSummary(err.plan.Plan);
+    return { executionMs: round(err.plan['Execution Time']), indexesUsed: [...summary.indexes].sort(), seqScans: [...summary.seqScans].sort() };
+  }
+  throw new Error('unreachable');
+}
+
+function literal(value: unknown): string {
+  if (typeof value === 'number') return String(value);
+  if (Array.isArray(value)) return `'{${value.map((v) => `"${String(v).replace(/["\\]/g, '\\$&')}"`).join(',')}}'`;
+  return `'${String(value).replace(/'/g, "''")}'`;
+}
+
 async function main() {
-  const dataDir = path.resolve(__dirname, `../.data/bench-impact-${process.pid}/data`);
+  const dataDir = path.resolve(__dirname, KEEP ? '../.data/bench-impact/data' : `../.data/bench-impact-${process.pid}/data`);
   const port = 52000 + (process.pid % 3000);
-  const server = await startEmbeddedPostgres({ dataDir, port, persistent: false });
+  const server = await startEmbeddedPostgres({ dataDir, port, persistent: KEEP });
   const postmasterPid = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
   await ensureDatabase(server.url('postgres'), 'bench_impact');
   const pool = new pg.Pool({ connectionString: server.url('bench_impact'), max: 2 });
@@ -142,141 +226,173 @@ async function main() {
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     await migrateToLatest(db);
+    await sql`delete from product_incidents where workflow_id like 'incident:generic:bench-%'`.execute(db);
     const loadBefore = loadavg();
-    const seeded = await measure(postmasterPid, () => seed(db));
-    console.log(`seeded in ${(seeded.ms / 1000).toFixed(1)} s:`, seeded.value);
+    const already = await db.selectFrom('customers').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const seeded = Number(already.n) > 0 ? undefined : await measure(postmasterPid, () => seed(db));
+    if (seeded) console.log(`seeded in ${(seeded.ms / 1000).toFixed(1)} s:`, seeded.value);
+    await sql`vacuum analyze`.execute(db);
+    const counts = {} as Record<'csms' | 'components' | 'customers' | 'customer_components' | 'customer_usage', number>;
+    for (const table of ['csms', 'components', 'customers', 'customer_components', 'customer_usage'] as const) {
+      const row = await db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+      counts[table] = Number(row.n);
+    }
     const version = await sql<{ v: string }>`select current_setting('server_version') as v`.execute(db);
+    const { rows: sizes } = await sql<{ name: string; size: string }>`
+      select c.relname as name, pg_size_pretty(pg_relation_size(c.oid)) as size from pg_class c
+      where c.relname in ('customer_usage', 'customer_usage_pkey', 'customer_usage_window_idx', 'customer_usage_pair_idx') order by 1`.execute(db);
 
-    const scenarios: { name: string; input: ImpactQueryInput }[] = [
-      { name: '1 component', input: { components: ['comp-1'], regions: [], windowStart: STARTED_AT, windowEnd: NOW } },
-      { name: '1 component, 2 regions', input: { components: ['comp-1'], regions: ['us-east', 'eu-west'], windowStart: STARTED_AT, windowEnd: NOW } },
-      { name: '3 components', input: { components: ['comp-1', 'comp-4', 'comp-7'], regions: [], windowStart: STARTED_AT, windowEnd: NOW } },
-      { name: '3 components, 2 regions', input: { components: ['comp-1', 'comp-4', 'comp-7'], regions: ['us-east', 'eu-west'], windowStart: STARTED_AT, windowEnd: NOW } },
+    const scenarios = [
+      { name: '1 component', components: ['comp-1'] },
+      { name: '3 components', components: ['comp-1', 'comp-4', 'comp-7'] },
     ];
-    const queryResults = [];
+    const results = [];
     for (const s of scenarios) {
-      const runs: Measured<number>[] = [];
-      for (let i = 0; i < WARMUP + RUNS; i += 1) {
-        const r = await measure(postmasterPid, async () => (await findImpactCandidates(db, s.input)).length);
-        if (i >= WARMUP) runs.push(r);
-      }
-      const explained = await impactCandidatesQuery(db, s.input).explain('json', sql`analyze, buffers`);
-      const plan = (explained[0]['QUERY PLAN'] as { Plan: PlanNode; 'Execution Time': number; 'Planning Time': number }[])[0];
-      const summary = planSummary(plan.Plan);
-      const wall = runs.map((r) => r.ms);
+      const input: ImpactQueryInput = { components: s.components, regions: [], windowStart: STARTED_AT, windowEnd: NOW };
+      const template = benchIncident(s.components);
+      const bare = await repeat(postmasterPid, () => withWorkMem(db, async (trx) => (await sql`
+        with ${scoredCandidatesSql({ incident: template, now: NOW })}
+        select id, csm_id, arr, impact_level, reason, business_impact_estimate, priority_rank from affected`.execute(trx)).rows.length));
+      const candidates = await repeat(postmasterPid, async () => (await findImpactCandidates(db, input)).length);
+      const candidatePlan = await impactCandidatesQuery(db, input).explain('json', sql`analyze, buffers`);
+      const cp = (candidatePlan[0]['QUERY PLAN'] as { Plan: PlanNode; 'Execution Time': number }[])[0];
+
+      // Each run of the first analysis gets an empty incident of its own.
+      const firsts = await repeat(postmasterPid, async () => {
+        const incident = benchIncident(s.components);
+        await ensureIncident(db, incident);
+        return { incident, result: await assessImpact(db, { incident, now: NOW, revision: 1 }) };
+      });
+      const analyzed = firsts[firsts.length - 1].value;
+      const reruns = await repeat(postmasterPid, () => assessImpact(db, { incident: analyzed.incident, now: NOW, revision: 2 }));
+      const rerunPlan = await explainAssessment(db, analyzed.incident, 2);
+      const empty = benchIncident(s.components);
+      await ensureIncident(db, empty);
+      const firstPlan = await explainAssessment(db, empty, 1);
+      await sql`delete from product_incidents where workflow_id like 'incident:generic:bench-%'`.execute(db);
+      await sql`vacuum analyze incident_customer_impact`.execute(db);
+
       const result = {
         scenario: s.name,
-        components: s.input.components,
-        regions: s.input.regions,
-        customersFound: runs[0].value,
-        runs: RUNS,
-        p50Ms: round(percentile(wall, 50)),
-        p95Ms: round(percentile(wall, 95)),
-        minMs: round(Math.min(...wall)),
-        maxMs: round(Math.max(...wall)),
-        dbCpuP50Ms: round(percentile(runs.map((r) => r.dbCpuMs), 50)),
-        nodeCpuP50Ms: round(percentile(runs.map((r) => r.nodeCpuMs), 50)),
-        explain: {
-          executionMs: round(plan['Execution Time']),
-          planningMs: round(plan['Planning Time']),
-          indexesUsed: [...summary.indexes].sort(),
-          seqScans: [...summary.seqScans].sort(),
-          nodes: summary.nodes,
-        },
+        components: s.components,
+        affectedCustomers: analyzed.result.totals.customers,
+        csms: analyzed.result.csms.length,
+        candidatesFound: candidates[0].value,
+        bareSelect: { ...stats(bare), rows: bare[0].value },
+        candidateRead: { ...stats(candidates), explainMs: round(cp['Execution Time']), indexesUsed: [...planSummary(cp.Plan).indexes].sort() },
+        firstAnalysis: { ...stats(firsts), rowsWritten: analyzed.result.written.upserted, explain: firstPlan },
+        unchangedReanalysis: { ...stats(reruns), rowsWritten: reruns[0].value.written.upserted + reruns[0].value.written.markedNone, explain: rerunPlan },
       };
-      console.log(`${s.name}: ${result.customersFound} customers, p50 ${result.p50Ms} ms, p95 ${result.p95Ms} ms, `
-        + `db cpu ${result.dbCpuP50Ms} ms, node cpu ${result.nodeCpuP50Ms} ms; `
-        + `indexes ${result.explain.indexesUsed.join(', ')}; seq scans: ${result.explain.seqScans.join(', ') || 'none'}`);
-      queryResults.push(result);
+      const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+      Object.assign(result, {
+        ratioToBareSelect: { firstAnalysis: ratio(result.firstAnalysis.p50Ms, result.bareSelect.p50Ms), unchangedReanalysis: ratio(result.unchangedReanalysis.p50Ms, result.bareSelect.p50Ms) },
+        dbCpuRatioToBareSelect: { firstAnalysis: ratio(result.firstAnalysis.dbCpuP50Ms, result.bareSelect.dbCpuP50Ms), unchangedReanalysis: ratio(result.unchangedReanalysis.dbCpuP50Ms, result.bareSelect.dbCpuP50Ms) },
+      });
+      console.log(JSON.stringify(result));
+      results.push(result);
     }
 
-    // The whole activity: query + scoring + bulk upsert, first run, unchanged re-run, narrowed.
-    const incident: Incident = {
-      id: '00000000-0000-4000-8000-000000000001', workflowId: 'incident:generic:bench', source: 'generic', externalId: 'bench',
-      title: 'Benchmark incident', status: 'investigating', severity: 'P1', components: ['comp-1', 'comp-4', 'comp-7'], regions: [], startedAt: STARTED_AT,
-    };
-    const { analyzeImpact } = createImpactActivities({ db });
-    const first = await measure(postmasterPid, () => analyzeImpact({ incident, now: NOW }));
-    const rerun = await measure(postmasterPid, () => analyzeImpact({ incident, now: NOW }));
-    const narrowed = await measure(postmasterPid, () => analyzeImpact({ incident: { ...incident, components: ['comp-1'] }, now: NOW }));
+    // Once each: the incident narrows from 3 components to 1; the 3-component incident resolves 2 h later.
+    const three = benchIncident(['comp-1', 'comp-4', 'comp-7']);
+    await ensureIncident(db, three);
+    await assessImpact(db, { incident: three, now: NOW, revision: 1 });
+    const narrowed = await measure(postmasterPid, () => assessImpact(db, { incident: { ...three, components: ['comp-1'] }, now: NOW, revision: 2 }));
+    const other = benchIncident(['comp-1', 'comp-4', 'comp-7']);
+    await ensureIncident(db, other);
+    await assessImpact(db, { incident: other, now: NOW, revision: 1 });
+    const refreshed = await measure(postmasterPid, () => refreshBusinessImpact(db, {
+      incident: { ...other, status: 'resolved', resolvedAt: '2026-01-29T18:30:00.000Z' }, now: '2026-01-29T18:31:00.000Z' }));
+    await sql`delete from product_incidents where workflow_id like 'incident:generic:bench-%'`.execute(db);
     const step = (m: Measured<unknown>) => ({ ms: round(m.ms), dbCpuMs: round(m.dbCpuMs), nodeCpuMs: round(m.nodeCpuMs) });
-    const activity = {
-      scenario: '3 components, no region filter',
-      affectedCustomers: first.value.customers.length,
-      csms: first.value.csms.length,
-      firstRun: step(first),
-      unchangedRerun: step(rerun),
-      narrowedTo1Component: { ...step(narrowed), stillAffected: narrowed.value.customers.length },
+    const once = {
+      narrowedTo1Component: { ...step(narrowed), stillAffected: narrowed.value.totals.customers, markedNone: narrowed.value.written.markedNone },
+      refreshAtResolution: { ...step(refreshed), customers: refreshed.value.customers },
     };
-    console.log('analyzeImpact:', activity);
+    console.log(JSON.stringify(once));
 
-    const results = {
+    const out = {
       benchmark: 'impact',
       measuredAt: new Date().toISOString(),
       machine: {
         cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version, postgres: version.rows[0].v,
         loadAverageBefore: loadBefore.map(round), loadAverageAfter: loadavg().map(round),
+        fsync: !KEEP ? 'off (test settings)' : 'on',
       },
-      data: { ...seeded.value, usageHours: USAGE_HOURS, seedSeconds: round(seeded.ms / 1000) },
+      data: { ...counts, usageHours: USAGE_HOURS, ...(seeded ? { seedSeconds: round(seeded.ms / 1000) } : {}), sizes: Object.fromEntries(sizes.map((r) => [r.name, r.size])) },
       incidentWindow: { startedAt: STARTED_AT, now: NOW },
-      query: queryResults,
-      activity,
+      scenarios: results,
+      once,
     };
-    await writeResult('impact', results);
-    await replaceReadmeSection('impact', renderSection(results));
+    await writeResult('impact', out);
+    await replaceReadmeSection('impact', renderSection(out));
     console.log('wrote bench/results/impact.json and bench/README.md');
   } finally {
     await db.destroy();
     await server.stop();
-    rmSync(path.dirname(dataDir), { recursive: true, force: true });
+    if (!KEEP) rmSync(path.dirname(dataDir), { recursive: true, force: true });
   }
 }
 
 type Results = {
-  measuredAt: string; machine: { cpus: number; node: string; postgres: string; loadAverageBefore: number[]; loadAverageAfter: number[] };
-  data: Record<string, number>;
-  query: { scenario: string; customersFound: number; p50Ms: number; p95Ms: number; dbCpuP50Ms: number; nodeCpuP50Ms: number; runs: number;
-    explain: { executionMs: number; indexesUsed: string[]; seqScans: string[] } }[];
-  activity: { affectedCustomers: number; csms: number; firstRun: { ms: number; dbCpuMs: number; nodeCpuMs: number };
-    unchangedRerun: { ms: number; dbCpuMs: number; nodeCpuMs: number }; narrowedTo1Component: { ms: number; dbCpuMs: number; nodeCpuMs: number; stillAffected: number } };
+  measuredAt: string;
+  machine: { cpus: number; node: string; postgres: string; loadAverageBefore: number[]; loadAverageAfter: number[] };
+  data: Record<string, unknown> & { customers: number; customer_components: number; csms: number; customer_usage: number; sizes: Record<string, string> };
+  scenarios: {
+    scenario: string; affectedCustomers: number; csms: number; candidatesFound: number;
+    bareSelect: Stats & { rows: number }; candidateRead: Stats & { explainMs: number };
+    firstAnalysis: Stats & { rowsWritten: number }; unchangedReanalysis: Stats & { rowsWritten: number };
+  }[];
+  once: { narrowedTo1Component: { ms: number; dbCpuMs: number; stillAffected: number; markedNone: number }; refreshAtResolution: { ms: number; dbCpuMs: number; customers: number } };
 };
 
 function renderSection(r: Results): string {
   const n = (x: number) => x.toLocaleString('en-US');
-  const a = r.activity;
+  const x = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+  const row = (label: string, s: Stats, bare: Stats) =>
+    `| ${label} | ${s.p50Ms} | ${s.p95Ms} | ${s.dbCpuP50Ms} | ${s.nodeCpuP50Ms} | ${x(s.p50Ms, bare.p50Ms)} | ${x(s.dbCpuP50Ms, bare.dbCpuP50Ms)} |`;
   const lines = [
     '## Impact analysis (`bench/impact.ts`)',
     '',
-    `The candidate query of \`analyzeImpact\` — one SQL statement: components → customer_components → customers → csms, `
-      + `plus per (customer, component) pair an index probe of customer_usage ("tracked at all?") and, for tracked pairs, `
-      + `one for the incident window — at ${n(r.data.customers)} customers, ${n(r.data.customer_components)} customer-component rows, `
-      + `${n(r.data.csms)} CSMs and ${n(r.data.customer_usage)} hourly usage rows (30% of customers tracked, 48 h). `
-      + `${r.query[0]?.runs ?? 0} runs after 2 warm-ups; wall time includes moving the rows to Node and mapping them. `
-      + `DB CPU is the CPU time of all the benchmark's Postgres processes during a run — steadier than wall time on a shared machine.`,
+    `\`assessImpact\` (\`db/impact-analysis.ts\`): one statement scores every customer using an affected component, ranks them, `
+      + `upserts incident_customer_impact, marks the customers no longer affected and answers totals and per-CSM aggregates; `
+      + `no customer row leaves Postgres. Beside it, on the same database: the bare SELECT of the rows it computes (its scoring `
+      + `CTEs, the affected customers with level, reason, estimate and rank, sent to Node) and the candidate read of the pure path `
+      + `(\`db/impact-queries.ts\`, rows to Node, scored in JavaScript — the analysis before it moved into SQL). `
+      + `${n(r.data.customers)} customers, ${n(r.data.customer_components)} customer-component rows, ${n(r.data.csms)} CSMs, `
+      + `${n(r.data.customer_usage)} hourly usage rows (30% of customers tracked, 48 h). ${r.scenarios[0]?.bareSelect.runs ?? 0} runs after 2 warm-ups; `
+      + `each first analysis writes into an empty incident. DB CPU is the CPU time of all the benchmark's Postgres processes during a run `
+      + `— steadier than wall time on a shared machine.`,
     '',
     `Measured ${r.measuredAt.slice(0, 16).replace('T', ' ')} UTC on ${r.machine.cpus} CPUs shared with other work `
-      + `(load average ${r.machine.loadAverageBefore[0]} before, ${r.machine.loadAverageAfter[0]} after), Node ${r.machine.node}, Postgres ${r.machine.postgres}.`,
+      + `(load average ${r.machine.loadAverageBefore[0]} before, ${r.machine.loadAverageAfter[0]} after), Node ${r.machine.node}, Postgres ${r.machine.postgres} `
+      + `(embedded, default shared_buffers of 128 MB).`,
     '',
-    '| scenario | customers found | p50 ms | p95 ms | DB CPU p50 ms | Node CPU p50 ms | EXPLAIN ANALYZE ms | indexes used | seq scans |',
-    '|---|---:|---:|---:|---:|---:|---:|---|---|',
-    ...r.query.map((q) => `| ${q.scenario} | ${n(q.customersFound)} | ${q.p50Ms} | ${q.p95Ms} | ${q.dbCpuP50Ms} | ${q.nodeCpuP50Ms} | `
-      + `${q.explain.executionMs} | ${q.explain.indexesUsed.join(', ')} | ${q.explain.seqScans.join(', ') || 'none'} |`),
-    '',
-    'Sequential scans are the planner\'s choice where they are cheaper: the 10-row components and 500-row csms tables, and',
-    'customer_components / customers when three of ten components touch a large share of them. The per-pair usage probes',
-    'always use customer_usage\'s primary key (customer_id, component_id, hour).',
-    '',
-    `Whole activity (query + scoring + writes to incident_customer_impact), 3 components, ${n(a.affectedCustomers)} affected customers, ${a.csms} CSMs:`,
-    '',
-    '| run | wall ms | DB CPU ms | Node CPU ms |',
-    '|---|---:|---:|---:|',
-    `| first analysis (inserts every row) | ${a.firstRun.ms} | ${a.firstRun.dbCpuMs} | ${a.firstRun.nodeCpuMs} |`,
-    `| unchanged re-analysis (writes nothing) | ${a.unchangedRerun.ms} | ${a.unchangedRerun.dbCpuMs} | ${a.unchangedRerun.nodeCpuMs} |`,
-    `| narrowed to 1 component (${n(a.narrowedTo1Component.stillAffected)} still affected, the rest marked no longer affected) `
-      + `| ${a.narrowedTo1Component.ms} | ${a.narrowedTo1Component.dbCpuMs} | ${a.narrowedTo1Component.nodeCpuMs} |`,
-    '',
-    'Full plans: `bench/results/impact.json`. Run: `npm run bench -- impact` (or `npx tsx bench/impact.ts [--customers N] [--runs N]`).',
   ];
+  for (const s of r.scenarios) {
+    lines.push(
+      `**${s.scenario}**: ${n(s.candidatesFound)} candidates, ${n(s.affectedCustomers)} affected, ${s.csms} CSMs.`,
+      '',
+      '| run | p50 ms | p95 ms | DB CPU p50 ms | Node CPU p50 ms | p50 vs bare SELECT | DB CPU vs bare SELECT |',
+      '|---|---:|---:|---:|---:|---:|---:|',
+      row('bare SELECT of the scored rows', s.bareSelect, s.bareSelect),
+      row('candidate read of the pure path (before)', s.candidateRead, s.bareSelect),
+      row(`assessImpact, first analysis (writes ${n(s.firstAnalysis.rowsWritten)} rows)`, s.firstAnalysis, s.bareSelect),
+      row(`assessImpact, re-analysis, nothing changed (writes ${s.unchangedReanalysis.rowsWritten})`, s.unchangedReanalysis, s.bareSelect),
+      '',
+    );
+  }
+  const o = r.once;
+  lines.push(
+    `Once each: narrowing the 3-component incident to 1 component (${n(o.narrowedTo1Component.stillAffected)} still affected, `
+      + `${n(o.narrowedTo1Component.markedNone)} marked no longer affected) ${o.narrowedTo1Component.ms} ms (DB CPU ${o.narrowedTo1Component.dbCpuMs} ms); `
+      + `refreshBusinessImpact at resolution over ${n(o.refreshAtResolution.customers)} affected customers ${o.refreshAtResolution.ms} ms `
+      + `(DB CPU ${o.refreshAtResolution.dbCpuMs} ms).`,
+    '',
+    `Index sizes: ${Object.entries(r.data.sizes).map(([k, v]) => `${k} ${v}`).join(', ')}.`,
+    '',
+    'Plans (indexes used, sequential scans, EXPLAIN ANALYZE times): `bench/results/impact.json`. '
+      + 'Run: `npm run bench -- impact` (or `npx tsx bench/impact.ts [--customers N] [--runs N] [--keep]`).',
+  );
   return lines.join('\n');
 }
 

@@ -12,7 +12,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import {
   HEAVY_USER_REASON, HOURS_PER_YEAR, IDLE_REASON, IMPACT_WEIGHT, incidentHours, INTEGRATION_DEPENDENT_REASON, LEVEL_BY_VALUE,
-  LEVEL_REASON, LEVEL_VALUE, NO_LONGER_AFFECTED_REASON, SEGMENT_RANK, SEVERITY_WEIGHT, USAGE_LEVEL, USAGE_RANK,
+  LEVEL_REASON, LEVEL_VALUE, NO_LONGER_AFFECTED_REASON, NO_TRAFFIC_REASON, SEGMENT_RANK, SEVERITY_WEIGHT, USAGE_LEVEL, USAGE_RANK,
 } from '../domain/impact';
 import type { ImpactAssessment, IncidentTotals } from '../domain/incident/model';
 import type { AffectedCustomer, Csm, Incident, Segment, UsageLevel } from '../domain/types';
@@ -54,14 +54,14 @@ const segmentRank = (segment: RawBuilder<unknown>) =>
   caseOf(segment, Object.fromEntries(Object.entries(SEGMENT_RANK).map(([s, rank]) => [s, lit(rank)])), lit(9));
 
 /**
- * businessImpactEstimate() in SQL, in float8 in the same order of operations as JavaScript, then
- * rounded to cents like Math.round (half up; the correction undoes floor(x + 0.5) rounding up
- * when x + 0.5 itself is rounded, e.g. x = 0.49999999999999994). The cents are an exact integer,
- * so cents / 100 in numeric is the decimal JavaScript prints for Math.round(x) / 100.
+ * businessImpactEstimate() in SQL: float8 in JavaScript's order of operations, then to cents like
+ * Math.round — for x ≥ 0.5, floor(x + 0.5) is exact in float8 (below 2^51); below 0.5 it is 0
+ * (floor(x + 0.5) would round 0.49999999999999994 up). Whole cents × 0.01 in numeric is the
+ * decimal JavaScript prints for Math.round(x) / 100.
  */
 function estimate(arr: RawBuilder<unknown>, levelValue: RawBuilder<unknown>, hours: number, severityWeight: number): RawBuilder<string> {
   const x = sql`(${arr}::float8 / ${lit(HOURS_PER_YEAR)} * ${float(hours)} * ${impactWeight(levelValue)} * ${float(severityWeight)} * 100)`;
-  return sql<string>`((floor(${x} + 0.5) - case when floor(${x} + 0.5) - 0.5 > ${x} then 1 else 0 end)::numeric / 100)::numeric(16, 2)`;
+  return sql<string>`(case when ${x} < 0.5 then 0 else floor(${x} + 0.5)::bigint end * 0.01)`;
 }
 
 // ---- the analysis -------------------------------------------------------------------------------
@@ -107,63 +107,54 @@ export function scoredCandidatesSql(input: { incident: Incident; now: string }):
       join customer_components cc on cc.component_id = ac.id
       group by cc.customer_id
     ),
-    -- Requests on the affected components during the incident: hourly buckets from the hour it
-    -- started in to its resolution (or now). Customers without any row here are probed below.
+    -- Customers with usage rows on the affected components during the incident (hourly buckets
+    -- from the hour it started in to its resolution, or now), and whether those requests sum to 0.
     window_usage as (
-      select u.customer_id, sum(u.request_count) as requests
+      select u.customer_id, sum(u.request_count) = 0 as idle
       from affected_component ac
       join customer_usage u on u.component_id = ac.id
       where u.hour >= date_trunc('hour', ${incident.startedAt}::timestamptz) and u.hour <= ${windowEnd}::timestamptz
       group by u.customer_id
     ),
-    candidate as (
-      select c.id, c.name, c.arr, c.segment, c.csm_id, u.primary_usage_rank, u.integration_dependent, u.heavy_component
-      from component_use u
-      join customers c on c.id = u.customer_id ${regionFilter}
-    ),
-    -- Usage during the incident, null when no usage is tracked for any affected component: the
-    -- traffic counted above, else 0 when the customer has some usage row for one of them at any
-    -- time (tracked, but idle). The probe runs only for customers without traffic in the window.
-    -- Materialized: computed once, not once per use of window_requests below.
-    candidate_usage as materialized (
-      select k.*, case when w.customer_id is not null then w.requests when t.tracked then 0 end as window_requests
-      from candidate k
-      left join window_usage w on w.customer_id = k.id
-      left join lateral (
-        select true as tracked from customer_usage u
-        where w.customer_id is null and u.customer_id = k.id and u.component_id = any(array(select id from affected_component))
-        limit 1
-      ) t on true
-    ),
-    -- scoreCandidate(): level of the most-used component, one up for integration dependency
-    -- (never above high), one down when tracked usage shows no traffic during the incident.
-    scored as (
-      select k.id, k.name, k.arr, k.segment, k.csm_id, l.level_value, ${levelName(sql`l.level_value`)} as impact_level,
+    -- scoreCandidate(), computed once per customer (materialized: ranking reads plain columns):
+    -- the level of the most-used component, one up for integration dependency (never above high),
+    -- one down when usage is tracked but shows no traffic during the incident. Tracked = a usage
+    -- row for an affected component at any time; only customers without rows in the window are
+    -- probed for that. Customers without usage data keep their level.
+    scored as materialized (
+      select c.id, c.name, c.arr, c.csm_id, ${segmentRank(sql`c.segment`)} as segment_rank,
+        l.level_value, ${levelName(sql`l.level_value`)} as impact_level,
         case
+          when l.level_value = 0 then ${lit(NO_TRAFFIC_REASON)}
           when l.idle then ${caseOf(sql`l.level_value`, { [LEVEL_VALUE.medium]: lit(IDLE_REASON.medium) }, lit(IDLE_REASON.low))}
-          when k.primary_usage_rank = ${lit(HEAVY_RANK)} then ${lit(HEAVY_USER_REASON.before)} || k.heavy_component || ${lit(HEAVY_USER_REASON.after)}
+          when u.primary_usage_rank = ${lit(HEAVY_RANK)} then ${lit(HEAVY_USER_REASON.before)} || u.heavy_component || ${lit(HEAVY_USER_REASON.after)}
           when l.raised_level > l.base_level then ${lit(INTEGRATION_DEPENDENT_REASON)}
           else ${caseOf(sql`l.level_value`, { [LEVEL_VALUE.medium]: lit(LEVEL_REASON.medium) }, lit(LEVEL_REASON.low))}
         end as reason
-      from candidate_usage k
-      cross join lateral (select ${levelOfUsageRank(sql`k.primary_usage_rank`)} as base_level,
-                                 coalesce(k.window_requests = 0, false) as idle) b
-      cross join lateral (select least(b.base_level + k.integration_dependent::int, ${lit(HIGH)}) as raised_level) r
-      cross join lateral (select b.base_level, r.raised_level, b.idle,
-                                 greatest(r.raised_level - b.idle::int, 0) as level_value) l
+      from component_use u
+      join customers c on c.id = u.customer_id ${regionFilter}
+      left join window_usage w on w.customer_id = u.customer_id
+      left join lateral (
+        select true as tracked from customer_usage t
+        where w.customer_id is null and t.customer_id = u.customer_id and t.component_id = any(array(select id from affected_component))
+        limit 1
+      ) t on true
+      cross join lateral (select ${levelOfUsageRank(sql`u.primary_usage_rank`)} as base_level, coalesce(w.idle, t.tracked, false) as idle) b
+      cross join lateral (select least(b.base_level + u.integration_dependent::int, ${lit(HIGH)}) as raised_level) r
+      cross join lateral (select b.base_level, r.raised_level, b.idle, greatest(r.raised_level - b.idle::int, 0) as level_value) l
     ),
     -- Affected customers (level above none) in compareAffected() order, ranked 1..n; names in
     -- code-point order (collate "C"), the id last so ranks are stable.
     affected as (
       select s.id, s.csm_id, s.arr, s.impact_level, s.reason,
         ${estimate(sql`s.arr`, sql`s.level_value`, hours, SEVERITY_WEIGHT[incident.severity])} as business_impact_estimate,
-        row_number() over (order by s.level_value desc, s.arr desc, ${segmentRank(sql`s.segment`)}, s.name collate "C", s.id)::int as priority_rank
+        row_number() over (order by s.level_value desc, s.arr desc, s.segment_rank, s.name collate "C", s.id)::int as priority_rank
       from scored s
       where s.level_value > 0
     )`;
 }
 
-interface AssessmentRow {
+export interface AssessmentRow {
   totals: { customers: number; arrAtRisk: number | string; businessImpact: number | string; highImpact: number };
   csms: { email: string; slackUserId: string | null; customers: number; arrAtRisk: number | string; highImpact: number;
     newlyAffected: number; noLongerAffected: number }[] | null;
@@ -183,6 +174,18 @@ interface AssessmentRow {
  * CSMs come in the order of their best customer's rank; those left with no affected customer last.
  */
 export async function assessImpact(db: Db, input: AssessImpactInput): Promise<AssessmentResult> {
+  // The statement sorts and hashes tens of thousands of narrow rows: room for that in memory
+  // instead of temporary files (SET LOCAL ends with the transaction).
+  const row = await db.transaction().execute(async (trx) => {
+    await sql`set local work_mem = '64MB'`.execute(trx);
+    const { rows } = await assessImpactStatement(input).execute(trx);
+    return rows[0];
+  });
+  return toResult(row);
+}
+
+/** The one statement of assessImpact (exposed for the benchmark's EXPLAIN). */
+export function assessImpactStatement(input: AssessImpactInput): RawBuilder<AssessmentRow> {
   const { incident, revision } = input;
   const affected = incident.components.length > 0 ? scoredCandidatesSql(input)
     // An incident naming no component affects nobody: every recorded customer is no longer affected.
@@ -190,19 +193,12 @@ export async function assessImpact(db: Db, input: AssessImpactInput): Promise<As
         select null::uuid, null::uuid, null::numeric, null::text, null::text, null::numeric, null::int where false)`;
   const id = sql`${incident.id}::uuid`;
   const rev = sql`${revision}::int`;
-  // The statement sorts and hashes tens of thousands of narrow rows: room for that in memory
-  // instead of temporary files (SET LOCAL ends with the transaction).
-  const row = await db.transaction().execute(async (trx) => {
-    await sql`set local work_mem = '64MB'`.execute(trx);
-    const { rows } = await sql<AssessmentRow>`
-      with ${affected},
-      ${outcomeSql(id, rev)},
-      ${writesSql(id, rev)},
-      ${answerSql()}
-    `.execute(trx);
-    return rows[0];
-  });
-  return toResult(row);
+  return sql<AssessmentRow>`
+    with ${affected},
+    ${outcomeSql(id, rev)},
+    ${writesSql(id, rev)},
+    ${answerSql()}
+  `;
 }
 
 /**
@@ -212,14 +208,15 @@ export async function assessImpact(db: Db, input: AssessImpactInput): Promise<As
 function outcomeSql(id: RawBuilder<unknown>, rev: RawBuilder<unknown>): RawBuilder<unknown> {
   return sql`
     outcome as materialized (
-      select coalesce(a.id, p.customer_id) as customer_id, a.id is not null as affected,
+      select coalesce(a.id, p.customer_id) as customer_id, a.id is not null as affected, p.customer_id is not null as recorded,
         a.csm_id, a.arr, a.impact_level, a.reason, a.business_impact_estimate, a.priority_rank,
-        -- New or changed: written. An unchanged row is neither locked nor rewritten.
-        a.id is not null and (p.customer_id is null
-          or (p.impact_level, p.reason, p.business_impact_estimate, p.priority_rank)
-             is distinct from (a.impact_level, a.reason, a.business_impact_estimate, a.priority_rank)) as changed,
-        -- Recorded as affected, not found now: marked none.
-        a.id is null and p.impact_level <> 'none' as dropped,
+        -- Recorded, and either scored differently now or no longer found: rewritten. An unchanged
+        -- row is neither locked nor rewritten (updated_at keeps its meaning).
+        p.customer_id is not null and (
+          case when a.id is not null
+            then (p.impact_level, p.reason, p.business_impact_estimate, p.priority_rank)
+                 is distinct from (a.impact_level, a.reason, a.business_impact_estimate, a.priority_rank)
+            else p.impact_level <> 'none' end) as changed,
         -- Counted per CSM by the revision stamps, so that a retry answers what the first attempt did.
         a.id is not null and (p.customer_id is null or p.impact_level = 'none' or p.affected_revision = ${rev}) as newly_affected,
         a.id is null and (p.impact_level <> 'none' or p.unaffected_revision = ${rev}) as no_longer_affected
@@ -231,34 +228,36 @@ function outcomeSql(id: RawBuilder<unknown>, rev: RawBuilder<unknown>): RawBuild
     )`;
 }
 
-/** The two writes, as data-modifying CTEs over `outcome`. Outreach columns are never named. */
+/**
+ * The writes, as data-modifying CTEs over `outcome`: a plain INSERT of the customers found for
+ * the first time (no per-row conflict check; two analyses of one incident never run at once, and
+ * if they did the loser would fail on the unique key and its retry find the rows), and one UPDATE
+ * of the recorded rows that change. Outreach columns are never named.
+ */
 function writesSql(id: RawBuilder<unknown>, rev: RawBuilder<unknown>): RawBuilder<unknown> {
   return sql`
-    upserted as (
-      insert into incident_customer_impact as i
+    inserted as (
+      insert into incident_customer_impact
         (incident_id, customer_id, impact_level, reason, business_impact_estimate, priority_rank, affected_revision)
       select ${id}, o.customer_id, o.impact_level, o.reason, o.business_impact_estimate, o.priority_rank, ${rev}
       from outcome o
-      where o.changed
-      on conflict (incident_id, customer_id) do update set
-        impact_level = excluded.impact_level,
-        reason = excluded.reason,
-        business_impact_estimate = excluded.business_impact_estimate,
-        priority_rank = excluded.priority_rank,
-        -- Affected again after being dropped: this revision found them.
-        affected_revision = case when i.impact_level = 'none' then excluded.affected_revision else i.affected_revision end,
-        unaffected_revision = case when i.impact_level = 'none' then null else i.unaffected_revision end,
-        updated_at = now()
+      where o.affected and not o.recorded
       returning 1
     ),
-    -- Kept, not deleted: the outreach history stays.
-    marked_none as (
+    updated as (
       update incident_customer_impact i
-      set impact_level = 'none', reason = ${lit(NO_LONGER_AFFECTED_REASON)}, business_impact_estimate = 0, priority_rank = 0,
-          unaffected_revision = ${rev}, updated_at = now()
+      set impact_level = coalesce(o.impact_level, 'none'),
+          -- Not found now: kept, not deleted (the outreach history stays), marked none.
+          reason = coalesce(o.reason, ${lit(NO_LONGER_AFFECTED_REASON)}),
+          business_impact_estimate = coalesce(o.business_impact_estimate, 0),
+          priority_rank = coalesce(o.priority_rank, 0),
+          -- Affected again after being dropped: this revision found them; dropped: this one lost them.
+          affected_revision = case when o.affected and i.impact_level = 'none' then ${rev} else i.affected_revision end,
+          unaffected_revision = case when not o.affected then ${rev} when i.impact_level = 'none' then null else i.unaffected_revision end,
+          updated_at = now()
       from outcome o
-      where o.dropped and i.incident_id = ${id} and i.customer_id = o.customer_id
-      returning 1
+      where o.changed and i.incident_id = ${id} and i.customer_id = o.customer_id
+      returning o.affected
     )`;
 }
 
@@ -298,8 +297,8 @@ function answerSql(): RawBuilder<unknown> {
          'highImpact', high_impact, 'newlyAffected', newly_affected, 'noLongerAffected', no_longer_affected)
          order by best_rank nulls last, email collate "C")
        from per_csm) as csms,
-      (select count(*) from upserted)::int as upserted,
-      (select count(*) from marked_none)::int as marked_none`;
+      (select count(*) from inserted)::int + (select count(*) from updated where affected)::int as upserted,
+      (select count(*) from updated where not affected)::int as marked_none`;
 }
 
 const cents = (value: number | string) => Math.round(Number(value) * 100) / 100;
@@ -334,28 +333,28 @@ export async function refreshBusinessImpact(db: Db, input: { incident: Incident;
   const { incident, now } = input;
   const hours = incidentHours(incident.startedAt, incident.resolvedAt ?? now);
   const levelValue = caseOf(sql`i.impact_level`, Object.fromEntries(Object.entries(LEVEL_VALUE).map(([l, v]) => [l, lit(v)])));
+  const fresh = estimate(sql`c.arr`, levelValue, hours, SEVERITY_WEIGHT[incident.severity]);
+  // The UPDATE and the totals both join the incident's rows to customers directly (a CTE joined
+  // back to the table made the planner loop over it once per row). Every part of a WITH sees the
+  // same snapshot, so the totals compute the new estimates rather than read them back.
   const { rows } = await sql<{ totals: AssessmentRow['totals'] }>`
-    with fresh as (
-      select i.customer_id, c.arr, i.impact_level, i.business_impact_estimate as stored,
-        ${estimate(sql`c.arr`, levelValue, hours, SEVERITY_WEIGHT[incident.severity])} as business_impact_estimate
-      from incident_customer_impact i
-      join customers c on c.id = i.customer_id
-      where i.incident_id = ${incident.id}::uuid and i.impact_level <> 'none'
-    ),
-    updated as (
+    with refreshed as (
       update incident_customer_impact i
-      set business_impact_estimate = f.business_impact_estimate, updated_at = now()
-      from fresh f
-      where i.incident_id = ${incident.id}::uuid and i.customer_id = f.customer_id
-        and f.business_impact_estimate <> f.stored
+      set business_impact_estimate = ${fresh}, updated_at = now()
+      from customers c
+      where i.incident_id = ${incident.id}::uuid and i.impact_level <> 'none' and c.id = i.customer_id
+        and i.business_impact_estimate <> ${fresh}
       returning 1
     )
     select json_build_object(
       'customers', count(*)::int,
-      'arrAtRisk', coalesce(sum(f.arr), 0),
-      'businessImpact', coalesce(sum(f.business_impact_estimate), 0),
-      'highImpact', count(*) filter (where f.impact_level = 'high')::int) as totals
-    from fresh f
+      'arrAtRisk', coalesce(sum(c.arr), 0),
+      'businessImpact', coalesce(sum(${fresh}), 0),
+      'highImpact', count(*) filter (where i.impact_level = 'high')::int) as totals,
+      (select count(*) from refreshed) as refreshed
+    from incident_customer_impact i
+    join customers c on c.id = i.customer_id
+    where i.incident_id = ${incident.id}::uuid and i.impact_level <> 'none'
   `.execute(db);
   const t = rows[0].totals;
   return { customers: t.customers, arrAtRisk: cents(t.arrAtRisk), businessImpact: cents(t.businessImpact), highImpact: t.highImpact };
