@@ -22,15 +22,18 @@ const INCIDENTS = Number(process.env.BENCH_STORM ?? 60);
 const APIS = 2;
 const WORKERS = 3;
 
-async function main() {
+async function main(cleanups: (() => unknown)[]) {
   const [server, temporal] = await Promise.all([createTestDb(), startTemporal()]);
+  cleanups.push(() => stopTestPostgres(), () => server.close(), () => temporal.stop());
   console.log('building the production install...');
   const install = productionInstall();
+  cleanups.push(() => install.remove());
   const base = customerBase();
   const s: Stack = {
     install, temporal, db: await emptyDatabase(server.url), slack: await FakeSlack.start({ users: base.slackUsers }),
     taskQueue: 'bench-cluster', apis: [], workers: [],
   };
+  cleanups.push(() => stopStack(s));
   const env = processEnv(stackEnv(s));
   const file = path.join(install.dir, 'customers.json');
   writeFileSync(file, JSON.stringify(base.data));
@@ -64,15 +67,12 @@ async function main() {
   ].join('\n'));
   console.log(JSON.stringify({ ...result, alerts: { ...storm.alerts, lost: storm.alerts.lost.length }, resolutions: { ...storm.resolutions, lost: storm.resolutions.lost.length } }, null, 2));
 
-  await stopStack(s);
-  await temporal.stop();
-  install.remove();
-  await server.close();
-  await stopTestPostgres();
-  if (storm.error) process.exit(1);
+  if (storm.error) throw new Error(storm.error);
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
+const cleanups: (() => unknown)[] = [];
+main(cleanups).then(() => 0, (err) => { console.error(err); return 1; }).then(async (code) => {
+  // Whatever happened, stop what was started (processes, servers, temporary folders).
+  for (const cleanup of cleanups.reverse()) await Promise.resolve().then(cleanup).catch(() => {});
+  process.exit(code);
 });

@@ -33,15 +33,18 @@ function rssMb(pid: number): { rss: number; peak: number } {
   return { rss: Math.round(kb('VmRSS') / 1024), peak: Math.round(kb('VmHWM') / 1024) };
 }
 
-async function main() {
+async function main(cleanups: (() => unknown)[]) {
   const [server, temporal] = await Promise.all([createTestDb(), startTemporal()]);
+  cleanups.push(() => stopTestPostgres(), () => server.close(), () => temporal.stop());
   console.log('building the production install...');
   const install = productionInstall();
+  cleanups.push(() => install.remove());
   const users = demo.csms.map((c: { slackUserId: string; email: string; name: string }) => ({ id: c.slackUserId, email: c.email, name: c.name }));
   const s: Stack = {
     install, temporal, db: await emptyDatabase(server.url), slack: await FakeSlack.start({ users }),
     taskQueue: 'bench-worker', apis: [], workers: [],
   };
+  cleanups.push(() => stopStack(s));
   const env = processEnv(stackEnv(s));
   for (const [entry, args] of [['dist/scripts/migrate.js', []], ['dist/scripts/import.js', [path.join(ROOT, 'demo/demo-data.json')]]] as const) {
     const r = await runNode(install, entry, env, [...args]);
@@ -49,6 +52,7 @@ async function main() {
   }
   const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection });
+  cleanups.push(() => connection.close());
 
   /** Starts one worker; resolves when the server has seen its first workflow-task poll. */
   async function startWorker(mode: Mode, name: string) {
@@ -140,16 +144,12 @@ async function main() {
   ].join('\n'));
   console.log(JSON.stringify(result, null, 2));
 
-  await connection.close();
-  await stopStack(s);
-  await temporal.stop();
-  install.remove();
-  await server.close();
-  await stopTestPostgres();
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
+const cleanups: (() => unknown)[] = [];
+main(cleanups).then(() => 0, (err) => { console.error(err); return 1; }).then(async (code) => {
+  // Whatever happened, stop what was started (processes, servers, temporary folders).
+  for (const cleanup of cleanups.reverse()) await Promise.resolve().then(cleanup).catch(() => {});
+  process.exit(code);
 });
 
