@@ -264,6 +264,17 @@ async function main() {
         return { incident, result: await assessImpact(db, { incident, now: NOW, revision: 1 }) };
       });
       const analyzed = firsts[firsts.length - 1].value;
+      // The floor of any first analysis: inserting as many rows into incident_customer_impact
+      // (4 indexes, 2 foreign keys), nothing else — rolled back each time.
+      const rowCount = analyzed.result.totals.customers;
+      const floorIncident = benchIncident(s.components);
+      await ensureIncident(db, floorIncident);
+      const inserts = await repeat(postmasterPid, () => db.transaction().execute(async (trx) => {
+        await sql`insert into incident_customer_impact (incident_id, customer_id, impact_level, reason, business_impact_estimate, priority_rank, affected_revision)
+          select ${floorIncident.id}::uuid, c.id, 'high', 'Heavy Component 1 user', 12.34, row_number() over (), 1
+          from customers c limit ${rowCount}`.execute(trx);
+        throw new RolledBack({ Plan: { 'Node Type': 'Insert' }, 'Execution Time': 0 });
+      }).catch((err) => { if (!(err instanceof RolledBack)) throw err; }));
       const reruns = await repeat(postmasterPid, () => assessImpact(db, { incident: analyzed.incident, now: NOW, revision: 2 }));
       const rerunPlan = await explainAssessment(db, analyzed.incident, 2);
       const empty = benchIncident(s.components);
@@ -280,6 +291,7 @@ async function main() {
         candidatesFound: candidates[0].value,
         bareSelect: { ...stats(bare), rows: bare[0].value },
         candidateRead: { ...stats(candidates), explainMs: round(cp['Execution Time']), indexesUsed: [...planSummary(cp.Plan).indexes].sort() },
+        insertOnly: stats(inserts),
         firstAnalysis: { ...stats(firsts), rowsWritten: analyzed.result.written.upserted, explain: firstPlan },
         unchangedReanalysis: { ...stats(reruns), rowsWritten: reruns[0].value.written.upserted + reruns[0].value.written.markedNone, explain: rerunPlan },
       };
@@ -339,7 +351,7 @@ type Results = {
   data: Record<string, unknown> & { customers: number; customer_components: number; csms: number; customer_usage: number; sizes: Record<string, string> };
   scenarios: {
     scenario: string; affectedCustomers: number; csms: number; candidatesFound: number;
-    bareSelect: Stats & { rows: number }; candidateRead: Stats & { explainMs: number };
+    bareSelect: Stats & { rows: number }; candidateRead: Stats & { explainMs: number }; insertOnly: Stats;
     firstAnalysis: Stats & { rowsWritten: number }; unchangedReanalysis: Stats & { rowsWritten: number };
   }[];
   once: { narrowedTo1Component: { ms: number; dbCpuMs: number; stillAffected: number; markedNone: number }; refreshAtResolution: { ms: number; dbCpuMs: number; customers: number } };
@@ -377,6 +389,7 @@ function renderSection(r: Results): string {
       row('bare SELECT of the scored rows', s.bareSelect, s.bareSelect),
       row('candidate read of the pure path (before)', s.candidateRead, s.bareSelect),
       row(`assessImpact, first analysis (writes ${n(s.firstAnalysis.rowsWritten)} rows)`, s.firstAnalysis, s.bareSelect),
+      row(`INSERT of ${n(s.firstAnalysis.rowsWritten)} rows alone, rolled back (the write's floor)`, s.insertOnly, s.bareSelect),
       row(`assessImpact, re-analysis, nothing changed (writes ${s.unchangedReanalysis.rowsWritten})`, s.unchangedReanalysis, s.bareSelect),
       '',
     );

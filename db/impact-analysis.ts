@@ -79,10 +79,11 @@ export interface AssessmentResult extends ImpactAssessment {
 }
 
 /**
- * The scored candidates, as a query fragment over `affected_component`: one row per customer using
- * an affected component (in the incident's regions, if any), with its level, reason, estimate and
- * priority rank (rank is only meaningful among level_value > 0). Shared by the analysis and by the
- * benchmark's bare read.
+ * The CTEs that score the candidates, ending in `affected`: one row per customer using an affected
+ * component (in the incident's regions, if any) whose level is above none, with its level, reason,
+ * estimate and priority rank. Shared by the analysis and by the benchmark's bare SELECT.
+ * Usage hours are UTC buckets: the window starts at the UTC hour the incident started in, whatever
+ * the session's time zone.
  */
 export function scoredCandidatesSql(input: { incident: Incident; now: string }): RawBuilder<unknown> {
   const { incident, now } = input;
@@ -113,7 +114,7 @@ export function scoredCandidatesSql(input: { incident: Incident; now: string }):
       select u.customer_id, sum(u.request_count) = 0 as idle
       from affected_component ac
       join customer_usage u on u.component_id = ac.id
-      where u.hour >= date_trunc('hour', ${incident.startedAt}::timestamptz) and u.hour <= ${windowEnd}::timestamptz
+      where u.hour >= date_trunc('hour', ${incident.startedAt}::timestamptz, 'UTC') and u.hour <= ${windowEnd}::timestamptz
       group by u.customer_id
     ),
     -- scoreCandidate(), computed once per customer (materialized: ranking reads plain columns):
@@ -176,12 +177,12 @@ export interface AssessmentRow {
 export async function assessImpact(db: Db, input: AssessImpactInput): Promise<AssessmentResult> {
   // The statement sorts and hashes tens of thousands of narrow rows: room for that in memory
   // instead of temporary files (SET LOCAL ends with the transaction).
-  const row = await db.transaction().execute(async (trx) => {
+  const run = async (trx: Db) => {
     await sql`set local work_mem = '64MB'`.execute(trx);
     const { rows } = await assessImpactStatement(input).execute(trx);
     return rows[0];
-  });
-  return toResult(row);
+  };
+  return toResult(db.isTransaction ? await run(db) : await db.transaction().execute(run));
 }
 
 /** The one statement of assessImpact (exposed for the benchmark's EXPLAIN). */

@@ -41,7 +41,7 @@ export function impactCandidatesQuery(db: Kysely<Database>, input: ImpactQueryIn
         when exists (select 1 from customer_usage u where u.customer_id = cc.customer_id and u.component_id = cc.component_id)
         then (select coalesce(sum(u.request_count), 0) from customer_usage u
           where u.customer_id = cc.customer_id and u.component_id = cc.component_id
-            and u.hour >= date_trunc('hour', ${input.windowStart}::timestamptz)
+            and u.hour >= date_trunc('hour', ${input.windowStart}::timestamptz, 'UTC')
             and u.hour <= ${input.windowEnd}::timestamptz)
         end as window_requests)`.as('usage'))
     .where('co.key', '=', sql<string>`any(${input.components}::text[])`)

@@ -399,6 +399,22 @@ describe('assessImpact', () => {
       { totals: { customers: 0, arrAtRisk: 0, businessImpact: 0, highImpact: 0 }, csms: [] });
   });
 
+  test('usage hours are UTC buckets whatever the session time zone', async () => {
+    const seeded = await seedCustomerBase(t.db, BASE);
+    const kolkata = new Kysely<Database>({
+      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: t.url, max: 2, options: '-c TimeZone=Asia/Kolkata' }) }),
+    });
+    try {
+      const incident = incidentFixture();
+      await createImpactActivities({ db: kolkata }).assessImpact({ incident, now: NOW, revision: 1 });
+      // BusyCorp's only traffic is in the 14:00 UTC bucket, the hour the incident started in.
+      const busy = (await storedRows(t, incident.id)).get(seeded.customerIds.BusyCorp);
+      assert.deepEqual([busy?.impact_level, busy?.reason], ['medium', 'Moderate impact']);
+    } finally {
+      await kolkata.destroy();
+    }
+  });
+
   test('refuses, without retry, a second id for an incident already stored', async () => {
     await seedCustomerBase(t.db, BASE);
     const { assessImpact } = createImpactActivities({ db: t.db });
