@@ -69,12 +69,14 @@ healthy || { tail -50 "$WORK/stack.log"; echo "The API is not healthy"; exit 1; 
 
 echo "3. Schemathesis: up to $MAX_EXAMPLES cases per operation, check not_a_server_error"
 set +e
-"$VENV/bin/schemathesis" run "http://127.0.0.1:$API_PORT/openapi.json" \
+# From the work folder: Schemathesis keeps files of its own (.schemathesis/) where it runs.
+VENV_ABS="$(pwd)/$VENV"
+(cd "$WORK" && "$VENV_ABS/bin/schemathesis" run "http://127.0.0.1:$API_PORT/openapi.json" \
   --header "Authorization: Bearer $TOKEN" \
   --checks not_a_server_error \
   --max-examples "$MAX_EXAMPLES" --seed "$SEED" --workers 2 --request-timeout 15 \
   --generation-database none --no-color \
-  --report ndjson --report-dir "$WORK/report"
+  --report ndjson --report-dir "$WORK/report")
 STATUS=$?
 set -e
 
