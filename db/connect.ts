@@ -26,6 +26,12 @@ export function createDb(connectionString: string, options: number | DbOptions =
   // An idle connection dropped by the server (restart, failover) must not crash the process:
   // the pool discards it and the next query opens a new one.
   pool.on('error', (err) => console.warn(`Postgres connection lost: ${err.message}`));
+  // The pool listens only while a connection is idle. One checked out between two queries (inside a
+  // transaction, or acquired and not yet used) that the server ends (shutdown: 57P01) emits 'error' on
+  // the client itself, which with no listener would crash the process; its next query fails instead.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => console.warn(`Postgres connection lost while in use: ${err.message}`));
+  });
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 

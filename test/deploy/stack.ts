@@ -43,6 +43,18 @@ export function productionInstall(): ProductionInstall {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/**
+ * The build output alone (`npm run build --out-dir`), placed under the clone's `.data/` so the clone's
+ * own node_modules serve it: the same compiled processes and prebuilt workflow bundle as a production
+ * install, without its `npm ci` (for runs that start many processes, such as the chaos suite).
+ */
+export function localBuild(): ProductionInstall {
+  mkdirSync(path.join(ROOT, '.data'), { recursive: true });
+  const dir = mkdtempSync(path.join(ROOT, '.data', 'build-'));
+  run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/build.ts'), '--out-dir', path.join(dir, 'dist')], { cwd: ROOT });
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
@@ -168,6 +180,44 @@ export async function startTemporal(): Promise<TemporalServer> {
   };
 }
 
+export interface RestartableTemporal extends TemporalServer {
+  /** The dev server's pid while it runs. */
+  readonly pid: number | undefined;
+  /** kill -9 (default) or another signal; resolves once it exited. */
+  kill: (signal?: NodeJS.Signals) => Promise<void>;
+  /** Starts it again on the same port and SQLite file: workflows and task queues survive. */
+  restart: () => Promise<void>;
+}
+
+/** Like startTemporal, but the server can be killed and started again with its state kept. */
+export async function startRestartableTemporal(): Promise<RestartableTemporal> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'forewarn-temporal-'));
+  const [port, uiPort] = [await freePort(), await freePort()];
+  const start = () => startTemporalDevServer({ dataDir, port, uiPort, namespace: 'default', detached: true });
+  let child: ChildProcess = await start();
+  const kill = async (signal: NodeJS.Signals = 'SIGKILL') => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill(signal);
+    const late = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(late);
+  };
+  return {
+    address: `127.0.0.1:${port}`,
+    get pid() { return child.exitCode === null && child.signalCode === null ? child.pid : undefined; },
+    kill,
+    restart: async () => {
+      await kill();
+      child = await start();
+    },
+    stop: async () => {
+      await kill('SIGTERM');
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
 export const API_TOKEN = 'deploy-api-token-0123456789';
 
 /**
@@ -224,21 +274,21 @@ export function stackEnv(s: Pick<Stack, 'db' | 'temporal' | 'slack' | 'taskQueue
   };
 }
 
-export async function startApi(s: Stack, index = s.apis.length): Promise<{ proc: NodeProcess; url: string }> {
+export async function startApi(s: Stack, index = s.apis.length, env: Record<string, string> = {}): Promise<{ proc: NodeProcess; url: string }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const proc = startNode(s.install, `api-${index}`, 'dist/api/main.js', processEnv({ ...stackEnv(s), HOST: '127.0.0.1', PORT: String(port), PUBLIC_BASE_URL: url }));
+  const proc = startNode(s.install, `api-${index}`, 'dist/api/main.js', processEnv({ ...stackEnv(s), HOST: '127.0.0.1', PORT: String(port), PUBLIC_BASE_URL: url, ...env }));
   await waitHealthy(`${url}/health`, proc);
   const api = { proc, url };
   s.apis.push(api);
   return api;
 }
 
-export async function startWorker(s: Stack, index = s.workers.length): Promise<{ proc: NodeProcess; health: string; healthyMs: number }> {
+export async function startWorker(s: Stack, index = s.workers.length, env: Record<string, string> = {}): Promise<{ proc: NodeProcess; health: string; healthyMs: number }> {
   const [healthPort, metricsPort] = [await freePort(), await freePort()];
   const health = `http://127.0.0.1:${healthPort}/health`;
   const proc = startNode(s.install, `worker-${index}`, 'dist/worker/main.js', processEnv({
-    ...stackEnv(s), WORKER_HEALTH_PORT: String(healthPort), WORKER_METRICS_PORT: String(metricsPort),
+    ...stackEnv(s), WORKER_HEALTH_PORT: String(healthPort), WORKER_METRICS_PORT: String(metricsPort), ...env,
   }));
   const healthyMs = await waitHealthy(health, proc);
   const worker = { proc, health };

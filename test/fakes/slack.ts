@@ -33,6 +33,8 @@ export interface FakeMessage {
   threadTs?: string;
   metadata?: { event_type: string; event_payload: Record<string, unknown> };
   user: string;
+  /** Date.now() when it was posted. */
+  postedAt?: number;
 }
 
 export interface RecordedRequest {
@@ -61,6 +63,7 @@ export class FakeSlack {
   private userFailures = new Map<string, string>();
   private failures = new Map<string, { error: string; times: number; httpStatus?: number }>();
   private delays = new Map<string, number>();
+  private lostAnswers = new Map<string, { times: number; httpStatus: number }>();
   private pending = new Set<http.ServerResponse>();
   private postInterval = 0;
   private lastPostAt = new Map<string, number>();
@@ -98,6 +101,7 @@ export class FakeSlack {
     this.userFailures.clear();
     this.failures.clear();
     this.delays.clear();
+    this.lostAnswers.clear();
   }
 
   addUser(user: FakeSlackUser): void {
@@ -125,6 +129,14 @@ export class FakeSlack {
   /** The next `times` calls of `method` answer `{ ok: false, error }` (or an HTTP error status). */
   failNext(method: string, error: string, times = 1, httpStatus?: number): void {
     this.failures.set(method, { error, times, httpStatus });
+  }
+
+  /**
+   * The next `times` successful calls of `method` are carried out (a post is made) but answered with an
+   * HTTP error, as when Slack's answer is lost on the way: the caller cannot tell it was done.
+   */
+  loseAnswers(method: string, times = 1, httpStatus = 500): void {
+    this.lostAnswers.set(method, { times, httpStatus });
   }
 
   /** Calls of `method` are carried out at once but answered `ms` later (a slow or hanging Slack). */
@@ -223,6 +235,12 @@ export class FakeSlack {
       result = { ok: false, error: failure.error };
     } else {
       result = this.authorized(req) ?? this.dispatch(method, params);
+      const lost = this.lostAnswers.get(method);
+      if (lost && lost.times > 0 && result.ok !== false) {
+        lost.times -= 1;
+        status = lost.httpStatus;
+        result = { ok: false, error: 'internal_error' };
+      }
     }
     record.status = status;
     if (result.ok === false) record.error = String(result.error);
@@ -418,7 +436,7 @@ export class FakeSlack {
         }
         const message: FakeMessage = {
           channel: ch.id, ts: this.nextTs(), text: p.text ?? '', blocks, user: BOT_USER,
-          threadTs: p.thread_ts || undefined, metadata: p.metadata ? JSON.parse(p.metadata) : undefined,
+          threadTs: p.thread_ts || undefined, metadata: p.metadata ? JSON.parse(p.metadata) : undefined, postedAt: Date.now(),
         };
         this.messages.push(message);
         return { ok: true, channel: ch.id, ts: message.ts, message: this.messageJson(message, true) };
