@@ -5,7 +5,7 @@
  * and fake Slack with the compiled API and workers as separate processes (test/deploy/stack.ts).
  * Also the sender (retries 503s and unanswered posts, as PagerDuty does) and the count of alerts.
  */
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startDevPostgres, type DevPostgres } from '../../scripts/dev-postgres';
@@ -43,19 +43,42 @@ export class ChaosPostgres {
     this.server = await startDevPostgres({ root: this.dir, dataDir: path.join(this.dir, 'data'), port: this.port, notice: () => {} });
   }
 
-  /** SIGSTOP to the whole server (postmaster and every backend): connections stay open, nothing answers. */
+  /**
+   * SIGSTOP to the whole server: the postmaster first (it forks nothing more), then every backend and
+   * helper (each is a session of its own, so not reached through the postmaster's group). Connections
+   * stay open; nothing answers.
+   */
   freeze(): void {
-    process.kill(-this.server.pid, 'SIGSTOP');
+    process.kill(this.server.pid, 'SIGSTOP');
+    for (const pid of childrenOf(this.server.pid)) signal(pid, 'SIGSTOP');
   }
 
   thaw(): void {
-    process.kill(-this.server.pid, 'SIGCONT');
+    for (const pid of childrenOf(this.server.pid)) signal(pid, 'SIGCONT');
+    process.kill(this.server.pid, 'SIGCONT');
   }
 
   async remove(): Promise<void> {
     await this.server.stop().catch(() => {});
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** The pids whose parent is `pid` (from /proc). */
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).flatMap((d) => {
+    try {
+      // Field 4 of /proc/<pid>/stat, after the command name in parentheses.
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid ? [Number(d)] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try { process.kill(pid, sig); } catch { /* ended meanwhile */ }
 }
 
 /**
