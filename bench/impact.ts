@@ -328,7 +328,7 @@ async function main() {
       machine: {
         cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version, postgres: version.rows[0].v,
         loadAverageBefore: loadBefore.map(round), loadAverageAfter: loadavg().map(round),
-        fsync: !KEEP ? 'off (test settings)' : 'on',
+        fsync: KEEP ? 'on (--keep)' : 'off (test settings)',
       },
       data: { ...counts, usageHours: USAGE_HOURS, ...(seeded ? { seedSeconds: round(seeded.ms / 1000) } : {}), sizes: Object.fromEntries(sizes.map((r) => [r.name, r.size])) },
       incidentWindow: { startedAt: STARTED_AT, now: NOW },
@@ -347,7 +347,7 @@ async function main() {
 
 type Results = {
   measuredAt: string;
-  machine: { cpus: number; node: string; postgres: string; loadAverageBefore: number[]; loadAverageAfter: number[] };
+  machine: { cpus: number; node: string; postgres: string; loadAverageBefore: number[]; loadAverageAfter: number[]; fsync: string };
   data: Record<string, unknown> & { customers: number; customer_components: number; csms: number; customer_usage: number; sizes: Record<string, string> };
   scenarios: {
     scenario: string; affectedCustomers: number; csms: number; candidatesFound: number;
@@ -377,7 +377,7 @@ function renderSection(r: Results): string {
     '',
     `Measured ${r.measuredAt.slice(0, 16).replace('T', ' ')} UTC on ${r.machine.cpus} CPUs shared with other work `
       + `(load average ${r.machine.loadAverageBefore[0]} before, ${r.machine.loadAverageAfter[0]} after), Node ${r.machine.node}, Postgres ${r.machine.postgres} `
-      + `(embedded, default shared_buffers of 128 MB).`,
+      + `(embedded, default shared_buffers of 128 MB, fsync ${r.machine.fsync}).`,
     '',
   ];
   for (const s of r.scenarios) {
