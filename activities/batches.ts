@@ -6,6 +6,7 @@
  * answers 'duplicate' for what was already done.
  */
 import type { EmailBatchResult } from '../domain/incident/model';
+import { classifyActivityError, isIncidentDataError } from './data-errors';
 import { beat } from './heartbeat';
 import type { IncidentActivities, NotifyResult } from './types';
 
@@ -34,16 +35,25 @@ async function eachLimited<T, R>(items: T[], limit: number, fn: (item: T) => Pro
   return results;
 }
 
-/** The first transient failure fails the attempt, once every other CSM has been served. */
-function valuesOrThrow<R>(settled: PromiseSettledResult<R>[], what: string): R[] {
-  const failures = settled.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+/**
+ * Postgres refusing one CSM's data (an IncidentDataError: the same on every attempt) is that CSM's
+ * result (`dataError`), like a permanent provider error, so the others' results stand; the first
+ * transient failure fails the attempt, once every other CSM has been served.
+ */
+function valuesOrThrow<R>(settled: PromiseSettledResult<R>[], what: string, refused: (message: string) => R, activity: string): R[] {
+  const values = settled.map((r) => {
+    if (r.status === 'fulfilled') return r;
+    const classified = classifyActivityError(activity, r.reason);
+    return isIncidentDataError(classified) ? { status: 'fulfilled' as const, value: refused((classified as Error).message) } : r;
+  });
+  const failures = values.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failures.length) {
     const first = failures[0]!.reason as Error;
     // Keep a cancellation a cancellation (worker shutdown): Temporal hands the batch to another worker.
     if (first?.name === 'CancelledFailure') throw first;
-    throw new Error(`${failures.length} ${what} hit a temporary error: ${first?.message ?? String(first)}`);
+    throw new Error(`${failures.length} ${what} hit a temporary error: ${first?.message ?? String(first)}`, { cause: first });
   }
-  return settled.map((r) => (r as PromiseFulfilledResult<R>).value);
+  return values.map((r) => (r as PromiseFulfilledResult<R>).value);
 }
 
 type Singles = Pick<IncidentActivities, 'sendCsmMessage' | 'prepareCustomerEmails'>;
@@ -54,14 +64,15 @@ export function createBatchActivities(singles: Singles): Pick<IncidentActivities
       const settled = await eachLimited(recipients, MESSAGES_AT_ONCE, (r) => singles.sendCsmMessage({
         ...message, csmEmail: r.csmEmail, idempotencyKey: r.idempotencyKey, thread: r.thread,
       }));
-      return valuesOrThrow(settled, 'CSM message(s)');
+      return valuesOrThrow(settled, 'CSM message(s)',
+        (dataError): NotifyResult => ({ status: 'failed', error: dataError, dataError, sentAt: new Date().toISOString() }), 'sendCsmMessage');
     },
 
-    async prepareEmailsForCsms({ csms, ...run }): Promise<(EmailBatchResult & { error?: string })[]> {
+    async prepareEmailsForCsms({ csms, ...run }): Promise<(EmailBatchResult & { error?: string; dataError?: string })[]> {
       const settled = await eachLimited(csms, MAILBOXES_AT_ONCE, (c) => singles.prepareCustomerEmails({
         ...run, csmEmail: c.csmEmail, idempotencyPrefix: c.idempotencyPrefix,
       }));
-      return valuesOrThrow(settled, 'mailbox(es)');
+      return valuesOrThrow(settled, 'mailbox(es)', (dataError) => ({ done: 0, failed: 0, error: dataError, dataError }), 'prepareCustomerEmails');
     },
   };
 }

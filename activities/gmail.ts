@@ -274,8 +274,9 @@ export function createGmailActivities(
   }
 
   function temporaryError(count: number, csmEmail: string, first: unknown): Error {
-    // Retried by Temporal; what is already done comes back as 'duplicate'.
-    return new Error(`${count} email(s) for ${csmEmail} hit a temporary error: ${describe(first)}`);
+    // Retried by Temporal; what is already done comes back as 'duplicate'. The cause is kept: Postgres
+    // refusing the data (data-errors.ts) is not temporary, and is told apart by it.
+    return new Error(`${count} email(s) for ${csmEmail} hit a temporary error: ${describe(first)}`, { cause: first });
   }
 
   return {

@@ -4,11 +4,13 @@ import type { Config } from '../config';
 import type { Database } from '../db/types';
 import type { IncidentActivities } from './types';
 import { createStoreActivities } from './store';
+import { createProblemActivities } from './problems';
 import { createImpactActivities } from './impact';
 import { createSlackActivities } from './slack';
 import { createGmailActivities } from './gmail';
 import { createDetectionActivities, type DetectionActivities } from './detection';
 import { createBatchActivities } from './batches';
+import { withDataErrors } from './data-errors';
 
 export interface ActivityDeps {
   config: Config;
@@ -17,16 +19,21 @@ export interface ActivityDeps {
   temporal: Client;
 }
 
-/** Every activity the worker registers, built from small per-integration factories. */
+/**
+ * Every activity the worker registers, built from small per-integration factories. Each is wrapped
+ * (data-errors.ts) so Postgres refusing the data fails it for good as an IncidentDataError, which
+ * the incident workflow records on the incident, rather than being retried for ever.
+ */
 export function createActivities(deps: ActivityDeps): IncidentActivities & DetectionActivities {
   const slack = createSlackActivities(deps);
   const gmail = createGmailActivities(deps);
-  return {
+  return withDataErrors({
     ...createStoreActivities(deps),
+    ...createProblemActivities(deps),
     ...createImpactActivities(deps),
     ...slack,
     ...gmail,
     ...createBatchActivities({ ...slack, ...gmail }),
     ...createDetectionActivities(deps),
-  };
+  });
 }

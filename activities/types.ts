@@ -9,7 +9,7 @@ import type {
   AffectedCustomer, Csm, Incident, OutreachStatus,
 } from '../domain/types';
 import type {
-  CsmMessageKind, EmailAudience, EmailBatchResult, ImpactAssessment, IncidentTotals,
+  CsmMessageKind, EmailAudience, EmailBatchResult, ImpactAssessment, IncidentProblem, IncidentTotals,
 } from '../domain/incident/model';
 import type { CsmStateV1, CustomerStateV1 } from '../domain/incident/v1';
 
@@ -37,6 +37,8 @@ export interface NotifyResult {
   ts?: string;
   error?: string;
   sentAt: string;
+  /** 'failed' because Postgres refused the message's data (an IncidentDataError): retrying cannot help. */
+  dataError?: string;
 }
 
 export interface EmailResult {
@@ -80,6 +82,12 @@ export interface IncidentActivities {
   /** recordFollowUp for many CSMs at once (null: an incident-wide reminder). */
   recordFollowUps(input: { incidentId: string; kind: FollowUpKind; csmEmails: (string | null)[]; dueAt: string;
     status: 'scheduled' | 'done' | 'cancelled' }): Promise<void>;
+  /**
+   * A part of the incident the workflow could not process, on the incident row (last_problem...,
+   * problem_count = `count`: a retry or an older count changes nothing). The text is made storable
+   * first, and the row is created from the (made storable) incident when it does not exist yet.
+   */
+  recordIncidentProblem(input: { incident: Incident; problem: IncidentProblem; count: number }): Promise<void>;
 
   /**
    * Impact analysis in Postgres: scores every customer using an affected component (the rules of
@@ -115,7 +123,7 @@ export interface IncidentActivities {
     csmEmail: string; audience: EmailAudience; actor: string }): Promise<EmailBatchResult>;
   /** prepareCustomerEmails for many CSMs in one activity; a CSM whose run fails for good gets `error`. */
   prepareEmailsForCsms(input: { kind: 'outreach' | 'resolution'; send: boolean; incident: Incident; audience: EmailAudience; actor: string;
-    csms: { csmEmail: string; idempotencyPrefix: string }[] }): Promise<(EmailBatchResult & { error?: string })[]>;
+    csms: { csmEmail: string; idempotencyPrefix: string }[] }): Promise<(EmailBatchResult & { error?: string; dataError?: string })[]>;
 
   ensureWarRoom(input: { idempotencyKey: string; incident: Incident; memberSlackIds: string[]; memberEmails: string[];
     totals: IncidentTotals; dashboardUrl: string }): Promise<{ channelId: string; name: string } | null>;

@@ -102,6 +102,11 @@ export interface ProductIncidentsTable {
   resolution_notified_at: Timestamp | null;
   follow_up_at: Timestamp | null;
   post_mortem_reminded_at: Timestamp | null;
+  /** The latest part of the incident the workflow could not process (Postgres refused the data), and how many so far. */
+  last_problem: string | null;
+  last_problem_step: string | null;
+  last_problem_at: Timestamp | null;
+  problem_count: Generated<number>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }

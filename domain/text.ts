@@ -48,3 +48,18 @@ export function findUnstorableText(value: unknown, path: string, limit = 20): Te
   walk(value, path);
   return found;
 }
+
+const UNSTORABLE_ALL = new RegExp(UNSTORABLE.source, 'g');
+
+/** `s` with every NUL and unpaired surrogate replaced by U+FFFD: always storable, for text Forewarn writes about bad input. */
+export function storableText(s: string): string {
+  return s.replace(UNSTORABLE_ALL, '\ufffd');
+}
+
+/** `value` with every string (and object key) made storable (storableText); other values as they are. */
+export function storableValue<T>(value: T): T {
+  if (typeof value === 'string') return storableText(value) as T;
+  if (Array.isArray(value)) return value.map((v) => storableValue(v)) as T;
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [storableText(k), storableValue(v)])) as T;
+}

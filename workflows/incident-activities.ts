@@ -9,18 +9,26 @@ import type { IncidentActivities } from '../activities/types';
 type Pick2<K extends keyof IncidentActivities> = Pick<IncidentActivities, K>;
 
 /**
+ * Every activity turns Postgres refusing the data (SQLSTATE class 22 or 23) into a non-retryable
+ * IncidentDataError (activities/data-errors.ts): the same write fails the same way on every
+ * attempt. The workflow records it on the incident and carries on (incident-problems.ts).
+ */
+const DATA_ERROR = 'IncidentDataError';
+
+/**
  * Postgres: one query or a small transaction each (the analysis a few statements). Retried until
  * the database is back (an incident must never be lost to a database restart), backoff capped at
  * a minute.
  */
-export const store = proxyActivities<Pick2<'recordIncident' | 'recordTimeline' | 'recordFollowUps' | 'assessImpact' | 'refreshBusinessImpact'>>({
+export const store = proxyActivities<Pick2<'recordIncident' | 'recordTimeline' | 'recordFollowUps' | 'assessImpact' | 'refreshBusinessImpact'
+  | 'recordIncidentProblem'>>({
   startToCloseTimeout: '2 minutes',
   retry: {
     initialInterval: '1 second',
     backoffCoefficient: 2,
     maximumInterval: '1 minute',
     // Invariant violations the store reports: retrying writes the same wrong thing.
-    nonRetryableErrorTypes: ['IncidentIdConflict'],
+    nonRetryableErrorTypes: ['IncidentIdConflict', DATA_ERROR],
   },
 });
 
@@ -38,7 +46,7 @@ export const slack = proxyActivities<Pick2<'sendCsmMessages' | 'ensureWarRoom' |
     initialInterval: '1 second',
     backoffCoefficient: 2,
     maximumInterval: '1 minute',
-    nonRetryableErrorTypes: ['SlackPermanentError'],
+    nonRetryableErrorTypes: ['SlackPermanentError', DATA_ERROR],
   },
 });
 
@@ -51,5 +59,6 @@ export const gmail = proxyActivities<Pick2<'prepareEmailsForCsms'>>({
     initialInterval: '2 seconds',
     backoffCoefficient: 2,
     maximumInterval: '1 minute',
+    nonRetryableErrorTypes: [DATA_ERROR],
   },
 });

@@ -14,6 +14,7 @@ import {
 import { slack, store } from './incident-activities';
 import { dueKey, revisionKey, timelineKey } from './incident-keys';
 import { rescheduleFollowUp } from './incident-lifecycle';
+import { dataErrorMessage } from './incident-problems';
 import { errorMessage, type IncidentRun } from './incident-run';
 
 const MAX_FOLLOW_UP_HOURS = 24 * 30;
@@ -76,6 +77,8 @@ export function registerHandlers(run: IncidentRun): void {
     } catch (err) {
       if (isCancellation(err)) throw err;
       log.warn('acknowledgement not recorded', { csm: csm.email, error: errorMessage(err) });
+      const refused = dataErrorMessage(err);
+      if (refused !== undefined) await run.problem(`acknowledgement by ${csm.email}`, refused);
     }
   });
 

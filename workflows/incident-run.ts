@@ -7,11 +7,16 @@
  */
 import { isCancellation, log, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { CsmMessageBatch, NotifyResult, TimelineEntry } from '../activities/types';
-import type { CsmMessageKind, CsmSummary, EmailAudience, EmailBatchResult, IncidentSettings, IncidentState } from '../domain/incident/model';
+import {
+  PROBLEM_MESSAGE_MAX, PROBLEMS_KEPT, type CsmMessageKind, type CsmSummary, type EmailAudience, type EmailBatchResult, type IncidentProblem,
+  type IncidentSettings, type IncidentState,
+} from '../domain/incident/model';
 import { csmByEmail } from '../domain/incident/summaries';
+import { storableText } from '../domain/text';
 import type { IncidentEvent } from '../domain/types';
 import { SEARCH_ATTRIBUTES, type IncidentWorkflowInput } from './contract';
 import { gmail, slack, store } from './incident-activities';
+import { dataErrorMessage } from './incident-problems';
 import { Lock } from './lock';
 
 /** CSMs per messaging or email activity: small enough to retry cheaply, large enough to keep history small. */
@@ -25,6 +30,14 @@ export function errorMessage(err: unknown): string {
 /** A notification went out (or would have, in dry-run, or already had): the CSM has it. */
 export function delivered(result: NotifyResult): boolean {
   return result.status !== 'failed' && result.status !== 'skipped';
+}
+
+/** At most `max` characters, never ending in half a surrogate pair, and storable. */
+function clip(text: string, max: number): string {
+  const s = storableText(text);
+  if (s.length <= max) return s;
+  const cut = s.slice(0, max - 1);
+  return `${/[\ud800-\udbff]$/.test(cut) ? cut.slice(0, -1) : cut}…`;
 }
 
 function chunks<T>(items: T[], size: number): T[][] {
@@ -46,6 +59,8 @@ export class IncidentRun {
   readonly settings: IncidentSettings;
   readonly historyLimit: number | undefined;
   private searchSignature = '';
+  /** The problems of a first event that could not be applied, for the start the next event makes. */
+  private parked: Pick<IncidentState, 'problems' | 'problemCount'> | undefined;
 
   constructor(input: IncidentWorkflowInput) {
     this.settings = input.settings;
@@ -71,6 +86,40 @@ export class IncidentRun {
   shouldContinueAsNew(): boolean {
     const info = workflowInfo();
     return info.continueAsNewSuggested || (this.historyLimit !== undefined && info.historyLength >= this.historyLimit);
+  }
+
+  /**
+   * A part of the incident Postgres refused (incident-problems.ts): kept in the state (the last
+   * PROBLEMS_KEPT, truncated), logged as "incident data error" for operators to alert on, and
+   * written on the incident row. Never throws (except on cancellation).
+   */
+  async problem(step: string, message: string): Promise<void> {
+    const s = this.s;
+    const problem: IncidentProblem = { at: this.now(), step: clip(step, 200), message: clip(message, PROBLEM_MESSAGE_MAX) };
+    s.problemCount = (s.problemCount ?? 0) + 1;
+    s.problems = [...(s.problems ?? []), problem].slice(-PROBLEMS_KEPT);
+    const count = s.problemCount;
+    log.error('incident data error', { incidentId: s.incident.id, step: problem.step, error: problem.message, problems: count });
+    try {
+      await store.recordIncidentProblem({ incident: s.incident, problem, count });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      log.error('incident data error not recorded on the incident', { incidentId: s.incident.id, step: problem.step, error: errorMessage(err) });
+    }
+  }
+
+  /** The first event could not be applied: the next one starts the incident afresh, with the problems so far. */
+  abandonStart(): void {
+    const { problems, problemCount } = this.s;
+    this.parked = { problems, problemCount };
+    this.state = undefined;
+  }
+
+  /** What an abandoned start left for the next one (nothing, usually). */
+  takeParked(): Pick<IncidentState, 'problems' | 'problemCount'> {
+    const parked = this.parked ?? {};
+    this.parked = undefined;
+    return parked;
   }
 
   async recordIncident(): Promise<void> {
@@ -125,11 +174,14 @@ export class IncidentRun {
         return await slack.sendCsmMessages({ ...base, recipients: batch.map((r) => ({ csmEmail: r.csm.email, idempotencyKey: r.key, thread: r.thread })) });
       } catch (err) {
         if (isCancellation(err)) throw err;
-        const failed: NotifyResult = { status: 'failed', error: errorMessage(err), sentAt: this.now() };
+        const dataError = dataErrorMessage(err);
+        const failed: NotifyResult = { status: 'failed', error: errorMessage(err), sentAt: this.now(), ...(dataError === undefined ? {} : { dataError }) };
         return batch.map(() => failed);
       }
     }));
     const results = batches.flat();
+    const refused = results.find((r) => r.dataError !== undefined);
+    if (refused) await this.problem(`${kind} messages`, refused.dataError!);
     recipients.forEach((r, i) => {
       const result = results[i]!;
       const current = this.csm(r.csm.email);
@@ -148,6 +200,7 @@ export class IncidentRun {
     csms: { email: string; prefix: string }[]): Promise<EmailBatchResult & { errors: string[] }> {
     const s = this.s;
     const total = { done: 0, failed: 0, errors: [] as string[] };
+    let refused: string | undefined;
     await Promise.all(chunks(csms, BATCH).map(async (batch) => {
       try {
         const results = await gmail.prepareEmailsForCsms({
@@ -157,13 +210,16 @@ export class IncidentRun {
           total.done += r.done;
           total.failed += r.failed;
           if (r.error) total.errors.push(`${batch[i]!.email}: ${r.error}`);
+          if (r.dataError !== undefined) refused ??= r.dataError;
         });
       } catch (err) {
         if (isCancellation(err)) throw err;
         log.warn('customer emails failed', { kind, csms: batch.length, error: errorMessage(err) });
         total.errors.push(...batch.map((c) => `${c.email}: ${errorMessage(err)}`));
+        refused ??= dataErrorMessage(err);
       }
     }));
+    if (refused !== undefined) await this.problem(`${kind} emails`, refused);
     return total;
   }
 }

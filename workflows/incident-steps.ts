@@ -48,6 +48,8 @@ async function start(run: IncidentRun, event: IncidentEvent): Promise<void> {
     detectedAt: now,
     revision: 1,
     lastPublicUpdateAt: now,
+    // The problems of an earlier first event Postgres refused (incident-problems.ts), if any.
+    ...run.takeParked(),
   };
   run.state = s;
   const { incident } = s;

@@ -14,16 +14,35 @@
  * deadline's timer): no polling. It continues as new when Temporal suggests it, carrying the
  * state and any event not yet applied.
  *
+ * Postgres refusing the incident's data (an IncidentDataError) never fails or stalls the incident:
+ * the event or deadline work that hit it is skipped and recorded as a problem on the incident
+ * (incident-problems.ts), and the loop carries on.
+ *
  * Every affected customer lives in Postgres (incident_customer_impact): the state holds per-CSM
  * summaries and totals only, so an incident of any size fits (domain/incident/model.ts). Incidents
  * started before this (type `incidentWorkflow`) drain on workflows/incident-v1/.
  */
 import { allHandlersFinished, condition, continueAsNew } from '@temporalio/workflow';
+import type { IncidentEvent } from '../domain/types';
 import type { IncidentWorkflowInput } from './contract';
 import { registerHandlers } from './incident-handlers';
 import { nextDeadline, runDueWork } from './incident-lifecycle';
+import { skipOnDataError } from './incident-problems';
 import { IncidentRun } from './incident-run';
 import { handleEvent } from './incident-steps';
+
+/** Deadline work Postgres refused is tried again after this long, not in a tight loop (it normally marks itself done first). */
+const DUE_WORK_RETRY_MS = 60_000;
+
+/**
+ * One event; one whose data Postgres refuses is skipped and recorded on the incident
+ * (incident-problems.ts). When that was the first event, the next one starts the incident afresh.
+ */
+async function apply(run: IncidentRun, event: IncidentEvent): Promise<void> {
+  const starting = !run.state;
+  const applied = await skipOnDataError(run, `event ${event.deliveryId}`, () => handleEvent(run, event));
+  if (!applied && starting) run.abandonStart();
+}
 
 export async function incidentWorkflowV2(input: IncidentWorkflowInput): Promise<void> {
   const run = new IncidentRun(input);
@@ -33,8 +52,13 @@ export async function incidentWorkflowV2(input: IncidentWorkflowInput): Promise<
 
   for (;;) {
     // A storm of events is applied across runs: the rest of the inbox travels with continue-as-new.
-    while (run.inbox.length > 0 && (!run.state || !run.shouldContinueAsNew())) await handleEvent(run, run.inbox.shift()!);
-    if (!run.shouldContinueAsNew()) await runDueWork(run);
+    while (run.inbox.length > 0 && (!run.state || !run.shouldContinueAsNew())) await apply(run, run.inbox.shift()!);
+    if (!run.state) {
+      // The first event could not be applied: the incident starts with the next one.
+      await condition(() => run.inbox.length > 0);
+      continue;
+    }
+    const dueWorkDone = run.shouldContinueAsNew() || await skipOnDataError(run, 'deadline work', () => runDueWork(run));
     const s = run.s;
     if (s.phase === 'completed') break;
 
@@ -53,6 +77,7 @@ export async function incidentWorkflowV2(input: IncidentWorkflowInput): Promise<
     const ready = () => run.inbox.length > 0 || run.wake || run.shouldContinueAsNew();
     if (due === undefined) await condition(ready);
     else if (due > Date.now()) await condition(ready, due - Date.now());
+    else if (!dueWorkDone) await condition(ready, DUE_WORK_RETRY_MS);
   }
   await condition(allHandlersFinished);
 }

@@ -91,7 +91,26 @@ export interface IncidentState {
   postMortemRemindedAt?: string;
   /** How many times this incident's workflow continued as new. */
   continuedAsNew?: number;
+  /** The latest parts of the incident Forewarn could not process (bounded: PROBLEMS_KEPT, messages truncated). */
+  problems?: IncidentProblem[];
+  /** Every problem so far, including those no longer kept in `problems`. */
+  problemCount?: number;
 }
+
+/**
+ * A part of the incident the workflow could not process because Postgres refused the data (an
+ * IncidentDataError): the event or deadline work is skipped and the incident carries on.
+ */
+export interface IncidentProblem {
+  /** Workflow time. */
+  at: string;
+  /** What was being done: `event <delivery id>`, `deadline work`, `alert messages`, `outreach emails`... */
+  step: string;
+  message: string;
+}
+
+export const PROBLEMS_KEPT = 5;
+export const PROBLEM_MESSAGE_MAX = 500;
 
 /**
  * What an impact analysis answers (computed and stored in Postgres in a few statements): the
