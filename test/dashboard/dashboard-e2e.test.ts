@@ -49,7 +49,7 @@ const customerBase = {
   ],
 };
 
-describe('dashboard end to end: webhook → workflow → dashboard → outreach under the state machine's rules', () => {
+describe('dashboard end to end: webhook → workflow → dashboard → outreach under the state machine rules', () => {
   let env: TestWorkflowEnvironment;
   let t: TestDb;
   let app: FastifyInstance;
