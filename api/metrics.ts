@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/types';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { countIncidentProblems } from '../db/incident-problems';
 import type { RoutePlugin } from './app';
 import { requireToken } from './auth';
 
@@ -10,6 +11,9 @@ export interface ApiMetrics {
   requests: Counter<'method' | 'route' | 'status'>;
   webhooks: Counter<'source' | 'outcome'>;
   alertLatency: Histogram<'severity'>;
+  /** Incidents carrying a data problem (read from Postgres at scrape time: problemGauges). */
+  incidentsWithProblems: Gauge<'state'>;
+  incidentProblems: Gauge;
 }
 
 export function createApiMetrics(): ApiMetrics {
@@ -22,6 +26,15 @@ export function createApiMetrics(): ApiMetrics {
     alertLatency: new Histogram({
       name: 'forewarn_csm_alert_latency_seconds', help: 'Time from incident detection to each CSM alert (from the outbox)',
       labelNames: ['severity'], buckets: [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600], registers: [registry],
+    }),
+    incidentsWithProblems: new Gauge({
+      name: 'forewarn_incidents_with_data_problems',
+      help: 'Incidents of which Forewarn could not process a part (Postgres refused the data), by state (open, resolved)',
+      labelNames: ['state'], registers: [registry],
+    }),
+    incidentProblems: new Gauge({
+      name: 'forewarn_incident_data_problems',
+      help: 'Data problems recorded on incidents in all (each an event or deadline work the workflow skipped)', registers: [registry],
     }),
   };
 }
@@ -55,11 +68,29 @@ export function alertLatencyCollector(db: Kysely<Database>, histogram: ApiMetric
   };
 }
 
+/**
+ * Incidents with a data problem (the workflow skipped an event or deadline work Postgres refused),
+ * read from product_incidents at each scrape: alert on `forewarn_incidents_with_data_problems{state="open"} > 0`
+ * or on any increase of `forewarn_incident_data_problems`.
+ */
+export function problemCollector(db: Kysely<Database>, metrics: Pick<ApiMetrics, 'incidentsWithProblems' | 'incidentProblems'>) {
+  return async () => {
+    const counts = await countIncidentProblems(db);
+    metrics.incidentsWithProblems.set({ state: 'open' }, counts.open);
+    metrics.incidentsWithProblems.set({ state: 'resolved' }, counts.resolved);
+    metrics.incidentProblems.set(counts.problems);
+  };
+}
+
 /** Prometheus scrape endpoint (token-protected like every non-webhook route). */
 export const metricsRoutes: RoutePlugin = async (app, deps) => {
   const collectAlerts = alertLatencyCollector(deps.db, deps.metrics.alertLatency);
+  const collectProblems = problemCollector(deps.db, deps.metrics);
   app.get('/metrics', { schema: { hide: true }, preHandler: requireToken(deps.config.api.tokens) }, async (_req, reply) => {
-    await collectAlerts().catch((err) => app.log.warn({ err }, 'alert latency collection failed'));
+    await Promise.all([
+      collectAlerts().catch((err) => app.log.warn({ err }, 'alert latency collection failed')),
+      collectProblems().catch((err) => app.log.warn({ err }, 'incident problem count failed')),
+    ]);
     reply.type(deps.metrics.registry.contentType);
     return deps.metrics.registry.metrics();
   });

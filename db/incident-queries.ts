@@ -4,6 +4,7 @@
  * Everything here reads what the incident workflows persist; nothing writes.
  */
 import { sql, type Kysely } from 'kysely';
+import { problemView, type IncidentProblemView } from './incident-problems';
 import type { Database } from './types';
 import type { ImpactLevel, IncidentSource, IncidentStatus, OutreachStatus, Segment, Severity } from '../domain/types';
 
@@ -28,6 +29,8 @@ export interface IncidentView {
   businessImpactEstimate: number;
   detectedAt: string;
   updatedAt: string;
+  /** The latest part of the incident Forewarn could not process (Postgres refused the data), or null. */
+  lastProblem: IncidentProblemView | null;
 }
 
 export interface CustomerView {
@@ -81,6 +84,7 @@ function selectIncidents(db: Kysely<Database>) {
     'pi.affected_components', 'pi.affected_regions', 'pi.started_at', 'pi.resolved_at', 'pi.status_page_url',
     'pi.latest_message', 'pi.slack_channel_id', 'pi.affected_customer_count', 'pi.arr_at_risk',
     'pi.business_impact_estimate', 'pi.detected_at', 'pi.updated_at',
+    'pi.last_problem', 'pi.last_problem_step', 'pi.last_problem_at', 'pi.problem_count',
   ]);
 }
 type IncidentQuery = ReturnType<typeof selectIncidents>;
@@ -108,6 +112,7 @@ function toIncidentView(r: IncidentRow): IncidentView {
     businessImpactEstimate: Number(r.business_impact_estimate),
     detectedAt: iso(r.detected_at)!,
     updatedAt: iso(r.updated_at)!,
+    lastProblem: problemView(r),
   };
 }
 

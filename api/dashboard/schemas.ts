@@ -25,7 +25,11 @@ export const overviewSchema = obj({
 });
 
 export const detailSchema = obj({
-  incident: obj({ ...incidentProps, description: nstr, regions: arr(str), latestMessage: nstr }),
+  incident: obj({
+    ...incidentProps, description: nstr, regions: arr(str), latestMessage: nstr,
+    // What Forewarn could not process (Postgres refused the data), shown as a warning on the page.
+    lastProblem: { type: ['object', 'null'], properties: { at: str, step: str, message: str, count: int }, required: ['at', 'step', 'message', 'count'] },
+  }),
   customers: arr(obj({
     customerId: str, externalId: str, name: str, arr: numb, segment: str, region: str, impactLevel: str, reason: str,
     businessImpact: numb, priorityRank: int, outreachStatus: str, outreachUpdatedAt: nstr, csmNotifiedAt: nstr,

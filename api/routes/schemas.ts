@@ -30,6 +30,18 @@ export const incidentSchema = {
     businessImpactEstimate: { type: 'number' },
     detectedAt: dateTime,
     updatedAt: dateTime,
+    lastProblem: {
+      type: 'object',
+      nullable: true,
+      description: 'The latest part of the incident Forewarn could not process (Postgres refused the data): the event or '
+        + 'deadline work was skipped and the incident carried on. Null when there was none.',
+      properties: {
+        at: dateTime,
+        step: { type: 'string', description: 'What was being done: `event <delivery id>`, `deadline work`, `alert messages`...' },
+        message: { type: 'string', description: 'The activity and what Postgres answered.' },
+        count: { type: 'integer', description: 'Problems recorded on this incident so far.' },
+      },
+    },
   },
 } as const;
 

@@ -1,5 +1,6 @@
 /** One incident in full: a page of its customers, totals per CSM, timeline and follow-ups. */
 import { sql, type Kysely } from 'kysely';
+import { problemView, type IncidentProblemView } from '../incident-problems';
 import type { Database } from '../types';
 import { acknowledgedBy, iso, num } from './shared';
 import { incidentColumns, outreachLateral, toSummary, type IncidentRow, type IncidentSummary } from './incident-summary';
@@ -53,7 +54,9 @@ export interface FollowUpItem {
 }
 
 export interface IncidentDetail {
-  incident: IncidentSummary & { description: string | null; regions: string[]; latestMessage: string | null };
+  incident: IncidentSummary & { description: string | null; regions: string[]; latestMessage: string | null;
+    /** The latest part of the incident Forewarn could not process (Postgres refused the data), or null. */
+    lastProblem: IncidentProblemView | null };
   /** One page, in the requested order. */
   customers: DetailCustomer[];
   /** Every impact row, including customers no longer affected. */
@@ -98,8 +101,10 @@ export const DEFAULT_DETAIL_OPTIONS: DetailOptions = { sort: 'priority', dir: 'a
 /** Accepts the incident's uuid or its workflow id (what the Temporal UI and Slack show). */
 export async function getIncidentDetail(db: Kysely<Database>, idOrWorkflowId: string, opts: DetailOptions = DEFAULT_DETAIL_OPTIONS): Promise<IncidentDetail | undefined> {
   const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrWorkflowId);
-  const found = await sql<IncidentRow & { description: string | null; affected_regions: string[]; latest_message: string | null }>`
-    select ${incidentColumns}, i.description, i.affected_regions, i.latest_message
+  const found = await sql<IncidentRow & { description: string | null; affected_regions: string[]; latest_message: string | null;
+    last_problem: string | null; last_problem_step: string | null; last_problem_at: Date | null; problem_count: number }>`
+    select ${incidentColumns}, i.description, i.affected_regions, i.latest_message,
+      i.last_problem, i.last_problem_step, i.last_problem_at, i.problem_count
     from product_incidents i ${outreachLateral}
     where ${isUuid ? sql`i.id = ${idOrWorkflowId}::uuid` : sql`i.workflow_id = ${idOrWorkflowId}`}`.execute(db);
   const row = found.rows[0];
@@ -151,7 +156,9 @@ export async function getIncidentDetail(db: Kysely<Database>, idOrWorkflowId: st
   ]);
 
   return {
-    incident: { ...toSummary(row), description: row.description, regions: row.affected_regions, latestMessage: row.latest_message },
+    incident: {
+      ...toSummary(row), description: row.description, regions: row.affected_regions, latestMessage: row.latest_message, lastProblem: problemView(row),
+    },
     customers: customers.map((c) => ({
       customerId: c.customer_id,
       externalId: c.external_id,

@@ -10,9 +10,11 @@
  *   its kind;
  * - `prepareEmailsForCsms` drafting per customer for an audience and moving outreach;
  * - `changeOutreach`, the rules db/outreach.ts applies when the API records outreach;
- * - failure injection and a log of every call.
+ * - failure injection (including Postgres refusing an event's timeline: an IncidentDataError, as
+ *   activities/data-errors.ts throws it) and a log of every call.
  * The default customer base is small (three CSMs, seven customers); `largeBase()` builds any size.
  */
+import { ApplicationFailure } from '@temporalio/common';
 import type {
   CsmMessageBatch, CsmMessageKind, IncidentActivities, NotifyResult, TimelineEntry,
 } from '../../activities/types';
@@ -100,7 +102,7 @@ export interface ImpactRow {
 type Name = keyof IncidentActivities;
 /** What the incident workflow v2 calls (the others belong to workflows/incident-v1 and the single-CSM forms). */
 export type V2Activities = Pick<IncidentActivities, 'recordIncident' | 'recordTimeline' | 'recordFollowUps' | 'assessImpact' | 'refreshBusinessImpact'
-  | 'sendCsmMessages' | 'prepareEmailsForCsms' | 'ensureWarRoom' | 'postToWarRoom' | 'inviteToWarRoom'>;
+  | 'sendCsmMessages' | 'prepareEmailsForCsms' | 'ensureWarRoom' | 'postToWarRoom' | 'inviteToWarRoom' | 'recordIncidentProblem'>;
 type V2Name = keyof V2Activities;
 export type InputOf<K extends Name> = Parameters<IncidentActivities[K]>[0];
 export interface Call { name: Name; input: unknown; startedAt: number; endedAt?: number }
@@ -150,6 +152,11 @@ export class MockActivities {
   readonly unknownInSlack = new Set<string>();
   /** Customer ids Gmail refuses (no usable contact address): their emails fail. */
   readonly refusedAddresses = new Set<string>();
+  /**
+   * Delivery ids whose timeline entries Postgres refuses: recordTimeline fails for good with an
+   * IncidentDataError (as the real activities do on SQLSTATE class 22/23), on every attempt.
+   */
+  readonly refusedTimelineDeliveries = new Set<string>();
 
   constructor(readonly base: CustomerBase = SMALL_BASE) {
     for (const c of base.customers) this.byCsm.set(c.csmEmail, [...(this.byCsm.get(c.csmEmail) ?? []), c]);
@@ -372,6 +379,10 @@ export class MockActivities {
     return {
       recordIncident: this.track('recordIncident', async ({ incident }) => { this.titles.set(incident.id, incident.title); }),
       recordTimeline: this.track('recordTimeline', async ({ entries }) => {
+        if (entries.some((e) => this.refusedTimelineDeliveries.has(String(e.details?.deliveryId)))) {
+          throw ApplicationFailure.nonRetryable(
+            'recordTimeline: Postgres refused the incident\'s data (SQLSTATE 22021): invalid byte sequence for encoding "UTF8": 0x00', 'IncidentDataError');
+        }
         for (const e of entries) if (!this.timeline.some((t) => t.dedupeKey === e.dedupeKey)) this.timeline.push(e);
       }),
       recordFollowUps: this.track('recordFollowUps', async () => {}),
@@ -390,6 +401,7 @@ export class MockActivities {
       ensureWarRoom: this.track('ensureWarRoom', async () => ({ channelId: 'C_WAR', name: 'incident-q1abc-response' })),
       postToWarRoom: this.track('postToWarRoom', async (input) => ({ status: 'sent', channel: input.channelId, ts: String(this.ts++), sentAt: new Date().toISOString() })),
       inviteToWarRoom: this.track('inviteToWarRoom', async () => {}),
+      recordIncidentProblem: this.track('recordIncidentProblem', async () => {}),
     };
   }
 }

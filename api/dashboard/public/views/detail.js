@@ -168,6 +168,17 @@ function timeline(items, total, followUps) {
       ' · due ', timeEl(f.dueAt), f.doneAt ? [' · done ', timeEl(f.doneAt)] : null)))) : null);
 }
 
+/**
+ * Postgres refused part of the incident's data: that event or deadline work was skipped and the
+ * incident carried on. Shown until the incident ends, so nobody trusts a gap they cannot see.
+ */
+function problemNotice(problem) {
+  if (!problem) return null;
+  const more = problem.count > 1 ? ` ${problem.count} problems so far.` : '';
+  return h('p', { class: 'notice problem' },
+    `Forewarn could not process part of this incident: ${problem.message} (`, timeEl(problem.at), `).${more}`);
+}
+
 export const detailView = {
   title: (data) => data.incident.title,
   url: (params, query) => {
@@ -185,6 +196,7 @@ export const detailView = {
       h('p', { class: 'breadcrumb' }, h('a', { href: '#/incidents' }, '← All incidents')),
       h('div', { class: 'page-header' }, h('h1', null, i.title), h('div', { class: 'badges' }, severityBadge(i.severity), ' ', statusBadge(i.status))),
       message ? h('p', { class: 'flash', role: 'status' }, message) : h('p', { class: 'flash', role: 'status', hidden: true }),
+      problemNotice(i.lastProblem),
       h('dl', { class: 'facts' },
         fact('ARR at risk', h('span', { class: 'arr' }, moneyEl(i.arrAtRisk))),
         fact('Business-impact estimate', usd(i.businessImpact)),
