@@ -141,6 +141,26 @@ describe('dashboard HTTP routes', () => {
     assert.match(missing.json().detail, /No incident with id/);
   });
 
+  test('incident detail carries the last part of the incident Forewarn could not process (null when none)', async () => {
+    const url = `/api/dashboard/incidents/${seeded.p1.id}`;
+    const before = (await app.inject({ url, headers: auth })).json();
+    assert.equal(before.incident.lastProblem, null);
+    // As the workflow's recordIncidentProblem leaves it (db/incident-problems.ts).
+    const message = 'recordTimeline: Postgres refused the incident\'s data (SQLSTATE 22021): invalid byte sequence for encoding "UTF8": 0x00';
+    await testDb.db.updateTable('product_incidents')
+      .set({ last_problem: message, last_problem_step: 'event delivery-3', last_problem_at: '2026-01-29T19:41:00.000Z', problem_count: 1 })
+      .where('id', '=', seeded.p1.id).execute();
+    try {
+      const res = await app.inject({ url, headers: auth });
+      assert.equal(res.statusCode, 200);
+      assert.deepEqual(res.json().incident.lastProblem, { at: '2026-01-29T19:41:00.000Z', step: 'event delivery-3', message, count: 1 });
+    } finally {
+      await testDb.db.updateTable('product_incidents')
+        .set({ last_problem: null, last_problem_step: null, last_problem_at: null, problem_count: 0 })
+        .where('id', '=', seeded.p1.id).execute();
+    }
+  });
+
   test('outcomes agree with GET /api/metrics/summary for the same period, and the series adds up', async () => {
     const from = new Date(Date.now() - 7 * 86_400_000).toISOString();
     const to = new Date(Date.now() + 60_000).toISOString();
