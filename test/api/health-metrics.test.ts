@@ -37,7 +37,8 @@ describe('health and metrics', () => {
 
   test('metrics count requests and observe alert latency from the outbox', async () => {
     const incidentId = crypto.randomUUID();
-    const detectedAt = new Date(Date.now() - 4000);
+    // Sent just now (the collector reports alerts sent since it started or last scraped), 3 s after detection.
+    const detectedAt = new Date(Date.now() - 3000);
     await t.db.insertInto('product_incidents').values({
       id: incidentId, source: 'generic', external_id: 'M-1', workflow_id: 'incident:generic:M-1', title: 'Latency',
       severity: 'P1', status: 'investigating', started_at: detectedAt, detected_at: detectedAt,
