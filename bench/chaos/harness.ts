@@ -8,6 +8,7 @@
 import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { startDevPostgres, type DevPostgres } from '../../scripts/dev-postgres';
 import { FakeSlack, type FakeSlackUser } from '../../test/fakes/slack';
 import {
@@ -341,4 +342,33 @@ function lastLines(log: string): string {
   const lines = log.trim().split('\n');
   const error = lines.find((l) => /^\s*(\w*Error|error:)|uncaught|unhandled/i.test(l)) ?? lines.at(-1) ?? '';
   return `${error.slice(0, 400)} (output: ${file})`;
+}
+
+const TIMEOUT_TYPES: Record<number, string> = { 1: 'start-to-close', 2: 'schedule-to-start', 3: 'schedule-to-close', 4: 'heartbeat' };
+
+/**
+ * Where work held by a killed worker waited in the workflows' histories: activities whose recorded
+ * attempt followed a timed-out one (by activity and timeout kind), and workflow tasks that timed out.
+ */
+export async function activityTimeouts(address: string, workflowIds: string[]): Promise<Record<string, number>> {
+  const connection = await Connection.connect({ address });
+  const counts: Record<string, number> = {};
+  const add = (key: string) => { counts[key] = (counts[key] ?? 0) + 1; };
+  try {
+    const client = new Client({ connection });
+    for (const id of workflowIds) {
+      const history = await client.workflow.getHandle(id).fetchHistory().catch(() => undefined);
+      const types = new Map<string, string>();
+      for (const e of history?.events ?? []) {
+        if (e.activityTaskScheduledEventAttributes) types.set(String(e.eventId), e.activityTaskScheduledEventAttributes.activityType?.name ?? '?');
+        const started = e.activityTaskStartedEventAttributes;
+        const timeout = started?.lastFailure?.timeoutFailureInfo?.timeoutType;
+        if (started && Number(started.attempt) > 1 && timeout) add(`${types.get(String(started.scheduledEventId)) ?? '?'} (${TIMEOUT_TYPES[Number(timeout)] ?? 'timeout'})`);
+        if (e.workflowTaskTimedOutEventAttributes) add('workflow task (timeout)');
+      }
+    }
+  } finally {
+    await connection.close();
+  }
+  return counts;
 }

@@ -14,7 +14,9 @@
  * the chaos section of bench/README.md. Exits 1 when an alert was lost or duplicated, a webhook got
  * something other than 202, 503 or (poison) 400, or a scenario failed.
  */
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { localBuild, startRestartableTemporal } from '../../test/deploy/stack';
 import { replaceReadmeSection, writeResult } from '../report';
 import { ChaosPostgres, chaosBase, type Shared } from './harness';
@@ -68,8 +70,19 @@ function recoveryText(r: ScenarioResult): string {
   }
 }
 
-async function report(results: ScenarioResult[], failures: { name: string; error: string }[]) {
+/** A run of some scenarios keeps the last figures of the others (bench/results/chaos.json), in the suite's order. */
+function merged(results: ScenarioResult[]): ScenarioResult[] {
+  let previous: ScenarioResult[] = [];
+  try {
+    previous = (JSON.parse(readFileSync(path.join(__dirname, '../results/chaos.json'), 'utf8')) as { results: ScenarioResult[] }).results ?? [];
+  } catch { /* first run */ }
+  const byName = new Map([...previous, ...results].map((r) => [r.name, r]));
+  return Object.keys(SCENARIOS).flatMap((name) => byName.get(name) ?? []);
+}
+
+async function report(ran: ScenarioResult[], failures: { name: string; error: string }[]) {
   const measuredAt = new Date().toISOString();
+  const results = merged(ran);
   await writeResult('chaos', { measuredAt, cpus: os.cpus().length, node: process.version, loadAverage: os.loadavg().map((l) => +l.toFixed(1)), sizes: SIZES, results, failures });
   const rows = results.map((r) => {
     const w = r.webhooks;
@@ -82,7 +95,7 @@ async function report(results: ScenarioResult[], failures: { name: string; error
     if (r.name === 'worker-kills') {
       const lat = d.latencyMs as { p50: number; p95: number; max: number };
       const healthy = d.replacementHealthyMs as { p50: number; max: number };
-      lines.push(`- **Worker kills**: ${d.kills} kills; webhook → alert DM p50 ${fmt(lat.p50)}, p95 ${fmt(lat.p95)}, max ${fmt(lat.max)}; ${d.alertsOver30sAfterReplacementStart} alerts out later than 30 s after the latest replacement's start; last alert ${fmt(r.recovery.lastAlertAfterLastReplacementMs)} after the last replacement started; a replacement is healthy in ${fmt(healthy.p50)} (max ${fmt(healthy.max)}).`);
+      lines.push(`- **Worker kills**: ${d.kills} kills; webhook → alert DM p50 ${fmt(lat.p50)}, p95 ${fmt(lat.p95)}, max ${fmt(lat.max)}; ${d.alertsOver30sAfterReplacementStart} alerts out later than 30 s after the latest replacement's start; ${(r.recovery.lastAlertAfterLastReplacementMs ?? 0) < 0 ? 'every alert out before the last replacement started' : `last alert ${fmt(r.recovery.lastAlertAfterLastReplacementMs)} after the last replacement started`}; a replacement is healthy in ${fmt(healthy.p50)} (max ${fmt(healthy.max)}). Activity attempts timed out in the incidents' histories (work held by a killed worker, given to another after the timeout): ${Object.entries(d.activityTimeouts as Record<string, number>).map(([k, v]) => `${v}× ${k}`).join(', ') || 'none'}.`);
     } else if (r.duringFault) {
       const f = r.duringFault;
       const other = Object.entries(f.other).map(([k, v]) => `${v}× ${k}`).join(', ') || 'nothing else';
@@ -100,7 +113,7 @@ async function report(results: ScenarioResult[], failures: { name: string; error
   await replaceReadmeSection('chaos', [
     '## Faults (`bench/chaos/`, `npm run chaos`)',
     '',
-    `The real stack on this machine: the compiled API and worker processes (\`npm run build\`), a Temporal dev server on a SQLite file, a Postgres server of the suite's own and a fake Slack over HTTP. Each scenario has a fresh database and task queue; incidents go to \`POST /api/webhooks/incidents\` from a sender that retries 503s after Retry-After (and unanswered posts after 1 s), as PagerDuty does. Customer base: ${process.env.CHAOS_CSMS ?? 12} CSMs, 4 components each used by the customers of half of them; an incident on one or two components alerts 6–9 CSMs. An alert is *delivered once* when exactly one alert DM reached that CSM for that incident, *duplicated* when more, *lost* when none. "Over 3 s": answers slower than the API's deadline. Measured ${measuredAt.slice(0, 16).replace('T', ' ')} UTC on ${os.cpus().length} CPUs shared with other work (load average ${os.loadavg().map((l) => l.toFixed(1)).join(', ')} at the end), Node ${process.version}.`,
+    `The real stack on this machine: the compiled API and worker processes (\`npm run build\`), a Temporal dev server on a SQLite file, a Postgres server of the suite's own and a fake Slack over HTTP. Each scenario has a fresh database and task queue; incidents go to \`POST /api/webhooks/incidents\` from a sender that retries 503s after Retry-After (and unanswered posts after 1 s), as PagerDuty does. Customer base: ${process.env.CHAOS_CSMS ?? 12} CSMs, 4 components each used by the customers of half of them; an incident on one or two components alerts 6–9 CSMs. An alert is *delivered once* when exactly one alert DM reached that CSM for that incident, *duplicated* when more, *lost* when none. "Over 3 s": answers slower than the API's deadline. Measured ${[...new Set(results.map((r) => (r.measuredAt ?? measuredAt).slice(0, 16).replace('T', ' ')))].join(', ')} UTC on ${os.cpus().length} CPUs shared with other work (load average ${os.loadavg().map((l) => l.toFixed(1)).join(', ')} at the end), Node ${process.version}.`,
     '',
     '| scenario | incidents | posts sent | 202 | 503 | other statuses | over 3 s (slowest) | alerts expected | delivered once | duplicated | lost | recovery |',
     '|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---|',
@@ -127,7 +140,7 @@ async function main() {
       const at = Date.now();
       console.log(`\n=== ${name} ===`);
       try {
-        const r = await SCENARIOS[name](shared);
+        const r = { ...await SCENARIOS[name](shared), measuredAt: new Date().toISOString() };
         results.push(r);
         console.log(JSON.stringify({ ...r, details: undefined }, null, 2));
         const p = problems(r);

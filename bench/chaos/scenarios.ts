@@ -6,7 +6,7 @@
  */
 import { percentile } from '../report';
 import {
-  Sender, awaitAlerts, alertMessages, countAlerts, expectedAlerts, incidentBody, incidents, scenarioStack, sleep, startApi, startWorker,
+  Sender, activityTimeouts, awaitAlerts, alertMessages, countAlerts, expectedAlerts, incidentBody, incidents, scenarioStack, sleep, startApi, startWorker,
   stopStack, superviseWorkers, type AlertCount, type Shared,
 } from './harness';
 import { poisonRoutes } from './poison';
@@ -26,6 +26,7 @@ export interface ScenarioResult {
   /** Processes that exited on their own, and anything else worth knowing. */
   notes: string[];
   seconds: number;
+  measuredAt?: string;
 }
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -85,6 +86,7 @@ export async function workerKills(shared: Shared, size = SIZES): Promise<Scenari
     const starts = kills.map((k) => k.replacementStartedAt).sort((a, b) => a - b);
     const latencies: number[] = [];
     const afterReplacement: number[] = [];
+    const late: { workflowId: string; afterReplacementMs: number; latencyMs: number }[] = [];
     const firstPerPair = new Map<string, number>();
     for (const m of alertMessages(s.slack)) {
       const pair = `${m.workflowId} → ${m.recipient}`;
@@ -96,7 +98,10 @@ export async function workerKills(shared: Shared, size = SIZES): Promise<Scenari
       latencies.push(at - accepted);
       const lastStart = starts.filter((t) => t <= at).pop();
       afterReplacement.push(at - Math.max(accepted, lastStart ?? accepted));
+      if (afterReplacement.at(-1)! > 30_000) late.push({ workflowId: pair.split(' → ')[0], afterReplacementMs: afterReplacement.at(-1)!, latencyMs: at - accepted });
     }
+    const lateIncidents = [...new Map(late.sort((a, b) => b.afterReplacementMs - a.afterReplacementMs).map((l) => [l.workflowId, l])).values()];
+    const timeouts = await activityTimeouts(shared.temporal.address, specs.map((inc) => inc.workflowId));
     return {
       name: 'worker-kills', title: `worker kill -9 ×${size.kills} during a ${size.killIncidents}-incident storm (${size.workers} workers)`,
       incidents: specs.length, webhooks: sender.figures(), alerts: countAlerts(s.slack, expected),
@@ -110,6 +115,8 @@ export async function workerKills(shared: Shared, size = SIZES): Promise<Scenari
         latencyMs: { p50: round(percentile(latencies, 50)), p95: round(percentile(latencies, 95)), max: round(Math.max(0, ...latencies)) },
         replacementHealthyMs: { p50: round(percentile(kills.map((k) => k.replacementHealthyMs), 50)), max: round(Math.max(0, ...kills.map((k) => k.replacementHealthyMs))) },
         stormSeconds: +((lastKillAt - stormStart) / 1000).toFixed(1),
+        activityTimeouts: timeouts,
+        lateIncidents: lateIncidents.slice(0, 10),
       },
       notes: [], seconds: (Date.now() - started) / 1000,
     };
