@@ -104,3 +104,19 @@ export async function withHeartbeat<T, D = undefined>(work: (hb: Heartbeat<D>) =
     }
   }
 }
+
+/**
+ * Every activity beats on a timer while it runs (the factory wraps them all): with a heartbeat
+ * timeout on the proxy, a killed worker's Postgres write or analysis moves to another worker within
+ * seconds too, not after its start-to-close timeout. Activities that record progress still do so
+ * through `withHeartbeat(work, key)`; the two share one timer.
+ */
+export function withHeartbeats<T extends object>(activities: T): T {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(activities)) {
+    wrapped[name] = typeof fn === 'function'
+      ? (...args: unknown[]) => withHeartbeat(() => (fn as (...a: unknown[]) => Promise<unknown>)(...args))
+      : fn;
+  }
+  return wrapped as T;
+}

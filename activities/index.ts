@@ -11,6 +11,7 @@ import { createGmailActivities } from './gmail';
 import { createDetectionActivities, type DetectionActivities } from './detection';
 import { createBatchActivities } from './batches';
 import { withDataErrors } from './data-errors';
+import { withHeartbeats } from './heartbeat';
 
 export interface ActivityDeps {
   config: Config;
@@ -22,12 +23,13 @@ export interface ActivityDeps {
 /**
  * Every activity the worker registers, built from small per-integration factories. Each is wrapped
  * (data-errors.ts) so Postgres refusing the data fails it for good as an IncidentDataError, which
- * the incident workflow records on the incident, rather than being retried for ever.
+ * the incident workflow records on the incident, rather than being retried for ever; and each
+ * heartbeats while it runs (heartbeat.ts), so a killed worker's work moves on within seconds.
  */
 export function createActivities(deps: ActivityDeps): IncidentActivities & DetectionActivities {
   const slack = createSlackActivities(deps);
   const gmail = createGmailActivities(deps);
-  return withDataErrors({
+  return withHeartbeats(withDataErrors({
     ...createStoreActivities(deps),
     ...createProblemActivities(deps),
     ...createImpactActivities(deps),
@@ -35,5 +37,5 @@ export function createActivities(deps: ActivityDeps): IncidentActivities & Detec
     ...gmail,
     ...createBatchActivities({ ...slack, ...gmail }),
     ...createDetectionActivities(deps),
-  });
+  }));
 }

@@ -24,6 +24,8 @@ import { percentile, replaceReadmeSection, writeResult } from './report';
 const INCIDENTS = Number(process.env.BENCH_INCIDENTS ?? 1000);
 const STARTS = Number(process.env.BENCH_STARTS ?? 3);
 const demo = JSON.parse(readFileSync(path.join(ROOT, 'demo/demo-data.json'), 'utf8'));
+/** The production worker exactly as `npm run start:worker` starts it (its heap bound included). */
+const PRODUCTION_WORKER_ARGS: string[] = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts['start:worker'].split(' ').slice(1);
 
 type Mode = 'production' | 'source';
 
@@ -59,7 +61,7 @@ async function main(cleanups: (() => unknown)[]) {
     const [healthPort, metricsPort] = [await freePort(), await freePort()];
     const workerEnv = processEnv({ ...stackEnv(s), WORKER_HEALTH_PORT: String(healthPort), WORKER_METRICS_PORT: String(metricsPort) });
     const child = mode === 'production'
-      ? spawn(process.execPath, [path.join(install.dir, 'dist/worker/main.js')], { cwd: install.dir, env: workerEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+      ? spawn(process.execPath, PRODUCTION_WORKER_ARGS.map((a) => (a.startsWith('dist/') ? path.join(install.dir, a) : a)), { cwd: install.dir, env: workerEnv, stdio: ['ignore', 'pipe', 'pipe'] })
       : spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'worker/main.ts')], { cwd: ROOT, env: workerEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     const proc = new NodeProcess(name, child);
     const identity = `${proc.pid}@${os.hostname()}`;
@@ -137,7 +139,7 @@ async function main(cleanups: (() => unknown)[]) {
     '',
     `| worker | start-up to first poll | idle RSS | RSS with ${INCIDENTS.toLocaleString('en-US')} open incidents | ${INCIDENTS.toLocaleString('en-US')} incidents alerted in |`,
     '|---|---:|---:|---:|---:|',
-    row('production', 'production (`node dist/worker/main.js`)'),
+    row('production', 'production (`npm run start:worker`: `node --max-old-space-size=256 dist/worker/main.js`)'),
     row('source', 'from the sources (`tsx worker/main.ts`)'),
     '',
     'Raw numbers: `bench/results/worker.json`. Run: `npm run bench -- worker` (`BENCH_INCIDENTS`, `BENCH_STARTS` to change the sizes).',

@@ -19,7 +19,7 @@ export interface Config {
   database: DatabaseTimeouts;
   temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string };
   api: { host: string; port: number; tokens: string[]; publicBaseUrl: string; bodyLimitBytes: number };
-  worker: { metricsPort: number; healthPort: number };
+  worker: { metricsPort: number; healthPort: number; maxCachedWorkflows: number };
   logLevel: string;
   slack: { botToken?: string; signingSecret?: string; apiUrl?: string; dryRun: boolean };
   google: { serviceAccountKeyFile?: string; gmailApiRootUrl?: string; tokenUrl?: string; dryRun: boolean; sendResolutionEmails: boolean };
@@ -179,6 +179,7 @@ export function loadConfig(env: Env = readEnvironment(), options: LoadOptions = 
     worker: {
       metricsPort: int('WORKER_METRICS_PORT', 9464, 0, 65535),
       healthPort: int('WORKER_HEALTH_PORT', 3001, 0, 65535),
+      maxCachedWorkflows: int('WORKER_MAX_CACHED_WORKFLOWS', 250, 10, 1_000_000),
     },
     logLevel: str('LOG_LEVEL', nodeEnv === 'test' ? 'warn' : 'info')!,
     slack: {

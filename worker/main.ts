@@ -53,6 +53,9 @@ async function main() {
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     ...code,
+    // Open incidents mostly sleep on timers: past this many, the least recently used leave memory
+    // and are replayed from their (small) history on their next event or deadline.
+    maxCachedWorkflows: config.worker.maxCachedWorkflows,
     shutdownGraceTime: SHUTDOWN_GRACE_SECONDS * 1000,
     shutdownForceTime: SHUTDOWN_FORCE_SECONDS * 1000,
     activities: createActivities({ config, db, temporal: client }),

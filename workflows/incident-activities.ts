@@ -18,11 +18,13 @@ const DATA_ERROR = 'IncidentDataError';
 /**
  * Postgres: one query or a small transaction each (the analysis a few statements). Retried until
  * the database is back (an incident must never be lost to a database restart), backoff capped at
- * a minute.
+ * a minute. Every activity heartbeats while it runs, so one held by a killed worker is retried
+ * elsewhere within the heartbeat timeout; a large analysis may take its two minutes.
  */
 export const store = proxyActivities<Pick2<'recordIncident' | 'recordTimeline' | 'recordFollowUps' | 'assessImpact' | 'refreshBusinessImpact'
   | 'recordIncidentProblem'>>({
   startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '10 seconds',
   retry: {
     initialInterval: '1 second',
     backoffCoefficient: 2,
