@@ -67,10 +67,14 @@ async function main() {
   }
 
   async function floorRound(i: number): Promise<number> {
-    const channel = `CFLOOR${i}`;
+    // A DM to a CSM, like Forewarn's alerts (Slack opens the conversation for a user id).
+    const channel = csmSlackId(1 + (((i % CSMS) + CSMS) % CSMS));
+    const text = `floor ${i} ${Date.now()}`;
     const start = Date.now();
-    await env.client.workflow.execute('floorWorkflow', { taskQueue: 'bench-floor', workflowId: `floor-${i}-${start}`, args: [{ channel, text: `floor ${i}` }] });
-    const hit = slack.requests.find((r) => r.method === 'chat.postMessage' && r.params.channel === channel);
+    await env.client.workflow.execute('floorWorkflow', {
+      taskQueue: 'bench-floor', workflowId: `floor-${i}-${start}`, args: [{ channel, text }], workflowExecutionTimeout: '2 minutes',
+    });
+    const hit = slack.requests.find((r) => r.method === 'chat.postMessage' && r.params.text === text && r.status === 200);
     if (!hit) throw new Error('the floor message did not reach Slack');
     return (hit.at - start) / 1000;
   }

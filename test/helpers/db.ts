@@ -56,7 +56,7 @@ export async function createTestDb(): Promise<TestDb> {
   await admin.end();
   const url = adminUrl.replace(/\/[^/]*$/, `/${name}`);
   // Like the worker's pool: activities under load wait for a connection instead of failing.
-  const db = createDb(url, { max: 5, connectTimeoutMs: 15_000 });
+  const db = createDb(url, { max: 10, connectTimeoutMs: 15_000 });
   return {
     db,
     url,
