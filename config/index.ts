@@ -179,7 +179,7 @@ export function loadConfig(env: Env = readEnvironment(), options: LoadOptions = 
     worker: {
       metricsPort: int('WORKER_METRICS_PORT', 9464, 0, 65535),
       healthPort: int('WORKER_HEALTH_PORT', 3001, 0, 65535),
-      maxCachedWorkflows: int('WORKER_MAX_CACHED_WORKFLOWS', 250, 10, 1_000_000),
+      maxCachedWorkflows: int('WORKER_MAX_CACHED_WORKFLOWS', 150, 10, 1_000_000),
     },
     logLevel: str('LOG_LEVEL', nodeEnv === 'test' ? 'warn' : 'info')!,
     slack: {
