@@ -15,7 +15,8 @@ import {
   LEVEL_REASON, LEVEL_VALUE, NO_LONGER_AFFECTED_REASON, NO_TRAFFIC_REASON, SEGMENT_RANK, SEVERITY_WEIGHT, USAGE_LEVEL, USAGE_RANK,
 } from '../domain/impact';
 import type { ImpactAssessment, IncidentTotals } from '../domain/incident/model';
-import type { AffectedCustomer, Csm, Incident, Segment, UsageLevel } from '../domain/types';
+import type { AffectedCustomer, Csm, Incident, UsageLevel } from '../domain/types';
+import { customerRef } from './impact-queries';
 import type { Database } from './types';
 
 type Db = Kysely<Database>;
@@ -390,16 +391,7 @@ export async function readAffectedCustomers(db: Db, incident: Incident): Promise
   const seen = new Set<string>();
   for (const r of rows) {
     customers.push({
-      id: r.id,
-      externalId: r.external_id,
-      name: r.name,
-      arr: Number(r.arr),
-      segment: r.segment as Segment,
-      region: r.region,
-      // A customer without an assigned CSM is still affected (its ARR is at risk) but alerts nobody.
-      csmEmail: r.csm_email ?? '',
-      contactName: r.contact_name ?? undefined,
-      contactEmail: r.contact_email ?? undefined,
+      ...customerRef(r),
       impactLevel: r.impact_level,
       reason: r.reason,
       componentNames: [...new Set(r.component_names)],

@@ -4,7 +4,7 @@
  * components during the incident window — one SQL statement, whatever the number of customers.
  */
 import { sql, type Kysely } from 'kysely';
-import type { Csm, ImpactCandidate, Segment, UsageLevel } from '../domain/types';
+import type { Csm, CustomerRef, ImpactCandidate, Segment, UsageLevel } from '../domain/types';
 import type { Database } from './types';
 
 export interface ImpactQueryInput {
@@ -60,10 +60,12 @@ export function impactCandidatesQuery(db: Kysely<Database>, input: ImpactQueryIn
   return query;
 }
 
-export async function findImpactCandidates(db: Kysely<Database>, input: ImpactQueryInput): Promise<ImpactCandidateWithCsm[]> {
-  if (input.components.length === 0) return [];
-  const rows = await impactCandidatesQuery(db, input).execute();
-  return rows.map((r) => ({
+/** A customer row (joined to its CSM's email) as the domain's CustomerRef. */
+export function customerRef(r: {
+  id: string; external_id: string; name: string; arr: string | number; segment: string; region: string;
+  csm_email: string | null; contact_name: string | null; contact_email: string | null;
+}): CustomerRef {
+  return {
     id: r.id,
     externalId: r.external_id,
     name: r.name,
@@ -74,6 +76,14 @@ export async function findImpactCandidates(db: Kysely<Database>, input: ImpactQu
     csmEmail: r.csm_email ?? '',
     contactName: r.contact_name ?? undefined,
     contactEmail: r.contact_email ?? undefined,
+  };
+}
+
+export async function findImpactCandidates(db: Kysely<Database>, input: ImpactQueryInput): Promise<ImpactCandidateWithCsm[]> {
+  if (input.components.length === 0) return [];
+  const rows = await impactCandidatesQuery(db, input).execute();
+  return rows.map((r) => ({
+    ...customerRef(r),
     components: r.components,
     windowRequests: r.window_requests === null ? null : Number(r.window_requests),
     csm: r.csm_email === null ? null : {
