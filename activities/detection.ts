@@ -18,7 +18,6 @@ import {
   incidentEventSignal, incidentStartOptions, WORKFLOW_TYPES, type IncidentRef, type SupportTicket,
 } from '../workflows/contract';
 import type { ActivityDeps } from './index';
-import { withHeartbeat } from './heartbeat';
 import { fetchIncidentList, statuspageReader } from './statuspage-api';
 
 /** One event to forward, with the raw text kept in webhook_deliveries. */
@@ -65,8 +64,9 @@ const deliveryLog = {
 export function createDetectionActivities(deps: ActivityDeps): DetectionActivities {
   const { config, db, temporal } = deps;
 
-  // Heartbeats while the page is read, so a dead worker's sync is retried within the heartbeat timeout.
-  const fetchStatuspageChanges = (): Promise<StatuspageChanges> => withHeartbeat(async () => {
+  // Like every activity it heartbeats while it runs (activities/index.ts), so a dead worker's sync is
+  // retried within the heartbeat timeout.
+  const fetchStatuspageChanges = async (): Promise<StatuspageChanges> => {
     const reader = statuspageReader(config.statuspage);
     if (!reader) return { fetched: 0, changes: [], rejected: [] };
     const [unresolved, recent] = await Promise.all([
@@ -94,7 +94,7 @@ export function createDetectionActivities(deps: ActivityDeps): DetectionActiviti
       if (event) changes.push({ event, raw: JSON.stringify({ incident }) });
     }
     return { fetched: incidents.length, changes, rejected };
-  });
+  };
 
   async function forwardIncidentEvents(input: { source: string; deliveries: EventDelivery[] }): Promise<ForwardResult> {
     const result: ForwardResult = { forwarded: 0, duplicates: 0, workflowIds: [] };

@@ -32,7 +32,6 @@ import {
 import { approvedMessage } from '../domain/messages/templates';
 import type { Incident } from '../domain/types';
 import { cancellable } from './cancellable';
-import { withHeartbeat } from './heartbeat';
 import type { ActivityDeps } from './index';
 import { failOnce, findDelivered, noteAndRethrow, sendOnce, type Provider, type SendOutcome } from './outbox-send';
 import {
@@ -341,7 +340,7 @@ export function createSlackActivities(deps: { config: ActivityDeps['config']; db
   }
 
   /**
-   * sendCsmMessage without the heartbeat: reads the CSM and their slice, sends through the core,
+   * Reads the CSM and their slice, sends through the core,
    * then stamps csm_notified_at on the customers the message told the CSM about.
    */
   async function sendCsmMessage(input: Parameters<SlackActivities['sendCsmMessage']>[0]): Promise<NotifyResult> {
@@ -381,9 +380,9 @@ export function createSlackActivities(deps: { config: ActivityDeps['config']; db
   }
 
   return {
-    sendCsmMessage: (input) => withHeartbeat(() => sendCsmMessage(input)),
+    sendCsmMessage,
 
-    notifyCsm: (input) => withHeartbeat(async () => {
+    async notifyCsm(input) {
       const done = await findDelivered(db, input.idempotencyKey);
       if (done) return notifyResult(done);
       return deliverCsmMessage({
@@ -391,9 +390,9 @@ export function createSlackActivities(deps: { config: ActivityDeps['config']; db
         slice: sliceFor(input.kind, input.customers, limit), totals: input.totals, dashboardUrl: input.dashboardUrl,
         thread: input.thread, changes: input.changes,
       });
-    }),
+    },
 
-    ensureWarRoom: (input) => withHeartbeat(async () => {
+    async ensureWarRoom(input) {
       const { incident } = input;
       const key = input.idempotencyKey;
       const componentNames = await loadComponentNames(db, incident.components);
@@ -422,9 +421,9 @@ export function createSlackActivities(deps: { config: ActivityDeps['config']; db
         await failOnce(db, entry(name), describeSlackError(err));
         return null;
       }
-    }),
+    },
 
-    postToWarRoom: (input) => withHeartbeat(async () => {
+    async postToWarRoom(input) {
       const message = renderWarRoomPost({ incident: input.incident, text: input.text });
       const entry: OutboxEntry = {
         idempotencyKey: input.idempotencyKey, incidentId: input.incident.id, channel: 'slack', kind: 'war_room_post',
@@ -436,9 +435,9 @@ export function createSlackActivities(deps: { config: ActivityDeps['config']; db
         ? dryRun(input.channelId)
         : slackPost(input.idempotencyKey, message, { channel: async () => input.channelId });
       return notifyResult(await sendOnce(db, entry, provider));
-    }),
+    },
 
-    inviteToWarRoom: (input) => withHeartbeat(async () => {
+    async inviteToWarRoom(input) {
       if (!client || input.channelId.startsWith(DRY_RUN_CHANNEL_PREFIX)) return;
       try {
         await inviteUsers(input.channelId, input.slackUserIds);
@@ -447,6 +446,6 @@ export function createSlackActivities(deps: { config: ActivityDeps['config']; db
         // An archived or deleted channel: inviting again cannot help, and must not fail the incident.
         warn('could not invite to the war room', { channel: input.channelId, error: describeSlackError(err) });
       }
-    }),
+    },
   };
 }
