@@ -29,7 +29,10 @@ async function main() {
   const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.build.json'), '--outDir', out], { stdio: 'inherit', cwd: ROOT });
   if (tsc.status !== 0) throw new Error(`TypeScript compilation failed (exit ${tsc.status ?? tsc.signal})`);
 
-  cpSync(path.join(ROOT, 'api/dashboard/public'), path.join(out, 'api/dashboard/public'), { recursive: true });
+  // The browser code as it is served; its tsconfig.json and types.d.ts are for type checking only.
+  cpSync(path.join(ROOT, 'api/dashboard/public'), path.join(out, 'api/dashboard/public'), {
+    recursive: true, filter: (src) => !/(\.d\.ts|tsconfig\.json)$/.test(src),
+  });
 
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('../workflows'),

@@ -8,6 +8,13 @@ import { teamView } from './views/team.js';
 import { outcomesView } from './views/outcomes.js';
 import { outboxView } from './views/outbox.js';
 
+/**
+ * Each view renders the JSON of its own url, so the route table can hold views of any data type.
+ * @typedef {{ pattern: RegExp, view: import('./types').View<any>, nav: string }} Route
+ * @typedef {Route & { params: string[], query: import('./types').Query, path: string }} CurrentRoute
+ */
+
+/** @type {Route[]} */
 const routes = [
   { pattern: /^\/incidents\/([^/]+)$/, view: detailView, nav: 'incidents' },
   { pattern: /^\/team$/, view: teamView, nav: 'team' },
@@ -16,12 +23,24 @@ const routes = [
   { pattern: /^\/(incidents)?$/, view: incidentsView, nav: 'incidents' },
 ];
 
-const $ = (id) => document.getElementById(id);
+/** The shell's own elements (rendered by api/dashboard/assets.ts): a missing one is a bug, so fail loudly. */
+function $(/** @type {string} */ id) {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`The page has no #${id}`);
+  return el;
+}
+const tokenInput = () => /** @type {HTMLInputElement} */ ($('token'));
+const errorMessage = (/** @type {unknown} */ err) => (err instanceof Error ? err.message : String(err));
+
+/** @type {import('./types').Session | null} */
 let session = null;
-let current = null; // { view, params, query, path }
-let pollTimer = null;
+/** @type {CurrentRoute | null} */
+let current = null;
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let pollTimer;
 let generation = 0;
 
+/** @returns {CurrentRoute} */
 function parseHash() {
   const raw = decodeURIComponent(location.hash.replace(/^#/, '')) || '/incidents';
   const [path, search = ''] = raw.split('?');
@@ -33,6 +52,7 @@ function parseHash() {
   return { ...routes[routes.length - 1], params: [], query, path };
 }
 
+/** @param {'ok' | 'error'} state @param {string} [detail] */
 function setLive(state, detail) {
   const live = $('live');
   live.hidden = false;
@@ -42,6 +62,7 @@ function setLive(state, detail) {
   live.title = detail ?? '';
 }
 
+/** @param {string} [message] */
 function showSignIn(message) {
   stopPolling();
   session = null;
@@ -56,13 +77,13 @@ function showSignIn(message) {
   const err = $('sign-in-error');
   err.hidden = !message;
   err.textContent = message ?? '';
-  $('token').value = '';
-  $('token').focus();
+  tokenInput().value = '';
+  tokenInput().focus();
 }
 
 function stopPolling() {
   clearTimeout(pollTimer);
-  pollTimer = null;
+  pollTimer = undefined;
   generation += 1;
 }
 
@@ -73,15 +94,18 @@ function schedulePoll() {
   pollTimer = setTimeout(() => load({ navigation: false }), seconds * 1000);
 }
 
+/** @param {CurrentRoute} route @returns {import('./types').ViewContext} */
 function context(route) {
+  if (!session) throw new Error('A view is rendered only while signed in');
   return {
     session,
     params: route.params,
     query: route.query,
     /** Changes the view's query (sort, filters, period) without a reload; the hash is the state. */
     setQuery(patch) {
-      const next = { ...route.query, ...patch };
-      for (const k of Object.keys(next)) if (next[k] == null || next[k] === '') delete next[k];
+      /** @type {Record<string, string>} */
+      const next = {};
+      for (const [k, v] of Object.entries({ ...route.query, ...patch })) if (v != null && v !== '') next[k] = v;
       const search = new URLSearchParams(next).toString();
       const path = location.hash.replace(/^#/, '').split('?')[0] || '/incidents';
       location.hash = `#${path}${search ? `?${search}` : ''}`;
@@ -92,16 +116,18 @@ function context(route) {
 }
 
 /** Re-renders keep the focused control focused (by its data-focus key), so keyboard users are not thrown back to the top. */
+/** @param {CurrentRoute} route @param {unknown} data */
 function render(route, data) {
   const view = $('view');
   const active = document.activeElement;
-  const focusKey = active && view.contains(active) ? active.dataset.focus : undefined;
+  const focusKey = active instanceof HTMLElement && view.contains(active) ? active.dataset.focus : undefined;
   const node = route.view.render(data, context(route));
   view.replaceChildren(node);
   document.title = `${route.view.title(data)} · Forewarn`;
-  if (focusKey) view.querySelector(`[data-focus="${CSS.escape(focusKey)}"]`)?.focus({ preventScroll: true });
+  if (focusKey) /** @type {HTMLElement | null} */ (view.querySelector(`[data-focus="${CSS.escape(focusKey)}"]`))?.focus({ preventScroll: true });
 }
 
+/** @param {{ navigation: boolean, force?: boolean }} options */
 async function load({ navigation, force = false }) {
   const route = navigation ? parseHash() : current;
   if (!route || !session) return;
@@ -138,15 +164,17 @@ async function load({ navigation, force = false }) {
       $('view').removeAttribute('aria-busy');
       $('view').replaceChildren(h('div', { class: 'error-panel', role: 'alert' },
         h('h1', null, err instanceof ApiError && err.status === 404 ? 'Not found' : 'Could not load this view'),
-        h('p', null, err.message), h('p', null, h('a', { href: '#/incidents' }, 'Back to incidents'))));
+        h('p', null, errorMessage(err)), h('p', null, h('a', { href: '#/incidents' }, 'Back to incidents'))));
     }
-    setLive('error', err.message);
+    setLive('error', errorMessage(err));
   }
   if (myGeneration === generation) schedulePoll();
 }
 
+/** @param {string} token @param {{ fromForm: boolean }} options */
 async function startSession(token, { fromForm }) {
   try {
+    /** @type {{ data: import('./types').Session }} */
     const { data } = await getJson('/api/dashboard/session', token);
     session = data;
     setToken(token);
@@ -156,7 +184,7 @@ async function startSession(token, { fromForm }) {
       return showSignIn(fromForm ? 'That token was not accepted. Check it against API_TOKENS and try again.'
         : 'Your token is no longer accepted. Sign in again.');
     }
-    return showSignIn(`Could not reach Forewarn: ${err.message}`);
+    return showSignIn(`Could not reach Forewarn: ${errorMessage(err)}`);
   }
   $('sign-in').hidden = true;
   $('nav').hidden = false;
@@ -168,7 +196,7 @@ async function startSession(token, { fromForm }) {
 function init() {
   $('sign-in-form').addEventListener('submit', (e) => {
     e.preventDefault();
-    const token = $('token').value.trim();
+    const token = tokenInput().value.trim();
     if (!token) {
       $('sign-in-error').hidden = false;
       $('sign-in-error').textContent = 'Enter an API token.';

@@ -5,24 +5,33 @@ const W = 640;
 const H = 200;
 const PAD = { top: 16, right: 12, bottom: 28, left: 52 };
 
-/**
- * bars: [{ x: label, values: [number|null, ...], titles: [string, ...] }] — one group per bucket,
- * one bar per series (classes from `series`). goal: { value, label }.
- */
-/** The smallest "round" value at least v (1, 2, 5 × 10^n unless the caller gives its own steps). */
+/** The smallest "round" value at least v (1, 2, 5 × 10^n unless the caller gives its own steps). @param {number} v @param {number[]} [steps] */
 function niceCeil(v, steps) {
   if (steps) return steps.find((x) => x >= v) ?? v;
   const p = 10 ** Math.floor(Math.log10(v));
-  return [1, 2, 5, 10].map((m) => m * p).find((x) => x >= v);
+  return [1, 2, 5, 10].map((m) => m * p).find((x) => x >= v) ?? v;
 }
 
-/** `max` fixes the top of the axis (100% for shares); otherwise it is rounded up from the data and the goal using `steps`. */
+/**
+ * @typedef {object} ChartOptions
+ * @property {string} id
+ * @property {string} title
+ * @property {string} description what the chart shows, for screen readers
+ * @property {{ x: string, values: (number | null)[], titles: string[] }[]} bars one group per bucket, one bar per series
+ * @property {{ label: string, class: string }[]} series
+ * @property {{ value: number, label: string }} [goal]
+ * @property {number} [max] fixes the top of the axis (100% for shares); otherwise it is rounded up from the data and the goal using `steps`
+ * @property {number[]} [steps]
+ * @property {(v: number) => string} format
+ */
+
+/** @param {ChartOptions} options */
 export function barChart({ id, title, description, bars, series, goal, max, steps, format }) {
   const plotW = W - PAD.left - PAD.right;
   const plotH = H - PAD.top - PAD.bottom;
   const highest = Math.max(goal ? goal.value * 1.1 : 0, ...bars.flatMap((b) => b.values.filter((v) => v != null)), 1e-9);
   const top = max ?? niceCeil(highest, steps);
-  const y = (v) => PAD.top + plotH - (v / top) * plotH;
+  const y = (/** @type {number} */ v) => PAD.top + plotH - (v / top) * plotH;
   const groupW = plotW / Math.max(bars.length, 1);
   const barW = Math.max(1, (groupW * 0.8) / series.length);
 

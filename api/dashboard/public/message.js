@@ -2,6 +2,10 @@
 // Everything is built with DOM nodes; links are kept only for http(s) and mailto URLs.
 import { h } from './dom.js';
 
+/** @typedef {import('./types').Child} Child */
+/** @typedef {import('./types').SlackNode} SlackNode */
+
+/** @type {Record<string, string | undefined>} */
 const EMOJI = {
   rotating_light: '🚨', warning: '⚠️', large_blue_circle: '🔵', white_check_mark: '✅', red_circle: '🔴', large_orange_circle: '🟠',
   large_yellow_circle: '🟡', large_green_circle: '🟢', bell: '🔔', memo: '📝', calendar: '📅', email: '📧', envelope: '✉️',
@@ -10,9 +14,9 @@ const EMOJI = {
   chart_with_upwards_trend: '📈', moneybag: '💰', link: '🔗', sos: '🆘', construction: '🚧', tada: '🎉', repeat: '🔁',
 };
 
-const safeUrl = (url) => (/^(https?:|mailto:)/i.test(url) ? url : null);
+const safeUrl = (/** @type {string} */ url) => (/^(https?:|mailto:)/i.test(url) ? url : null);
 
-/** Slack mrkdwn → nodes, line by line so that "> quoted" lines become quotes. */
+/** Slack mrkdwn → nodes, line by line so that "> quoted" lines become quotes. @param {unknown} text @returns {Child[]} */
 export function mrkdwn(text) {
   const lines = String(text ?? '').split('\n');
   return lines.flatMap((line, i) => {
@@ -22,7 +26,7 @@ export function mrkdwn(text) {
   });
 }
 
-/** Plain text as Slack shows it: emoji codes become emoji, nothing else is interpreted. */
+/** Plain text as Slack shows it: emoji codes become emoji, nothing else is interpreted. @param {unknown} text */
 function plainText(text) {
   return String(text ?? '').split(/(:[a-z0-9_+-]+:)/g).map((part) => {
     const name = /^:([a-z0-9_+-]+):$/.exec(part)?.[1];
@@ -30,13 +34,17 @@ function plainText(text) {
   });
 }
 
-/** One line of mrkdwn: *bold*, _italic_, ~strike~, `code`, <url|label>, <@user>, <#channel|name>, :emoji:. */
+/**
+ * One line of mrkdwn: *bold*, _italic_, ~strike~, `code`, <url|label>, <@user>, <#channel|name>, :emoji:.
+ * @param {unknown} text @returns {Child[]}
+ */
 function inline(text) {
+  /** @type {Child[]} */
   const out = [];
   const re = /<([^>\n]+)>|\*([^*\n]+)\*|_([^_\n]+)_|~([^~\n]+)~|`([^`\n]+)`|:([a-z0-9_+-]+):/g;
   let last = 0;
   const src = String(text ?? '').replace(/&lt;/g, '\u0001').replace(/&gt;/g, '\u0002').replace(/&amp;/g, '&');
-  const plain = (t) => t.replace(/\u0001/g, '<').replace(/\u0002/g, '>');
+  const plain = (/** @type {string} */ t) => t.replace(/\u0001/g, '<').replace(/\u0002/g, '>');
   for (let m = re.exec(src); m; m = re.exec(src)) {
     if (m.index > last) out.push(plain(src.slice(last, m.index)));
     if (m[1] !== undefined) {
@@ -59,8 +67,10 @@ function inline(text) {
   return out;
 }
 
-const textObj = (t) => (t == null ? null : t.type === 'mrkdwn' ? mrkdwn(t.text) : plainText(t.text));
+/** @param {SlackNode | string | undefined} t */
+const textObj = (t) => (t == null ? null : typeof t === 'string' ? plainText(t) : t.type === 'mrkdwn' ? mrkdwn(t.text) : plainText(t.text));
 
+/** @param {SlackNode | undefined} el */
 function element(el) {
   if (!el) return null;
   if (el.type === 'button') {
@@ -74,11 +84,12 @@ function element(el) {
   return null;
 }
 
-/** rich_text blocks nest sections of text runs; their words are what matters here. */
+/** rich_text blocks nest sections of text runs; their words are what matters here. @param {SlackNode[] | undefined} elements @returns {string} */
 function richText(elements) {
   return (elements ?? []).map((e) => (typeof e?.text === 'string' ? e.text : e?.type === 'link' ? e.url : richText(e?.elements))).join('');
 }
 
+/** @param {SlackNode | undefined} b */
 function block(b) {
   switch (b?.type) {
     case 'header': return h('div', { class: 'slack-header' }, textObj(b.text));
@@ -94,26 +105,29 @@ function block(b) {
   }
 }
 
-/** A Slack message as stored in the outbox: { text, blocks } (possibly nested under `message`). */
+/** A Slack message as stored in the outbox: { text, blocks } (possibly nested under `message`). @param {unknown} payload */
 export function renderSlack(payload) {
-  const msg = payload?.message ?? payload ?? {};
+  const p = /** @type {import('./types').SlackPayload | null | undefined} */ (payload);
+  const msg = p?.message ?? p ?? {};
   const blocks = Array.isArray(msg.blocks) ? msg.blocks : [];
   if (blocks.length === 0) return h('div', { class: 'slack-message' }, h('div', { class: 'slack-text' }, mrkdwn(msg.text ?? JSON.stringify(payload))));
   return h('div', { class: 'slack-message' }, blocks.map(block),
     msg.text ? h('details', { class: 'fallback' }, h('summary', null, 'Notification text'), h('div', { class: 'slack-text' }, mrkdwn(msg.text))) : null);
 }
 
+/** @param {string} html */
 function htmlToText(html) {
   // DOMParser documents are inert: scripts do not run and nothing is fetched.
   const doc = new DOMParser().parseFromString(String(html), 'text/html');
   return doc.body.textContent ?? '';
 }
 
-/** An email as stored in the outbox: { to, subject, body | text | html, ... }. */
+/** An email as stored in the outbox: { to, subject, body | text | html, ... }. @param {unknown} payload */
 export function renderEmail(payload) {
-  const p = payload?.email ?? payload ?? {};
+  const stored = /** @type {import('./types').EmailPayload | null | undefined} */ (payload);
+  const p = stored?.email ?? stored ?? {};
   const body = p.body ?? p.text ?? p.textBody ?? (p.html ? htmlToText(p.html) : null);
-  const header = (name, value) => (value ? h('div', null, h('span', { class: 'muted' }, `${name}: `), Array.isArray(value) ? value.join(', ') : String(value)) : null);
+  const header = (/** @type {string} */ name, /** @type {string | string[] | undefined} */ value) => (value ? h('div', null, h('span', { class: 'muted' }, `${name}: `), Array.isArray(value) ? value.join(', ') : String(value)) : null);
   return h('div', { class: 'email-message' },
     h('div', { class: 'email-headers' }, header('From', p.from), header('To', p.to), header('Cc', p.cc), header('Subject', p.subject)),
     body != null ? h('div', { class: 'email-body' }, body) : h('pre', { class: 'email-body' }, JSON.stringify(payload, null, 2)));

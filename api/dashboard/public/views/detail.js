@@ -5,11 +5,19 @@ import {
   cell, duration, h, impactBadge, label, moneyEl, outreachBar, rowHeader, secondsBetween, severityBadge, statusBadge, timeEl, usd,
 } from '../dom.js';
 
+/** @typedef {import('../types').Detail} Detail */
+/** @typedef {import('../types').DetailCustomer} DetailCustomer */
+/** @typedef {import('../types').ViewContext} ViewContext */
+/** @typedef {import('../types').Query} Query */
+/** @typedef {keyof typeof SORTS} SortKey */
+
 const OUTREACH = ['pending', 'drafted', 'sent', 'responded', 'resolution_sent', 'followed_up'];
+/** @type {Record<string, string | undefined>} */
 const SEGMENTS = { enterprise: 'Enterprise', 'mid-market': 'Mid-market', smb: 'SMB' };
 
 // Sorting and paging happen on the server (an incident can affect thousands of customers); the
 // defaults are each column's natural reading order.
+/** @type {Record<'priority' | 'name' | 'arr' | 'impact' | 'csm' | 'outreach', { label: string, dir: 'asc' | 'desc' }>} */
 const SORTS = {
   priority: { label: 'Priority', dir: 'asc' },
   name: { label: 'Customer', dir: 'asc' },
@@ -20,19 +28,24 @@ const SORTS = {
 };
 const PAGE_SIZE = 200;
 
+/** @param {Query} query @returns {{ sort: SortKey, dir: 'asc' | 'desc', page: number }} */
 function sortState(query) {
-  const sort = SORTS[query.sort] ? query.sort : 'priority';
+  const sort = query.sort && Object.hasOwn(SORTS, query.sort) ? /** @type {SortKey} */ (query.sort) : 'priority';
   const dir = query.dir === 'desc' || query.dir === 'asc' ? query.dir : SORTS[sort].dir;
   const page = Math.max(0, Number.parseInt(query.page ?? '0', 10) || 0);
   return { sort, dir, page };
 }
 
 /** Errors from refused outreach changes stay visible across live re-renders until the next change. */
+/** @type {Map<string, string>} */
 const rowErrors = new Map();
 /** Statuses picked but not saved yet, by customer id. */
+/** @type {Map<string, string>} */
 const choices = new Map();
+/** @type {string | null} */
 let flash = null;
 
+/** @param {SortKey} key @param {SortKey} sortKey @param {'asc' | 'desc'} dir @param {ViewContext} ctx */
 function sortHeader(key, sortKey, dir, ctx) {
   const active = key === sortKey;
   const nextDir = active ? (dir === 'asc' ? 'desc' : 'asc') : SORTS[key].dir;
@@ -43,13 +56,14 @@ function sortHeader(key, sortKey, dir, ctx) {
     }, SORTS[key].label, h('span', { 'aria-hidden': 'true', class: 'sort-mark' }, active ? (dir === 'asc' ? ' ▲' : ' ▼') : ' ↕')));
 }
 
+/** @param {Detail['incident']} incident @param {DetailCustomer} customer @param {string} status @param {ViewContext} ctx */
 async function changeOutreach(incident, customer, status, ctx) {
   try {
     await postJson(`/api/incidents/${encodeURIComponent(incident.id)}/customers/${encodeURIComponent(customer.customerId)}/outreach`, { status, actor: 'dashboard' });
     rowErrors.delete(customer.customerId);
     flash = `${customer.name}: outreach set to ${label(status)}.`;
   } catch (err) {
-    const message = err instanceof ApiError ? err.message : `Could not reach Forewarn: ${err.message}`;
+    const message = err instanceof ApiError ? err.message : `Could not reach Forewarn: ${err instanceof Error ? err.message : String(err)}`;
     rowErrors.set(customer.customerId, `${label(status)} refused: ${message}`);
     flash = null;
   }
@@ -61,6 +75,7 @@ async function changeOutreach(incident, customer, status, ctx) {
 /**
  * Outreach only moves forward, so a change is saved with an explicit button, never on the select's
  * change event alone (arrow keys on a closed select fire it at every step in some browsers).
+ * @param {Detail['incident']} incident @param {DetailCustomer} c @param {ViewContext} ctx @param {string | undefined} error
  */
 function outreachForm(incident, c, ctx, error) {
   const selectId = `outreach-${c.customerId}`;
@@ -77,7 +92,7 @@ function outreachForm(incident, c, ctx, error) {
   });
   return h('form', {
     class: 'outreach-form',
-    onsubmit: (e) => {
+    onsubmit: (/** @type {Event} */ e) => {
       e.preventDefault();
       if (select.value === c.outreachStatus) return;
       select.disabled = true;
@@ -87,6 +102,7 @@ function outreachForm(incident, c, ctx, error) {
   }, h('label', { class: 'visually-hidden', for: selectId }, `Outreach status for ${c.name}`), select, ' ', save);
 }
 
+/** @param {Detail['incident']} incident @param {DetailCustomer} c @param {ViewContext} ctx */
 function customerRow(incident, c, ctx) {
   const error = rowErrors.get(c.customerId);
   const selectId = `outreach-${c.customerId}`;
@@ -105,16 +121,18 @@ function customerRow(incident, c, ctx) {
       c.outreachUpdatedAt ? h('div', { class: 'muted small' }, 'since ', timeEl(c.outreachUpdatedAt)) : null));
 }
 
+/** @param {Detail} data @param {ViewContext} ctx @param {number} page */
 function pager(data, ctx, page) {
   const shownFrom = page * PAGE_SIZE + 1;
   const shownTo = page * PAGE_SIZE + data.customers.length;
   if (page === 0 && data.customers.length === data.customersTotal) return null;
   return h('nav', { class: 'pager', 'aria-label': 'Customer pages' },
     h('span', null, `Customers ${shownFrom}–${shownTo} of ${data.customersTotal}`),
-    page > 0 ? h('button', { type: 'button', 'data-focus': 'prev-page', onclick: () => ctx.setQuery({ page: page - 1 || null }) }, '← Previous') : null,
-    shownTo < data.customersTotal ? h('button', { type: 'button', 'data-focus': 'next-page', onclick: () => ctx.setQuery({ page: page + 1 }) }, 'Next →') : null);
+    page > 0 ? h('button', { type: 'button', 'data-focus': 'prev-page', onclick: () => ctx.setQuery({ page: page > 1 ? String(page - 1) : null }) }, '← Previous') : null,
+    shownTo < data.customersTotal ? h('button', { type: 'button', 'data-focus': 'next-page', onclick: () => ctx.setQuery({ page: String(page + 1) }) }, 'Next →') : null);
 }
 
+/** @param {Detail} data @param {ViewContext} ctx */
 function customersTable(data, ctx) {
   const { sort, dir, page } = sortState(ctx.query);
   if (data.customersTotal === 0) {
@@ -124,7 +142,7 @@ function customersTable(data, ctx) {
     return h('p', null, `No customers on this page (there are ${data.customersTotal}). `,
       h('button', { type: 'button', class: 'link-like', onclick: () => ctx.setQuery({ page: null }) }, 'Show the first page'));
   }
-  const header = (key) => sortHeader(key, sort, dir, ctx);
+  const header = (/** @type {SortKey} */ key) => sortHeader(key, sort, dir, ctx);
   return h('div', null,
     h('div', { class: 'table-wrap' },
       h('table', { class: 'customers stack' },
@@ -136,6 +154,7 @@ function customersTable(data, ctx) {
     pager(data, ctx, page));
 }
 
+/** @param {Detail['byCsm']} byCsm */
 function csmTable(byCsm) {
   if (byCsm.length === 0) return null;
   return h('section', { 'aria-labelledby': 'by-csm' }, h('h2', { id: 'by-csm' }, 'By CSM'),
@@ -155,6 +174,7 @@ function csmTable(byCsm) {
         cell('Acknowledged', m.acknowledgedAt ? timeEl(m.acknowledgedAt) : h('span', { class: 'warn-text' }, '✗ not yet'))))))));
 }
 
+/** @param {Detail['timeline']} items @param {number} total @param {Detail['followUps']} followUps */
 function timeline(items, total, followUps) {
   return h('section', { 'aria-labelledby': 'timeline-title', class: 'timeline-section' },
     h('h2', { id: 'timeline-title' }, 'Timeline'),
@@ -171,6 +191,7 @@ function timeline(items, total, followUps) {
 /**
  * Postgres refused part of the incident's data: that event or deadline work was skipped and the
  * incident carried on. Shown until the incident ends, so nobody trusts a gap they cannot see.
+ * @param {Detail['incident']['lastProblem']} problem
  */
 function problemNotice(problem) {
   if (!problem) return null;
@@ -179,6 +200,7 @@ function problemNotice(problem) {
     `Forewarn could not process part of this incident: ${problem.message} (`, timeEl(problem.at), `).${more}`);
 }
 
+/** @type {import('../types').View<Detail>} */
 export const detailView = {
   title: (data) => data.incident.title,
   url: (params, query) => {
@@ -189,7 +211,7 @@ export const detailView = {
   render(data, ctx) {
     const i = data.incident;
     const open = i.status !== 'resolved';
-    const fact = (term, ...desc) => h('div', { class: 'fact' }, h('dt', null, term), h('dd', null, ...desc));
+    const fact = (/** @type {string} */ term, /** @type {import('../types').Child[]} */ ...desc) => h('div', { class: 'fact' }, h('dt', null, term), h('dd', null, ...desc));
     const message = flash;
     flash = null;
     return h('div', { class: 'detail' },

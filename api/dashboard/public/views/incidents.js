@@ -3,7 +3,9 @@ import {
   cell, code, duration, emptyState, h, moneyEl, outreachBar, pageHeader, rowHeader, secondsBetween, severityBadge, statusBadge, timeEl,
 } from '../dom.js';
 
+/** @param {import('../types').IncidentSummary} i */
 function links(i) {
+  /** @type {HTMLElement[]} */
   const items = [];
   if (i.statusPageUrl) items.push(h('a', { href: i.statusPageUrl, target: '_blank', rel: 'noopener noreferrer' }, 'Status page'));
   if (i.slackUrl) items.push(h('a', { href: i.slackUrl, target: '_blank', rel: 'noopener noreferrer' }, 'Slack channel'));
@@ -12,6 +14,7 @@ function links(i) {
   return h('span', { class: 'links' }, items);
 }
 
+/** @param {import('../types').IncidentSummary} i */
 function row(i) {
   const now = new Date().toISOString();
   const open = i.status !== 'resolved';
@@ -31,6 +34,7 @@ function row(i) {
     cell('Links', links(i)));
 }
 
+/** @param {string} caption @param {import('../types').IncidentSummary[]} incidents @param {string} id */
 function table(caption, incidents, id) {
   return h('section', { class: 'table-section', 'aria-labelledby': id },
     h('h2', { id }, caption, h('span', { class: 'count' }, ` (${incidents.length})`)),
@@ -41,7 +45,9 @@ function table(caption, incidents, id) {
         h('tbody', null, incidents.map(row)))));
 }
 
+/** @param {import('../types').Overview} data @param {import('../types').Session} session */
 function gettingStarted(data, session) {
+  /** @type {HTMLElement[]} */
   const steps = [];
   if (data.counts.customers === 0) {
     steps.push(h('li', null, h('strong', null, 'Import your customers'), ' with their ARR, CSM and the components they use: ',
@@ -54,6 +60,7 @@ function gettingStarted(data, session) {
   return steps;
 }
 
+/** @type {import('../types').View<import('../types').Overview>} */
 export const incidentsView = {
   title: () => 'Incidents',
   url: () => '/api/dashboard/incidents',

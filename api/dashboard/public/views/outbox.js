@@ -5,7 +5,9 @@ import { renderEmail, renderSlack } from '../message.js';
 
 const STATUSES = ['pending', 'sent', 'drafted', 'dry_run', 'failed'];
 
+/** @param {import('../types').ViewContext} ctx @param {Record<string, number>} counts */
 function filters(ctx, counts) {
+  /** @param {string} id @param {string} lbl @param {string[][]} options @param {string | undefined} value @param {string} key */
   const select = (id, lbl, options, value, key) => {
     const el = h('select', { id, 'data-focus': id }, options.map(([v, t]) => h('option', { value: v, selected: (value ?? '') === v }, t)));
     el.addEventListener('change', () => ctx.setQuery({ [key]: el.value || null, before: null }));
@@ -16,6 +18,7 @@ function filters(ctx, counts) {
     select('status-filter', 'Status', [['', 'All'], ...STATUSES.map((st) => [st, `${label(st)} (${counts[st] ?? 0})`])], ctx.query.status, 'status'));
 }
 
+/** @param {import('../types').OutboxItem} n */
 function item(n) {
   const slack = n.channel === 'slack';
   return h('article', { class: 'outbox-item', 'data-notification-id': n.id, 'aria-label': `${slack ? 'Slack' : 'Email'} ${label(n.kind)} to ${n.recipient}` },
@@ -30,6 +33,7 @@ function item(n) {
     slack ? renderSlack(n.payload) : renderEmail(n.payload));
 }
 
+/** @type {import('../types').View<import('../types').Outbox>} */
 export const outboxView = {
   title: () => 'Outbox',
   url: (_params, query) => {
@@ -49,6 +53,6 @@ export const outboxView = {
         ? emptyState('No messages yet', h('p', null, 'Every Slack alert, update and resolution, and every customer email draft, appears here with its status once an incident affects a customer. Import customers with ',
           code('npm run import -- customers.csv'), ' and send a test incident to ', code(session.webhookUrls.generic), '.'))
         : h('div', { class: 'outbox' }, data.items.map(item)),
-      data.nextBefore ? h('p', null, h('a', { href: '#', onclick: (e) => { e.preventDefault(); ctx.setQuery({ before: data.nextBefore }); } }, 'Older messages →')) : null);
+      data.nextBefore ? h('p', null, h('a', { href: '#', onclick: (/** @type {Event} */ e) => { e.preventDefault(); ctx.setQuery({ before: data.nextBefore }); } }, 'Older messages →')) : null);
   },
 };

@@ -6,6 +6,7 @@ import { duration, emptyState, h, pageHeader, percent } from '../dom.js';
 const DURATION_STEPS = [10, 30, 60, 120, 180, 360, 600, 900, 1800, 3600, 7200, 14400, 28800, 86400, 172800, 604800];
 const PRESETS = [['1', 'Last 24 hours'], ['7', 'Last 7 days'], ['30', 'Last 30 days'], ['90', 'Last 90 days']];
 
+/** @param {import('../types').ViewContext} ctx */
 function periodPicker(ctx) {
   const custom = Boolean(ctx.query.from);
   const preset = h('select', { id: 'period', 'data-focus': 'period' },
@@ -23,13 +24,18 @@ function periodPicker(ctx) {
     } else ctx.setQuery({ days: preset.value, from: null, to: null });
   });
   return h('form', {
-    class: 'period', onsubmit: (e) => {
+    class: 'period', onsubmit: (/** @type {Event} */ e) => {
       e.preventDefault();
       if (from.value && to.value && from.value <= to.value) ctx.setQuery({ from: from.value, to: to.value, days: null });
     },
   }, h('label', { for: 'period' }, 'Period'), preset, customFields);
 }
 
+/**
+ * One success metric: its value against its goal, with a mark when the goal is met or missed.
+ * @param {string} name @param {import('../types').Child} value @param {string} target
+ * @param {boolean | null} verdict null when there is nothing to judge yet @param {string} [detail]
+ */
 function metric(name, value, target, verdict, detail) {
   return h('div', { class: ['metric', verdict === true ? 'met' : verdict === false ? 'missed' : null] },
     h('div', { class: 'metric-name' }, name),
@@ -38,12 +44,14 @@ function metric(name, value, target, verdict, detail) {
     detail ? h('div', { class: 'muted small' }, detail) : null);
 }
 
+/** @param {string} iso @param {string} bucket */
 function bucketLabel(iso, bucket) {
   const d = new Date(iso);
   return bucket === 'hour' ? d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })
     : d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
 }
 
+/** @type {import('../types').View<import('../types').Outcomes>} */
 export const outcomesView = {
   title: () => 'Outcomes',
   // Period aggregates move slowly and cost a scan of the period: refresh every 30 s, not every 2.
@@ -79,7 +87,7 @@ export const outcomesView = {
       h('p', { class: 'summary' }, `${data.incidents} incident${data.incidents === 1 ? '' : 's'} detected, ${data.resolvedIncidents} resolved.`),
       h('div', { class: 'metrics' },
         metric('Time to CSM alert (p50 / p90)', a.samples ? `${duration(a.p50Seconds)} / ${duration(a.p90Seconds)}` : '—',
-          `promise: under ${duration(promise)}`, a.samples ? a.p90Seconds <= promise : null,
+          `promise: under ${duration(promise)}`, a.p90Seconds == null ? null : a.p90Seconds <= promise,
           a.samples ? `${a.withinPromise} of ${a.samples} CSM alerts within the promise` : 'No CSM alerted yet'),
         metric('Reached proactively', percent(data.reach.share), `goal: ${percent(data.reach.goal)}`,
           data.reach.share == null ? null : data.reach.share >= data.reach.goal, `${data.reach.reached} of ${data.reach.affected} affected customers contacted`),

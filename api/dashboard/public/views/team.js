@@ -1,6 +1,7 @@
 // Team: per CSM across open incidents, who has customers to reach and who has not acknowledged.
 import { cell, code, emptyState, h, moneyEl, pageHeader, rowHeader, severityBadge, timeEl } from '../dom.js';
 
+/** @param {import('../types').TeamMember['unacknowledged']} list */
 function unacknowledged(list) {
   if (list.length === 0) return h('span', { class: 'ok-text' }, '✓ all acknowledged');
   return h('ul', { class: 'plain' }, list.map((u) => h('li', null,
@@ -9,6 +10,7 @@ function unacknowledged(list) {
     u.escalated ? h('span', { class: 'badge escalated' }, 'escalated to manager') : null)));
 }
 
+/** @type {import('../types').View<import('../types').Team>} */
 export const teamView = {
   title: () => 'Team',
   url: () => '/api/dashboard/team',

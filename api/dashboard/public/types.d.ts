@@ -1,0 +1,89 @@
+// The JSON the dashboard reads, typed from the server's own definitions (db/dashboard/*), so a
+// change to a response the page relies on fails `npm run typecheck`. Types only: never served.
+import type { IncidentsOverview } from '../../../db/dashboard/incidents';
+import type { IncidentDetail } from '../../../db/dashboard/detail';
+import type { TeamMember } from '../../../db/dashboard/team';
+import type { Outcomes } from '../../../db/dashboard/outcomes';
+import type { OutboxItem } from '../../../db/dashboard/outbox';
+import type { OutreachCounts } from '../../../db/dashboard/incident-summary';
+
+type WithLinks<T> = T & { temporalUrl: string; slackUrl: string | null };
+
+export type IncidentSummary = WithLinks<IncidentsOverview['incidents'][number]>;
+export type Overview = Omit<IncidentsOverview, 'incidents'> & { incidents: IncidentSummary[] };
+export type Detail = Omit<IncidentDetail, 'incident'> & { incident: WithLinks<IncidentDetail['incident']> };
+export type DetailCustomer = IncidentDetail['customers'][number];
+export type Team = { members: TeamMember[]; csmCount: number };
+export type { Outcomes, OutboxItem, OutreachCounts, TeamMember };
+export type Outbox = { items: OutboxItem[]; counts: Record<string, number>; nextBefore: string | null };
+
+/** What h() and s() accept as children: nested arrays are flattened, null/false skipped. */
+export type Child = Node | string | number | boolean | null | undefined | Child[];
+
+/** GET /api/dashboard/session */
+export interface Session {
+  temporalUiUrl: string;
+  namespace: string;
+  publicBaseUrl: string;
+  webhookUrls: { pagerduty: string; opsgenie: string; generic: string };
+  pollSeconds: number;
+  slackDryRun: boolean;
+  emailDryRun: boolean;
+}
+
+/** The hash route's query: every value a string (it comes from URLSearchParams). */
+export type Query = Record<string, string | undefined>;
+
+/** What a view's render gets besides its data. */
+export interface ViewContext {
+  session: Session;
+  params: string[];
+  query: Query;
+  setQuery(patch: Record<string, string | null | undefined>): void;
+  refresh(): Promise<void>;
+}
+
+/** One dashboard view: where its data is, its title and how it renders. */
+export interface View<T> {
+  title(data: T): string;
+  url(params: string[], query: Query): string;
+  render(data: T, ctx: ViewContext): Node;
+  /** Polls less often than the session's default (outcomes change slowly). */
+  pollSeconds?: number;
+}
+
+/**
+ * The parts of Slack's Block Kit the outbox renders. Payloads are stored as sent, so every field
+ * is optional and a renderer skips what it does not know.
+ */
+export interface SlackNode {
+  type?: string;
+  text?: SlackNode | string;
+  fields?: SlackNode[];
+  accessory?: SlackNode;
+  elements?: SlackNode[];
+  url?: string;
+  style?: string;
+  action_id?: string;
+  alt_text?: string;
+}
+
+/** A stored Slack message: { text, blocks }, possibly nested under `message`. */
+export interface SlackPayload {
+  message?: SlackPayload;
+  text?: string;
+  blocks?: SlackNode[];
+}
+
+/** A stored email (drafts and notices): the body under one of several names. */
+export interface EmailPayload {
+  email?: EmailPayload;
+  from?: string;
+  to?: string | string[];
+  cc?: string | string[];
+  subject?: string;
+  body?: string;
+  text?: string;
+  textBody?: string;
+  html?: string;
+}
