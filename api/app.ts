@@ -6,6 +6,8 @@ import type { Kysely } from 'kysely';
 import { incidentSettings, type Config } from '../config';
 import type { Database } from '../db/types';
 import { registerProblemHandlers } from './problem';
+import { registerAuth } from './auth';
+import { auditRoutes } from './routes/audit';
 import { AJV_OPTIONS, registerBodyParsers, registerEdgeChecks, schemaController } from './edge';
 import { healthRoutes } from './routes/health';
 import { metricsRoutes, createApiMetrics, instrumentRequests, type ApiMetrics } from './metrics';
@@ -60,6 +62,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerProblemHandlers(app);
   registerBodyParsers(app);
   registerEdgeChecks(app);
+  registerAuth(app, { tokens: deps.config.api.tokens });
 
   await app.register(swagger, {
     openapi: {
@@ -90,7 +93,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }),
   };
   const plugins: RoutePlugin[] = [
-    healthRoutes, metricsRoutes, importRoutes, incidentRoutes, csmRoutes, summaryRoutes,
+    healthRoutes, metricsRoutes, importRoutes, incidentRoutes, csmRoutes, summaryRoutes, auditRoutes,
     genericWebhook, pagerdutyWebhook, opsgenieWebhook, statuspageWebhook, supportWebhook, slackRoutes, dashboardRoutes,
   ];
   for (const plugin of plugins) await app.register(async (scope) => plugin(scope, routeDeps));

@@ -4,7 +4,7 @@ import type { Database } from '../db/types';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { countIncidentProblems } from '../db/incident-problems';
 import type { RoutePlugin } from './app';
-import { requireToken } from './auth';
+import { requireAuth } from './auth';
 
 export interface ApiMetrics {
   registry: Registry;
@@ -86,7 +86,7 @@ export function problemCollector(db: Kysely<Database>, metrics: Pick<ApiMetrics,
 export const metricsRoutes: RoutePlugin = async (app, deps) => {
   const collectAlerts = alertLatencyCollector(deps.db, deps.metrics.alertLatency);
   const collectProblems = problemCollector(deps.db, deps.metrics);
-  app.get('/metrics', { schema: { hide: true }, preHandler: requireToken(deps.config.api.tokens) }, async (_req, reply) => {
+  app.get('/metrics', { schema: { hide: true }, preHandler: requireAuth() }, async (_req, reply) => {
     await Promise.all([
       collectAlerts().catch((err) => app.log.warn({ err }, 'alert latency collection failed')),
       collectProblems().catch((err) => app.log.warn({ err }, 'incident problem count failed')),

@@ -7,8 +7,10 @@
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
+import { recordAudit } from '../db/audit';
 import { changeOutreach } from '../db/outreach';
 import type { Database } from '../db/types';
+import { actorLabel, type Actor } from '../domain/actor';
 import type { OutreachStatus } from '../domain/types';
 import {
   outreachRecordedSignal, setOutreachStatusUpdate, WORKFLOW_TYPES, type SetOutreachStatusResult,
@@ -18,7 +20,11 @@ import { executeUpdate, sendSignal } from './workflow-calls';
 
 const DESCRIBE_DEADLINE_MS = 3_000;
 
-export interface OutreachRequest { customerId: string; status: OutreachStatus; note?: string; actor: string }
+export interface OutreachRequest {
+  customerId: string; status: OutreachStatus; note?: string; actor: Actor;
+  /** Whom a token says it acts for (the body's `actor`): on the timeline and in the audit record beside the token. */
+  onBehalfOf?: string;
+}
 
 /**
  * The workflow type of a running incident; undefined when it has finished or never ran (its
@@ -45,6 +51,23 @@ export async function recordOutreach(
   incident: { id: string; workflowId: string },
   req: OutreachRequest,
 ): Promise<SetOutreachStatusResult> {
+  const result = await changeOutreachOnRecord(deps, incident, req);
+  if (result.previous !== result.status) {
+    await recordAudit(deps.db, {
+      actor: req.actor, action: 'outreach.changed', incidentId: incident.id, target: result.customerId,
+      detail: { previous: result.previous, status: result.status, ...(req.note ? { note: req.note } : {}), ...(req.onBehalfOf ? { onBehalfOf: req.onBehalfOf } : {}) },
+    });
+  }
+  return result;
+}
+
+async function changeOutreachOnRecord(
+  deps: { db: Kysely<Database>; temporal: Client; log?: { warn(obj: object, msg: string): void } },
+  incident: { id: string; workflowId: string },
+  { customerId, status, note, actor: who, onBehalfOf }: OutreachRequest,
+): Promise<SetOutreachStatusResult> {
+  const actor = actorLabel(who, onBehalfOf);
+  const req = { customerId, status, actor, ...(note !== undefined ? { note } : {}) };
   const type = await runningType(deps.temporal, incident.workflowId);
   if (type === WORKFLOW_TYPES.incidentV1) {
     return executeUpdate(deps.temporal, incident.workflowId, setOutreachStatusUpdate, req);

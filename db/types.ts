@@ -188,6 +188,18 @@ export interface FollowUpsTable {
   created_at: CreatedAt;
 }
 
+export interface AuditLogTable {
+  id: ColumnType<string, never, never>;
+  at: ColumnType<Date, Date | string | undefined, never>;
+  actor_kind: string;
+  actor_id: string;
+  actor_name: string;
+  action: string;
+  incident_id: string | null;
+  target: string | null;
+  detail: ColumnType<unknown, string | undefined, never>;
+}
+
 export interface Database {
   csms: CsmsTable;
   components: ComponentsTable;
@@ -202,6 +214,7 @@ export interface Database {
   notifications: NotificationsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   follow_ups: FollowUpsTable;
+  audit_log: AuditLogTable;
 }
 
 export type ProductIncidentRow = Selectable<ProductIncidentsTable>;

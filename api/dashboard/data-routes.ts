@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { RouteDeps } from '../app';
-import { requireToken } from '../auth';
+import { requireAuth } from '../auth';
 import { HttpProblem, problemSchema } from '../problem';
 import type { IncidentSummary } from '../../db/dashboard/incident-summary';
 import { listIncidentsOverview } from '../../db/dashboard/incidents';
@@ -14,7 +14,7 @@ import { detailSchema, outboxSchema, outcomesSchema, overviewSchema, sessionSche
 /** How often the page asks for changes; the issue's promise is "within 5 seconds". */
 export const POLL_SECONDS = 2;
 
-const errors = { 400: problemSchema, 401: problemSchema, 404: problemSchema };
+const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema };
 const DAY = 86_400_000;
 const SLACK_CHANNEL_ID = /^[CG][A-Z0-9]{6,}$/;
 
@@ -34,7 +34,7 @@ export async function dashboardDataRoutes(app: FastifyInstance, deps: RouteDeps)
       ? `https://slack.com/app_redirect?channel=${encodeURIComponent(i.slackChannelId)}` : null,
   });
 
-  app.addHook('preHandler', requireToken(config.api.tokens));
+  app.addHook('preHandler', requireAuth());
   app.addHook('onSend', async (req, reply, payload) => {
     reply.header('cache-control', 'no-store');
     if (req.method !== 'GET' || reply.statusCode !== 200 || typeof payload !== 'string') return payload;

@@ -2,12 +2,12 @@
 import { findCsm, getCsmQueue } from '../../db/incident-queries';
 import { INCIDENT_STATUSES, SEVERITIES } from '../../domain/types';
 import type { RoutePlugin } from '../app';
-import { requireToken } from '../auth';
+import { requireAuth } from '../auth';
 import { HttpProblem, problemSchema } from '../problem';
 import { affectedCustomerSchema, authErrors } from './schemas';
 
 export const csmRoutes: RoutePlugin = async (app, deps) => {
-  app.addHook('onRequest', requireToken(deps.config.api.tokens));
+  app.addHook('onRequest', requireAuth());
 
   app.get<{ Params: { email: string } }>('/api/csms/:email/queue', {
     schema: {

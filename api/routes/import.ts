@@ -1,5 +1,6 @@
 import type { RoutePlugin } from '../app';
-import { requireToken } from '../auth';
+import { actorOf, requireAuth } from '../auth';
+import { recordAudit } from '../../db/audit';
 import { HttpProblem, problemSchema, sendProblem } from '../problem';
 import { applyImport } from '../../db/import';
 import { IMPORT_ENTITIES, validateImport, validateRecords, type ImportEntity } from '../../domain/import';
@@ -96,7 +97,7 @@ const resultSchema = {
 export const importRoutes: RoutePlugin = async (app, deps) => {
   app.post<{ Querystring: { entity?: string; dryRun?: string } }>('/api/import', {
     // Checked before the body is read: the body limit is large, and a stranger's 100 MB is not parsed.
-    onRequest: requireToken(deps.config.api.tokens),
+    onRequest: requireAuth({ scope: 'import' }),
     bodyLimit: IMPORT_BODY_LIMIT_BYTES,
     // Documented, not enforced by Fastify: the importer reports every error with its path (422).
     validatorCompiler: () => () => true,
@@ -118,7 +119,7 @@ export const importRoutes: RoutePlugin = async (app, deps) => {
           'text/csv': { schema: { type: 'string', description: 'Header row of field names, one row per record; lists separated by ";".' } },
         },
       },
-      response: { 200: resultSchema, 400: problemSchema, 401: problemSchema, 413: problemSchema, 415: problemSchema, 422: problemSchema },
+      response: { 200: resultSchema, 400: problemSchema, 401: problemSchema, 403: problemSchema, 413: problemSchema, 415: problemSchema, 422: problemSchema },
     },
   }, async (req, reply) => {
     const started = Date.now();
@@ -142,6 +143,10 @@ export const importRoutes: RoutePlugin = async (app, deps) => {
       return sendProblem(reply, 422, 'Import rejected', `${n} error${n === 1 ? '' : 's'} found; nothing was imported.`, result.errors);
     }
     req.log.info({ counts: result.counts, dryRun }, 'import applied');
+    if (!result.dryRun) {
+      const format = typeof req.body === 'string' ? `csv:${req.query.entity}` : 'json';
+      await recordAudit(deps.db, { actor: actorOf(req), action: 'import.applied', detail: { format, counts: result.counts } });
+    }
     return { dryRun: result.dryRun, counts: result.counts, durationMs: Date.now() - started };
   });
 };

@@ -13,7 +13,9 @@ import {
   acknowledgeSignal, draftEmailsUpdate, scheduleFollowUpsUpdate, sendResolutionEmailsUpdate,
 } from '../../workflows/contract';
 import type { RoutePlugin } from '../app';
-import { requireToken } from '../auth';
+import { actorOf, requireAuth } from '../auth';
+import { recordAudit } from '../../db/audit';
+import { actorLabel } from '../../domain/actor';
 import { HttpProblem, problemSchema } from '../problem';
 import { recordOutreach } from '../outreach';
 import { executeUpdate, sendSignal } from '../workflow-calls';
@@ -37,9 +39,12 @@ const csmActionBody = {
   required: ['csmEmail'],
   properties: {
     csmEmail: { type: 'string', format: 'email', description: 'The CSM whose customers these are (as the Slack button does for the clicking CSM).' },
-    actor: { type: 'string', maxLength: 200, description: 'Who asked, for the timeline.' },
+    actor: { type: 'string', maxLength: 200, description: 'Who the caller acts for (an integration\'s user); kept in the audit record. The timeline names the authenticated actor.' },
   },
 } as const;
+
+/** A stated `actor` in the body is recorded beside the authenticated one, never instead of it. */
+const onBehalfOf = (actor?: string) => (actor ? { onBehalfOf: actor } : {});
 
 const draftsResult = {
   type: 'object',
@@ -55,7 +60,7 @@ const optionalBody = async (req: { body: unknown }) => { req.body ??= {}; };
 const workflowErrors = { 404: problemSchema, 409: problemSchema, 503: problemSchema } as const;
 
 export const incidentRoutes: RoutePlugin = async (app, deps) => {
-  app.addHook('onRequest', requireToken(deps.config.api.tokens));
+  app.addHook('onRequest', requireAuth());
 
   app.get<{ Querystring: ListQuery }>('/api/incidents', {
     schema: {
@@ -159,7 +164,7 @@ export const incidentRoutes: RoutePlugin = async (app, deps) => {
           properties: {
             status: { type: 'string', enum: [...OUTREACH_STATUSES] },
             note: { type: 'string', maxLength: 2000 },
-            actor: { type: 'string', maxLength: 200 },
+            actor: { type: 'string', maxLength: 200, description: 'Who the caller acts for; kept in the audit record beside the authenticated actor.' },
           },
         },
         response: {
@@ -178,7 +183,7 @@ export const incidentRoutes: RoutePlugin = async (app, deps) => {
       const incident = await incidentOr404(deps.db, req.params.incidentId);
       const { status, note, actor } = req.body;
       return recordOutreach({ ...deps, log: req.log }, incident, {
-        customerId: req.params.customerId, status, actor: actor ?? 'api', ...(note !== undefined ? { note } : {}),
+        customerId: req.params.customerId, status, actor: actorOf(req), ...onBehalfOf(actor), ...(note !== undefined ? { note } : {}),
       });
     });
 
@@ -193,7 +198,10 @@ export const incidentRoutes: RoutePlugin = async (app, deps) => {
   }, async (req) => {
     const incident = await incidentOr404(deps.db, req.params.incidentId);
     const body = req.body;
-    return executeUpdate(deps.temporal, incident.workflowId, draftEmailsUpdate, { csmEmail: body.csmEmail, actor: body.actor ?? 'api' });
+    const actor = actorOf(req);
+    const result = await executeUpdate(deps.temporal, incident.workflowId, draftEmailsUpdate, { csmEmail: body.csmEmail, actor: actorLabel(actor, body.actor) });
+    await recordAudit(deps.db, { actor, action: 'outreach.drafts_requested', incidentId: incident.id, target: body.csmEmail, detail: { ...result, ...onBehalfOf(body.actor) } });
+    return result;
   });
 
   app.post<{ Params: IdParams; Body: { csmEmail: string; actor?: string } }>('/api/incidents/:incidentId/resolution-emails', {
@@ -207,7 +215,10 @@ export const incidentRoutes: RoutePlugin = async (app, deps) => {
   }, async (req) => {
     const incident = await incidentOr404(deps.db, req.params.incidentId);
     const body = req.body;
-    return executeUpdate(deps.temporal, incident.workflowId, sendResolutionEmailsUpdate, { csmEmail: body.csmEmail, actor: body.actor ?? 'api' });
+    const actor = actorOf(req);
+    const result = await executeUpdate(deps.temporal, incident.workflowId, sendResolutionEmailsUpdate, { csmEmail: body.csmEmail, actor: actorLabel(actor, body.actor) });
+    await recordAudit(deps.db, { actor, action: 'outreach.resolution_emails_requested', incidentId: incident.id, target: body.csmEmail, detail: { ...result, ...onBehalfOf(body.actor) } });
+    return result;
   });
 
   app.post<{ Params: IdParams; Body: { csmEmail: string; inHours?: number } }>('/api/incidents/:incidentId/follow-ups', {
@@ -225,7 +236,9 @@ export const incidentRoutes: RoutePlugin = async (app, deps) => {
   }, async (req) => {
     const incident = await incidentOr404(deps.db, req.params.incidentId);
     const body = req.body;
-    return executeUpdate(deps.temporal, incident.workflowId, scheduleFollowUpsUpdate, { csmEmail: body.csmEmail, inHours: body.inHours });
+    const result = await executeUpdate(deps.temporal, incident.workflowId, scheduleFollowUpsUpdate, { csmEmail: body.csmEmail, inHours: body.inHours });
+    await recordAudit(deps.db, { actor: actorOf(req), action: 'outreach.follow_ups_scheduled', incidentId: incident.id, target: body.csmEmail, detail: { dueAt: result.dueAt } });
+    return result;
   });
 
   app.post<{ Params: IdParams; Body: { csmEmail: string } }>('/api/incidents/:incidentId/acknowledgements', {
@@ -239,6 +252,7 @@ export const incidentRoutes: RoutePlugin = async (app, deps) => {
   }, async (req, reply) => {
     const incident = await incidentOr404(deps.db, req.params.incidentId);
     await sendSignal(deps.temporal, incident.workflowId, acknowledgeSignal, { csmEmail: req.body.csmEmail });
+    await recordAudit(deps.db, { actor: actorOf(req), action: 'incident.acknowledged', incidentId: incident.id, target: req.body.csmEmail });
     return reply.code(202).send({ status: 'acknowledged' });
   });
 };

@@ -87,4 +87,4 @@ export const incidentIdParams = {
   properties: { incidentId: { type: 'string', format: 'uuid', description: "Forewarn's incident id (uuid)." } },
 } as const;
 
-export const authErrors = { 400: problemSchema, 401: problemSchema } as const;
+export const authErrors = { 400: problemSchema, 401: problemSchema, 403: problemSchema } as const;

@@ -5,7 +5,7 @@
  */
 import { getIncident, metricsSummary } from '../../db/incident-queries';
 import type { RoutePlugin } from '../app';
-import { requireToken } from '../auth';
+import { requireAuth } from '../auth';
 import { HttpProblem, problemSchema } from '../problem';
 import { authErrors } from './schemas';
 
@@ -13,7 +13,7 @@ const share = { type: 'number', nullable: true, description: 'Between 0 and 1; n
 const DEFAULT_PERIOD_DAYS = 30;
 
 export const summaryRoutes: RoutePlugin = async (app, deps) => {
-  app.addHook('onRequest', requireToken(deps.config.api.tokens));
+  app.addHook('onRequest', requireAuth());
 
   app.get<{ Querystring: { incidentId?: string; from?: string; to?: string } }>('/api/metrics/summary', {
     schema: {

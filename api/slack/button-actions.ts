@@ -6,6 +6,8 @@
 import type { Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/types';
+import { recordAudit } from '../../db/audit';
+import { actorLabel, type Actor } from '../../domain/actor';
 import { findCsm } from '../../db/incident-queries';
 import { parseAction, parseCustomerAction, type ClickedElement } from '../../domain/messages/actions';
 import {
@@ -46,7 +48,6 @@ function withContextLine(message: ActionContext['message'], line: string): Slack
  */
 export async function performAction(ctx: ActionContext, element: SlackBlockAction): Promise<SlackReply | undefined> {
   const who = `<@${ctx.user.id}>`;
-  const actor = `slack:${ctx.user.name ?? ctx.user.id}`;
   const customerAction = parseCustomerAction(element);
   const action = customerAction ? undefined : parseAction(element);
   if (!customerAction && !action) return undefined;
@@ -56,6 +57,12 @@ export async function performAction(ctx: ActionContext, element: SlackBlockActio
   const workflowId = customerAction ? (customerAction.workflowId ?? customerAction.incidentId) : action!.workflowId;
   const csm = await findCsm(ctx.db, { slackUserId: ctx.user.id }).catch(() => undefined);
   const ids = { slackUserId: ctx.user.id, ...(csm ? { csmEmail: csm.email } : {}) };
+  const slackActor = slackUserActor(ctx.user, csm);
+  const actor = actorLabel(slackActor);
+  const audit = async (action: string, detail?: Record<string, unknown>) => {
+    const incident = await ctx.db.selectFrom('product_incidents').select('id').where('workflow_id', '=', workflowId).executeTakeFirst();
+    await recordAudit(ctx.db, { actor: slackActor, action, incidentId: incident?.id ?? null, target: csm?.email ?? null, ...(detail ? { detail } : {}) });
+  };
   try {
     if (customerAction) {
       const lookup = ctx.db.selectFrom('product_incidents').select(['id', 'workflow_id as workflowId']);
@@ -63,31 +70,36 @@ export async function performAction(ctx: ActionContext, element: SlackBlockActio
         ? lookup.where('id', '=', customerAction.incidentId)
         : lookup.where('workflow_id', '=', customerAction.workflowId)).executeTakeFirst();
       if (!incident) return ephemeral(':warning: That did not work: this incident is not on record.');
-      const r = await recordOutreach(ctx, incident, { customerId: customerAction.customerId, status: customerAction.status, actor });
+      const r = await recordOutreach(ctx, incident, { customerId: customerAction.customerId, status: customerAction.status, actor: slackActor });
       const name = await customerName(ctx.db, r.customerId);
       return withContextLine(ctx.message, `:white_check_mark: ${name} marked *${r.status === 'sent' ? 'contacted' : 'responded'}* by ${who}`);
     }
     switch (action!.action) {
       case 'acknowledge':
         await sendSignal(ctx.temporal, workflowId, acknowledgeSignal, ids);
+        await audit('incident.acknowledged');
         return withContextLine(ctx.message, `:eyes: Acknowledged by ${who}`);
       case 'join_war_room':
         await sendSignal(ctx.temporal, workflowId, joinWarRoomSignal, { slackUserId: ctx.user.id });
+        await audit('incident.war_room_joined');
         return ephemeral(':busts_in_silhouette: You are being invited to the incident\'s war-room channel.');
       case 'draft_customer_emails': {
         const r = await executeUpdate(ctx.temporal, workflowId, draftEmailsUpdate, { ...ids, actor });
+        await audit('outreach.drafts_requested', { ...r });
         return ephemeral(r.drafted > 0
           ? `:email: ${r.drafted} email draft${r.drafted === 1 ? '' : 's'} ready in your Gmail drafts.`
           : ':email: No new drafts: every customer of yours already has one or has been contacted.');
       }
       case 'send_resolution_emails': {
         const r = await executeUpdate(ctx.temporal, workflowId, sendResolutionEmailsUpdate, { ...ids, actor });
+        await audit('outreach.resolution_emails_requested', { ...r });
         return ephemeral(r.drafted > 0
           ? `:white_check_mark: Resolution emails prepared for ${r.drafted} customer${r.drafted === 1 ? '' : 's'}.`
           : ':white_check_mark: No resolution emails needed: none of your contacted customers is waiting for one.');
       }
       case 'schedule_follow_ups': {
         const r = await executeUpdate(ctx.temporal, workflowId, scheduleFollowUpsUpdate, ids);
+        await audit('outreach.follow_ups_scheduled', { dueAt: r.dueAt });
         return withContextLine(ctx.message, `:calendar: Follow-up reminder for ${who} scheduled for <!date^${Math.floor(Date.parse(r.dueAt) / 1000)}^{date_short_pretty} {time}|${r.dueAt}>`);
       }
       default:
@@ -97,6 +109,13 @@ export async function performAction(ctx: ActionContext, element: SlackBlockActio
     const problem = toProblem(err, workflowId);
     return ephemeral(`:warning: That did not work: ${problem.message}`);
   }
+}
+
+/** The clicking Slack user, named as their CSM record when Slack's user id is linked to one. */
+export function slackUserActor(user: { id: string; name?: string }, csm?: { email: string; name: string }): Actor {
+  return csm
+    ? { kind: 'slack', id: user.id, name: csm.name, email: csm.email, role: 'csm' }
+    : { kind: 'slack', id: user.id, name: user.name ?? user.id };
 }
 
 async function customerName(db: Kysely<Database>, customerId: string): Promise<string> {

@@ -146,7 +146,7 @@ describe('incident routes', () => {
     assert.deepEqual(ok.json(), { customerId: s.customer.techcorp, previous: 'pending', status: 'sent' });
     assert.deepEqual(await impact(A, s.customer.techcorp), { outreach_status: 'sent', outreach_note: 'Called Sam' });
     const entries = (await get(`/api/incidents/${A}/timeline`)).json().entries as { kind: string; summary: string; actor: string }[];
-    assert.deepEqual(entries.filter((e) => e.kind === 'outreach').map((e) => [e.summary, e.actor]), [['Outreach to TechCorp: sent — Called Sam', 'ana']]);
+    assert.deepEqual(entries.filter((e) => e.kind === 'outreach').map((e) => [e.summary, e.actor]), [['Outreach to TechCorp: sent — Called Sam', 'ana (via API_TOKENS bootstrap token)']]);
     const told = (await signals()).outreach;
     assert.deepEqual(told.map(({ at: _at, ...rest }) => rest), [{ csmEmail: 'ana@corp.example', customerId: s.customer.techcorp, impactLevel: 'high', status: 'sent' }]);
     assert.ok(!Number.isNaN(Date.parse(told[0]!.at)));

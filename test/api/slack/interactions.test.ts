@@ -71,6 +71,8 @@ describe('Slack interactivity', () => {
   /** Outreach as Postgres holds it (where the API records it). */
   const outreach = async (customerId: string) => (await h.db.selectFrom('incident_customer_impact').select('outreach_status')
     .where('incident_id', '=', INCIDENT).where('customer_id', '=', customerId).executeTakeFirstOrThrow()).outreach_status;
+  const audited = (action: string) => h.db.selectFrom('audit_log').select(['actor_kind', 'actor_id', 'actor_name', 'incident_id', 'target'])
+    .where('action', '=', action).orderBy('id').execute();
   const told = async () => (await h.temporal.workflow.getHandle(WORKFLOW).query(receivedSignalsQuery)).outreach
     .map((o) => [o.customerId, o.csmEmail, o.impactLevel, o.status]);
 
@@ -86,6 +88,9 @@ describe('Slack interactivity', () => {
     assert.deepEqual(blocks[2], { type: 'context', elements: [{ type: 'mrkdwn', text: ':eyes: Acknowledged by <@UA8RXUSPL>' }] });
     const signals = await h.temporal.workflow.getHandle(WORKFLOW).query(receivedSignalsQuery);
     assert.deepEqual(signals.acks, [{ slackUserId: 'UA8RXUSPL', csmEmail: 'ana@corp.example' }], 'the clicking Slack user is resolved to their CSM record');
+    assert.deepEqual(await audited('incident.acknowledged'), [{
+      actor_kind: 'slack', actor_id: 'UA8RXUSPL', actor_name: 'Ana Ruiz <ana@corp.example>', incident_id: INCIDENT, target: 'ana@corp.example',
+    }], 'on record as Ana, who clicked');
   });
 
   test('Join War Room invites the clicking user', async () => {
@@ -103,6 +108,9 @@ describe('Slack interactivity', () => {
     assert.match(JSON.stringify(ok.blocks), /\*TechCorp\* marked \*contacted\* by <@UA8RXUSPL>/);
     assert.equal(await outreach(s.customer.techcorp), 'sent');
     assert.deepEqual(await told(), [[s.customer.techcorp, 'ana@corp.example', 'high', 'sent']], 'the workflow hears that Ana acted');
+    assert.deepEqual(await audited('outreach.changed'), [{
+      actor_kind: 'slack', actor_id: 'UA8RXUSPL', actor_name: 'Ana Ruiz <ana@corp.example>', incident_id: INCIDENT, target: s.customer.techcorp,
+    }]);
 
     await send(click('forewarn:mark_responded', customerActionValue(WORKFLOW, s.customer.dataflow), '/responded'));
     const refused = await replyTo('/responded');
