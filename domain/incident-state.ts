@@ -15,8 +15,26 @@ export const MAX_DELIVERY_IDS = 500;
 /** The incident fields an event can set, each with its own "last applied at". */
 export const EVENT_FIELDS = [
   'title', 'description', 'status', 'severity', 'components', 'regions', 'startedAt', 'resolvedAt', 'statusPageUrl', 'message',
+  'resolutionNote',
 ] as const;
 export type EventField = (typeof EVENT_FIELDS)[number];
+
+/** A resolution note is one line of a DM: longer notes are cut here, where they enter the incident. */
+export const RESOLUTION_NOTE_MAX = 500;
+
+/**
+ * A responder's note (PagerDuty, Opsgenie) counts as the resolution note when it was written at most
+ * this long before the incident resolved, or after: PagerDuty posts its resolve dialog's note as an
+ * ordinary note next to the resolve. An older note was about the work, not the outcome.
+ */
+export const RESOLUTION_NOTE_WINDOW_MS = 10 * 60_000;
+
+/** A note as the incident keeps it: trimmed, cut to RESOLUTION_NOTE_MAX; undefined when empty. */
+export function boundedNote(text: string | undefined): string | undefined {
+  const t = text?.trim();
+  if (!t) return undefined;
+  return t.length <= RESOLUTION_NOTE_MAX ? t : `${t.slice(0, RESOLUTION_NOTE_MAX - 1)}…`;
+}
 
 export const STATUS_LABELS: Record<IncidentStatus, string> = {
   investigating: 'Investigating', identified: 'Identified', monitoring: 'Monitoring', resolved: 'Resolved',
@@ -92,6 +110,7 @@ export function createIncident(event: IncidentEvent, workflowId: string, now: st
     resolvedAt: event.resolvedAt ?? (status === 'resolved' ? at : undefined),
     statusPageUrl: event.statusPageUrl,
     message: event.message,
+    ...(boundedNote(event.resolutionNote) ? { resolutionNote: boundedNote(event.resolutionNote) } : {}),
   };
 }
 
@@ -219,7 +238,25 @@ export function applyEvent(ledger: EventLedger, event: IncidentEvent, now: strin
     }
   }
   if (event.resolvedAt !== undefined && next.status === 'resolved' && fresh('resolvedAt')) next.resolvedAt = event.resolvedAt;
+  const note = boundedNote(event.resolutionNote);
+  if (note && fresh('resolutionNote')) next.resolutionNote = note;
+  keepResolutionNote(ledger.incident, next, appliedAt);
   return { incident: next, appliedAt, deliveryIds, duplicate: false, staleFields, changes: diffIncidents(ledger.incident, next) };
+}
+
+/**
+ * Which note the incident keeps as its resolution note: a reopen drops the last one (that outcome no
+ * longer holds); resolving drops a note written more than RESOLUTION_NOTE_WINDOW_MS before it.
+ */
+function keepResolutionNote(before: Incident, next: Incident, appliedAt: Record<string, string>): void {
+  if (next.resolutionNote === undefined) return;
+  const noteAt = time(appliedAt.resolutionNote);
+  if (before.status === 'resolved' && next.status !== 'resolved' && before.resolutionNote === next.resolutionNote) {
+    delete next.resolutionNote;
+  } else if (before.status !== 'resolved' && next.status === 'resolved' && next.resolvedAt
+    && noteAt < time(next.resolvedAt) - RESOLUTION_NOTE_WINDOW_MS) {
+    delete next.resolutionNote;
+  }
 }
 
 /** The first event's ledger: every field it carried counts as applied at its time. */

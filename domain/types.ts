@@ -40,6 +40,11 @@ export interface IncidentEvent {
   statusPageUrl?: string;
   /** The latest public update text. */
   message?: string;
+  /**
+   * How the source says the incident was resolved: Opsgenie's close note, Statuspage's final update,
+   * a PagerDuty note (its resolve dialog's note is posted as one). Cut to RESOLUTION_NOTE_MAX characters.
+   */
+  resolutionNote?: string;
   /** A timeline note that changes no field (PagerDuty annotation, Opsgenie note, support tickets). */
   note?: string;
   /** Who caused this event (an acknowledging responder, an escalation target...). */
@@ -66,6 +71,8 @@ export interface Incident {
   resolvedAt?: string;
   statusPageUrl?: string;
   message?: string;
+  /** The source's resolution note (domain/incident-state.ts: which notes count); the resolution DM's line. */
+  resolutionNote?: string;
 }
 
 export interface CustomerRef {

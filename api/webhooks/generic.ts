@@ -34,6 +34,7 @@ export const genericIncidentSchema = {
     affectedRegions: { type: 'array', maxItems: 100, items: { type: 'string', minLength: 1, maxLength: 100 } },
     statusPageUrl: { type: 'string', format: 'uri', maxLength: 2000 },
     message: { type: 'string', maxLength: 20000, description: 'The latest public update text.' },
+    resolutionNote: { type: 'string', maxLength: 20000, description: 'How it was resolved (the resolution DM\'s "Resolution:" line; cut to 500 characters).' },
     updatedAt: { type: 'string', format: 'date-time', description: 'When this state was true; older posts than the last applied one change nothing. Default: receipt time.' },
   },
 } as const;

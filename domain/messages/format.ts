@@ -96,3 +96,18 @@ export function formatDuration(fromIso: string, toIso: string): string {
   if (hours > 0) return minutes > 0 ? `${plural(hours, 'hour')} ${plural(minutes, 'minute')}` : plural(hours, 'hour');
   return plural(minutes, 'minute');
 }
+
+/** A list the spec shows one item a line ("• API Gateway"); an empty list says so. */
+export function bulleted(items: string[]): string {
+  return items.length ? items.map((i) => `• ${i}`).join('\n') : 'Not specified';
+}
+
+/** Block Kit lines of the spec's "Label: value" facts, each on its own line, labels bold. */
+export function labelledLines(pairs: [label: string, value: string][]): string {
+  return pairs.map(([label, value]) => `*${label}:* ${value}`).join('\n');
+}
+
+/** The spec's sections, a blank line between them (the plain-text fallback). */
+export function paragraphs(sections: string[][]): string {
+  return sections.map((lines) => lines.join('\n')).join('\n\n');
+}

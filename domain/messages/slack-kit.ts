@@ -76,6 +76,14 @@ export function context(mrkdwn: string): Block {
   return { type: 'context', elements: [{ type: 'mrkdwn', text: truncate(mrkdwn, SLACK_LIMITS.sectionText) }] };
 }
 
+/** Several short notes in one context block (one block, however many notes: up to Slack's 10 elements). */
+export function contextLines(notes: string[]): Block {
+  return {
+    type: 'context',
+    elements: notes.slice(0, SLACK_LIMITS.contextElements).map((text) => ({ type: 'mrkdwn' as const, text: truncate(text, SLACK_LIMITS.sectionText) })),
+  };
+}
+
 export function divider(): Block {
   return { type: 'divider' };
 }

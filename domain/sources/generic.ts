@@ -3,6 +3,7 @@
  * Component values are Forewarn component keys (or aliases registered for source `generic`);
  * the route resolves them before calling `normalizeGeneric`.
  */
+import { boundedNote } from '../incident-state';
 import type { IncidentEvent, IncidentStatus, Severity } from '../types';
 
 export interface GenericIncidentBody {
@@ -17,6 +18,8 @@ export interface GenericIncidentBody {
   affectedRegions?: string[];
   statusPageUrl?: string;
   message?: string;
+  /** How it was resolved: the resolution DM's "Resolution:" line. */
+  resolutionNote?: string;
   /** When the sender changed the incident; lets out-of-order posts be ignored. Defaults to receipt time. */
   updatedAt?: string;
 }
@@ -53,5 +56,7 @@ export function normalizeGeneric(
   if (body.affectedRegions !== undefined) event.regions = [...new Set(body.affectedRegions)];
   if (body.statusPageUrl !== undefined) event.statusPageUrl = body.statusPageUrl;
   if (body.message !== undefined) event.message = body.message;
+  const resolutionNote = boundedNote(body.resolutionNote);
+  if (resolutionNote) event.resolutionNote = resolutionNote;
   return event;
 }

@@ -5,8 +5,10 @@
  * (https://docs.opsgenie.com/docs/sample-alert-action-data).
  *
  * Priority arrives as "P1".."P5" or as a number 1..5 (both occur); P5 maps to P4.
- * Acknowledge keeps "investigating" (someone is on it) and adds a note; Close resolves.
+ * Acknowledge keeps "investigating" (someone is on it) and adds a note; Close resolves, its note (if any)
+ * being the resolution note; a note added just before the close counts too (domain/incident-state.ts).
  */
+import { boundedNote } from '../incident-state';
 import type { IncidentEvent, Severity } from '../types';
 
 export const OPSGENIE_HANDLED_ACTIONS = ['Create', 'Acknowledge', 'AddNote', 'UpdatePriority', 'Escalate', 'EscalateNext', 'Close'] as const;
@@ -108,9 +110,13 @@ export function normalizeOpsgenie(
     case 'Acknowledge':
       out.note = `Acknowledged in Opsgenie${who}`;
       break;
-    case 'AddNote':
+    case 'AddNote': {
       out.note = `Note in Opsgenie${who}: ${alert.note ?? ''}`.trim();
+      // A note written just before the close counts as its resolution note (domain/incident-state.ts).
+      const resolutionNote = boundedNote(alert.note);
+      if (resolutionNote) out.resolutionNote = resolutionNote;
       break;
+    }
     case 'UpdatePriority':
       out.note = `Priority changed in Opsgenie to ${alert.priority ?? 'unknown'}${who}`;
       break;
@@ -120,10 +126,14 @@ export function normalizeOpsgenie(
       out.note = `Escalated in Opsgenie${to ? ` (${to})` : ''}${who}`;
       break;
     }
-    case 'Close':
+    case 'Close': {
       out.status = 'resolved';
       out.resolvedAt = occurredAt;
+      // Closing with a note ("Close" with a note in Opsgenie) sends it as the alert's note.
+      const resolutionNote = boundedNote(alert.note);
+      if (resolutionNote) out.resolutionNote = resolutionNote;
       break;
+    }
   }
   return out;
 }

@@ -8,7 +8,11 @@
  * is on it, not that the cause is identified, so it keeps "investigating" and adds a timeline note.
  * Severity: the incident's priority name through `priorityMap` (default P1..P4 as-is, P5 → P4);
  * incidents without a priority fall back to their urgency through `urgencyMap` (default high → P2, low → P3).
+ * Resolution note: PagerDuty's resolve carries no text (`resolve_reason` only names a merge); the note
+ * a responder adds when resolving is sent as `incident.annotated`, so a note's content is offered as
+ * the resolution note and the incident decides whether it is one (written near the resolve).
  */
+import { boundedNote } from '../incident-state';
 import type { IncidentEvent, IncidentStatus, Severity } from '../types';
 
 export const PAGERDUTY_HANDLED_EVENTS = [
@@ -117,7 +121,10 @@ export function normalizePagerDuty(
   };
   if (event.event_type === 'incident.annotated') {
     const note = (event.data as PagerDutyNoteData).content;
-    return { ...base, note: `Note in PagerDuty${actor ? ` by ${actor}` : ''}: ${note ?? ''}`.trim() };
+    // The resolve dialog's "resolution note" arrives as an ordinary note: the incident keeps it as the
+    // resolution note when it was written close to (or after) the resolve (domain/incident-state.ts).
+    const resolutionNote = boundedNote(note);
+    return { ...base, note: `Note in PagerDuty${actor ? ` by ${actor}` : ''}: ${note ?? ''}`.trim(), ...(resolutionNote ? { resolutionNote } : {}) };
   }
 
   const incident = incidentData(envelope)!;

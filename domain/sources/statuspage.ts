@@ -17,7 +17,9 @@
  * - components: the Statuspage component ids the incident names (its `components`, and the
  *   `affected_components` of its updates), mapped to component keys through component_aliases by the caller.
  * - message: the body of the latest incident update; occurredAt: the incident's updated_at.
+ * - resolutionNote: once resolved, the body of the latest update (the final one, written when resolving).
  */
+import { boundedNote } from '../incident-state';
 import type { IncidentEvent, IncidentStatus, Severity } from '../types';
 
 export interface StatuspageIncidentUpdate {
@@ -158,6 +160,9 @@ export function normalizeStatuspageIncident(
   if (status === 'resolved') event.resolvedAt = statuspageInstant(incident.resolved_at ?? incident.updated_at, 'incident/resolved_at');
   if (incident.shortlink) event.statusPageUrl = incident.shortlink;
   if (latest?.body) event.message = latest.body;
+  // The final update (written when resolving) says how it was resolved.
+  const resolutionNote = status === 'resolved' ? boundedNote(latest?.body ?? undefined) : undefined;
+  if (resolutionNote) event.resolutionNote = resolutionNote;
   return event;
 }
 

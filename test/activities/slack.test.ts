@@ -82,10 +82,10 @@ describe('Slack activities against a local Slack', () => {
     assert.equal(dms.length, 1);
     assert.equal(slack.calls('chat.postMessage').length, 1);
     // The CSM's own customers, the start time in the CSM's zone (from users.info), the approved text only.
-    assert.match(dms[0].text, /^:rotating_light: P1 INCIDENT: API Latency Issues\nIncident: API-2026-0129-001   Status: Investigating   Started: Jan 29, 2:30 PM EST/);
+    assert.match(dms[0].text, /^:rotating_light: P1 INCIDENT: API Latency Issues\n\nIncident: API-2026-0129-001\nStatus: Investigating\nStarted: Jan 29, 2:30 PM EST\n/);
     assert.match(dms[0].text, /1\. :rotating_light: TechCorp - \$500K ARR - Heavy API Gateway user\n2\. :warning: GlobalInc - \$350K ARR/);
     assert.match(dms[0].text, /Total ARR at Risk: \$850K/);
-    assert.match(dms[0].text, /Approved Messaging: "We're currently experiencing API Latency Issues\. Updates every 30 minutes\."/);
+    assert.match(dms[0].text, /Approved Messaging:\n"We're currently experiencing API Latency Issues\. Updates every 30 minutes\."/);
     assert.ok(!JSON.stringify(dms[0].blocks).includes('UNAPPROVED'));
     assert.deepEqual(dms[0].metadata, { event_type: NOTIFICATION_EVENT, event_payload: { idempotency_key: 'k-alert-ana' } });
 

@@ -80,23 +80,34 @@ function allText(message: SlackMessage): string {
 }
 
 describe('alert', () => {
-  test('reads exactly like the product alert, in the CSM time zone', () => {
+  test('reads like the product alert, a fact a line, in the CSM time zone (the exact spec text: spec-layouts.test.ts)', () => {
     const message = renderCsmMessage('alert', input());
     assert.equal(message.text, [
       ':rotating_light: P1 INCIDENT: API Latency Issues',
-      'Incident: API-2026-0129-001   Status: Investigating   Started: 2:30 PM EST',
-      'Affected Components: API Gateway, Data Processing Pipeline',
+      '',
+      'Incident: API-2026-0129-001',
+      'Status: Investigating',
+      'Started: 2:30 PM EST',
+      '',
+      'Affected Components:',
+      '• API Gateway',
+      '• Data Processing Pipeline',
+      '',
       'Your Affected Customers (5):',
       '1. :rotating_light: TechCorp - $500K ARR - Heavy API user',
       '2. :rotating_light: GlobalInc - $350K ARR - Integration-dependent',
       '3. :warning: DataFlow - $200K ARR - Moderate impact',
       '4. :warning: StartupXYZ - $50K ARR - Moderate impact',
       '5. :large_blue_circle: SmallBiz - $25K ARR - Low impact',
+      '',
       'Total ARR at Risk: $1.125M',
-      'Approved Messaging: "We\'re currently experiencing elevated API latency. Our engineering team is actively investigating. We\'ll provide updates every 30 minutes."',
+      '',
+      'Approved Messaging:',
+      '"We\'re currently experiencing elevated API latency. Our engineering team is actively investigating. We\'ll provide updates every 30 minutes."',
     ].join('\n'));
     assert.deepEqual(message.blocks[0], { type: 'header', text: { type: 'plain_text', text: ':rotating_light: P1 INCIDENT: API Latency Issues', emoji: true } });
     const text = allText(message);
+    assert.match(text, /\*Incident:\* API-2026-0129-001\n\*Status:\* Investigating\n\*Started:\* 2:30 PM EST/);
     assert.match(text, /\*Your Affected Customers \(5\):\*\n1\. :rotating_light: \*TechCorp\* - \$500K ARR - Heavy API user/);
     assert.match(text, /\*Total ARR at Risk:\* \$1\.125M/);
     assert.match(text, /Approved template p1-investigating v1/);
@@ -115,7 +126,7 @@ describe('alert', () => {
   test('P3 has no war room button and start time is UTC without a known zone', () => {
     const message = renderCsmMessage('alert', input({ incident: { ...incident, severity: 'P3' }, timeZone: undefined }));
     assert.ok(!buttons(message).some((b) => b.label === 'Join War Room'));
-    assert.match(message.text, /Started: 7:30 PM UTC/);
+    assert.match(message.text, /\nStarted: 7:30 PM UTC\n/);
     assert.match(message.text, /^:large_yellow_circle: P3 INCIDENT/);
   });
 
@@ -280,14 +291,22 @@ describe('alert', () => {
 });
 
 describe('other CSM messages', () => {
-  test('resolution reads like the product format with duration and three buttons', () => {
+  test('resolution reads like the product format with duration and three buttons (the exact spec text: spec-layouts.test.ts)', () => {
     const resolved = { ...incident, status: 'resolved' as const, resolvedAt: '2026-01-29T21:45:00.000Z', message: 'Root cause identified and fixed' };
     const message = renderCsmMessage('resolution', input({ incident: resolved }));
     assert.equal(message.text, [
       ':white_check_mark: INCIDENT RESOLVED: API Latency Issues',
-      'Incident: API-2026-0129-001   Duration: 2 hours 15 minutes   Resolution: Root cause identified and fixed',
+      '',
+      'Incident: API-2026-0129-001',
+      'Duration: 2 hours 15 minutes',
+      'Resolution: Root cause identified and fixed',
+      '',
       'Affected Customers: 5',
-      'Next Steps: 1. Send resolution notification to affected customers 2. Schedule follow-up calls for high-impact customers 3. Prepare post-mortem summary',
+      '',
+      'Next Steps:',
+      '1. Send resolution notification to affected customers',
+      '2. Schedule follow-up calls for high-impact customers',
+      '3. Prepare post-mortem summary',
     ].join('\n'));
     assert.deepEqual(buttons(message).map((b) => b.label), ['Send Resolution Emails', 'Schedule Follow-ups', 'View Post-Mortem']);
     assert.deepEqual(buttons(message).map((b) => b.action_id), ['forewarn:send_resolution_emails', 'forewarn:schedule_follow_ups', 'forewarn:view_post_mortem']);

@@ -174,8 +174,8 @@ describe('incident notifications end to end (dev server, Postgres, fake Slack an
       assert.deepEqual(listedCustomers(dm.text), expected.map((c) => [EMOJI[c.level], c.name, formatArr(c.arr)]), `${email}'s list`);
       assert.match(dm.text, new RegExp(`Your Affected Customers \\(${expected.length}\\):`));
       assert.ok(dm.text.includes(`Total ARR at Risk: ${formatArr(expected.reduce((s, c) => s + c.arr, 0))}`), `${email}'s total`);
-      assert.match(dm.text, /^:rotating_light: P1 INCIDENT: API Latency Issues\nIncident: IT-P1-1   Status: Investigating/);
-      assert.match(dm.text, /Approved Messaging: "We are investigating API Latency Issues and will update you every 30 minutes\."/);
+      assert.match(dm.text, /^:rotating_light: P1 INCIDENT: API Latency Issues\n\nIncident: IT-P1-1\nStatus: Investigating\n/);
+      assert.match(dm.text, /Approved Messaging:\n"We are investigating API Latency Issues and will update you every 30 minutes\."/);
       assert.ok(!dm.text.includes('BillingOnly'));
     }
     // Ana's start time is in her Slack time zone.
