@@ -13,6 +13,7 @@ import { healthRoutes } from './routes/health';
 import { metricsRoutes, createApiMetrics, instrumentRequests, type ApiMetrics } from './metrics';
 import { importRoutes } from './routes/import';
 import { incidentRoutes } from './routes/incidents';
+import { incidentActionRoutes } from './routes/incident-actions';
 import { csmRoutes } from './routes/csms';
 import { summaryRoutes } from './routes/summary';
 import { genericWebhook } from './webhooks/generic';
@@ -93,7 +94,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }),
   };
   const plugins: RoutePlugin[] = [
-    healthRoutes, metricsRoutes, importRoutes, incidentRoutes, csmRoutes, summaryRoutes, auditRoutes,
+    healthRoutes, metricsRoutes, importRoutes, incidentRoutes, incidentActionRoutes, csmRoutes, summaryRoutes, auditRoutes,
     genericWebhook, pagerdutyWebhook, opsgenieWebhook, statuspageWebhook, supportWebhook, slackRoutes, dashboardRoutes,
   ];
   for (const plugin of plugins) await app.register(async (scope) => plugin(scope, routeDeps));

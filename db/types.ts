@@ -107,6 +107,8 @@ export interface ProductIncidentsTable {
   last_problem_step: string | null;
   last_problem_at: Timestamp | null;
   problem_count: Generated<number>;
+  /** Opened by the support-spike detector and not confirmed by a person or another source yet (migration 20261207000000). */
+  suspected: Generated<boolean>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }

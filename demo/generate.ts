@@ -9,7 +9,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { INCIDENT_STATUSES, SEVERITIES, type IncidentStatus, type Segment, type Severity, type UsageLevel } from '../domain/types';
+import { EVENT_STATUSES, SEVERITIES, type EventStatus, type Segment, type Severity, type UsageLevel } from '../domain/types';
 
 const SEED = 20260129;
 const CUSTOMER_COUNT = 300;
@@ -130,7 +130,7 @@ const SEGMENT_WEIGHTS = [['enterprise', 20], ['mid-market', 35], ['smb', 45]] as
 const USAGE_WEIGHTS = [['heavy', 30], ['moderate', 40], ['light', 30]] as const;
 
 /** Reviewed customer-facing wording: calm, specific about what we know, no promises we cannot keep. */
-const TEMPLATE_BODIES: Record<Severity, Record<IncidentStatus, string>> = {
+const TEMPLATE_BODIES: Record<Severity, Record<EventStatus, string>> = {
   P1: {
     investigating: "We're currently experiencing {{incident.title}}, which is causing a major disruption to our service. Our engineering team is actively investigating with the highest priority. We'll share an update every 30 minutes, or sooner as we learn more. We're sorry for the impact on your team.",
     identified: "We've identified the cause of {{incident.title}} and our engineers are working on a fix now. The service remains disrupted until the fix is in place. We'll keep updating you every 30 minutes until this is resolved. Thank you for your patience.",
@@ -215,7 +215,7 @@ export function generateDemoData() {
     });
   }
 
-  const templates = SEVERITIES.flatMap((severity) => INCIDENT_STATUSES.map((status) => ({
+  const templates = SEVERITIES.flatMap((severity) => EVENT_STATUSES.map((status) => ({
     key: `${severity.toLowerCase()}-${status}`,
     severity,
     status,

@@ -37,7 +37,7 @@ export function boundedNote(text: string | undefined): string | undefined {
 }
 
 export const STATUS_LABELS: Record<IncidentStatus, string> = {
-  investigating: 'Investigating', identified: 'Identified', monitoring: 'Monitoring', resolved: 'Resolved',
+  investigating: 'Investigating', identified: 'Identified', monitoring: 'Monitoring', resolved: 'Resolved', dismissed: 'Dismissed',
 };
 
 const SEVERITY_RANK: Record<Severity, number> = { P1: 1, P2: 2, P3: 3, P4: 4 };

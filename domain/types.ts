@@ -3,10 +3,19 @@
 export const SEVERITIES = ['P1', 'P2', 'P3', 'P4'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
-export const INCIDENT_STATUSES = ['investigating', 'identified', 'monitoring', 'resolved'] as const;
+/** What a source (or a person) can set. */
+export const EVENT_STATUSES = ['investigating', 'identified', 'monitoring', 'resolved'] as const;
+export type EventStatus = (typeof EVENT_STATUSES)[number];
+
+/** An incident's status; `dismissed`: a suspected incident closed as a false alarm (by a person or after its quiet period). */
+export const INCIDENT_STATUSES = [...EVENT_STATUSES, 'dismissed'] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
 
-export const INCIDENT_SOURCES = ['pagerduty', 'opsgenie', 'statuspage', 'support', 'generic'] as const;
+/** Statuses of an incident nobody needs to act on any more. */
+export const CLOSED_STATUSES = ['resolved', 'dismissed'] as const satisfies readonly IncidentStatus[];
+
+/** `manual`: declared by a person (API, dashboard, Slack `/forewarn declare`). */
+export const INCIDENT_SOURCES = ['pagerduty', 'opsgenie', 'statuspage', 'support', 'generic', 'manual'] as const;
 export type IncidentSource = (typeof INCIDENT_SOURCES)[number];
 
 export const IMPACT_LEVELS = ['high', 'medium', 'low', 'none'] as const;
@@ -30,7 +39,7 @@ export interface IncidentEvent {
   externalId: string;
   title?: string;
   description?: string;
-  status?: IncidentStatus;
+  status?: EventStatus;
   severity?: Severity;
   /** Component keys (already mapped through component_aliases). */
   components?: string[];

@@ -34,9 +34,10 @@ export interface IncidentWorkflowInput {
  * otherwise re-alert every CSM): REJECT_DUPLICATE makes Temporal refuse, and callers record the
  * event as ignored.
  */
-export function incidentStartOptions(event: IncidentEvent, settings: IncidentSettings, taskQueue: string) {
+export function incidentStartOptions(event: IncidentEvent, settings: IncidentSettings, taskQueue: string, workflowId?: string) {
   return {
-    workflowId: incidentWorkflowId(event.source, event.externalId),
+    // A person's action on an incident names its workflow (the incident row's workflow id).
+    workflowId: workflowId ?? incidentWorkflowId(event.source, event.externalId),
     taskQueue,
     args: [{ settings }] as [IncidentWorkflowInput],
     signal: incidentEventSignal,

@@ -27,7 +27,7 @@ interface ListQuery {
 }
 interface IdParams { incidentId: string }
 
-async function incidentOr404(db: Kysely<Database>, id: string): Promise<IncidentView> {
+export async function incidentOr404(db: Kysely<Database>, id: string): Promise<IncidentView> {
   const incident = await getIncident(db, id);
   if (!incident) throw new HttpProblem(404, 'Incident not found', `No incident has id ${id}.`);
   return incident;
@@ -55,9 +55,9 @@ const draftsResult = {
 } as const;
 
 /** A POST without a body is validated as `{}`, so the error names the missing field rather than the body. */
-const optionalBody = async (req: { body: unknown }) => { req.body ??= {}; };
+export const optionalBody = async (req: { body: unknown }) => { req.body ??= {}; };
 
-const workflowErrors = { 404: problemSchema, 409: problemSchema, 503: problemSchema } as const;
+export const workflowErrors = { 404: problemSchema, 409: problemSchema, 503: problemSchema } as const;
 
 export const incidentRoutes: RoutePlugin = async (app, deps) => {
   app.addHook('onRequest', requireAuth());

@@ -6,7 +6,9 @@
  */
 import { createHash } from 'node:crypto';
 import { resolveComponentKeysOrAliases } from '../../db/aliases';
-import { INCIDENT_STATUSES, SEVERITIES } from '../../domain/types';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/types';
+import { EVENT_STATUSES, SEVERITIES, type IncidentEvent, type IncidentSource } from '../../domain/types';
 import { GenericInputError, normalizeGeneric, type GenericIncidentBody } from '../../domain/sources/generic';
 import { incidentWorkflowId } from '../../workflows/contract';
 import type { RoutePlugin } from '../app';
@@ -22,7 +24,7 @@ export const genericIncidentSchema = {
   properties: {
     id: { type: 'string', minLength: 1, maxLength: 200, pattern: '^\\S(.*\\S)?$', description: "The incident's id in the sending tool." },
     title: { type: 'string', minLength: 1, maxLength: 500 },
-    status: { type: 'string', enum: [...INCIDENT_STATUSES] },
+    status: { type: 'string', enum: [...EVENT_STATUSES] },
     severity: { type: 'string', enum: [...SEVERITIES] },
     affectedComponents: {
       type: 'array', minItems: 1, maxItems: 100, items: { type: 'string', minLength: 1, maxLength: 200 },
@@ -38,6 +40,33 @@ export const genericIncidentSchema = {
     updatedAt: { type: 'string', format: 'date-time', description: 'When this state was true; older posts than the last applied one change nothing. Default: receipt time.' },
   },
 } as const;
+
+/**
+ * The event of a generic body: component values resolved (unknown ones refused with 422, naming the
+ * known keys), then normalized. Shared with declaring an incident by hand (api/routes/incident-actions.ts).
+ */
+export async function genericEvent(
+  db: Kysely<Database>, body: GenericIncidentBody, ctx: { deliveryId: string; receivedAt: string; source?: IncidentSource; actor?: string },
+): Promise<IncidentEvent> {
+  const resolution = await resolveComponentKeysOrAliases(db, 'generic', body.affectedComponents);
+  if (resolution.unknown.length > 0) {
+    const known = await db.selectFrom('components').select('key').orderBy('key').limit(30).execute();
+    const errors = resolution.unknown.map((value) => ({
+      path: `body/affectedComponents/${body.affectedComponents.findIndex((c) => c.trim().toLowerCase() === value.toLowerCase())}`,
+      message: `unknown component "${value}"`,
+    }));
+    throw new HttpProblem(422, 'Unknown component',
+      `affectedComponents names ${resolution.unknown.map((u) => `"${u}"`).join(', ')}, which ${resolution.unknown.length === 1 ? 'is' : 'are'} not a component key or a "generic" alias. `
+      + (known.length ? `Known components: ${known.map((k) => k.key).join(', ')}.` : 'No components are imported yet: POST /api/import first.'),
+      errors);
+  }
+  try {
+    return normalizeGeneric(body, { ...ctx, components: resolution.keys });
+  } catch (err) {
+    if (err instanceof GenericInputError) throw new HttpProblem(422, 'Invalid incident', err.message, [{ path: err.path, message: err.message }]);
+    throw err;
+  }
+}
 
 export const genericWebhook: RoutePlugin = async (app, deps) => {
   countRejections(app, deps, 'generic');
@@ -62,27 +91,9 @@ export const genericWebhook: RoutePlugin = async (app, deps) => {
     const deadline = requestDeadline(reply);
     return answerBy(req, reply, async () => {
       const body = req.body;
-      const resolution = await resolveComponentKeysOrAliases(deps.db, 'generic', body.affectedComponents);
-      if (resolution.unknown.length > 0) {
-        const known = await deps.db.selectFrom('components').select('key').orderBy('key').limit(30).execute();
-        const errors = resolution.unknown.map((value) => ({
-          path: `body/affectedComponents/${body.affectedComponents.findIndex((c) => c.trim().toLowerCase() === value.toLowerCase())}`,
-          message: `unknown component "${value}"`,
-        }));
-        throw new HttpProblem(422, 'Unknown component',
-          `affectedComponents names ${resolution.unknown.map((u) => `"${u}"`).join(', ')}, which ${resolution.unknown.length === 1 ? 'is' : 'are'} not a component key or a "generic" alias. `
-          + (known.length ? `Known components: ${known.map((k) => k.key).join(', ')}.` : 'No components are imported yet: POST /api/import first.'),
-          errors);
-      }
       const idempotencyKey = (req.headers['idempotency-key'] as string | undefined)?.trim();
       const deliveryId = idempotencyKey || `sha256:${createHash('sha256').update(req.rawBody ?? JSON.stringify(body)).digest('hex')}`;
-      let event;
-      try {
-        event = normalizeGeneric(body, { components: resolution.keys, deliveryId, receivedAt: new Date().toISOString() });
-      } catch (err) {
-        if (err instanceof GenericInputError) throw new HttpProblem(422, 'Invalid incident', err.message, [{ path: err.path, message: err.message }]);
-        throw err;
-      }
+      const event = await genericEvent(deps.db, body, { deliveryId, receivedAt: new Date().toISOString() });
       const result = await ingestDelivery(deps.ingestDeps(req.log, deadline), {
         source: 'generic', deliveryId, rawBody: req.rawBody ?? JSON.stringify(body), headers: { 'idempotency-key': idempotencyKey },
       }, [event]);

@@ -3,7 +3,7 @@
  * every bad field), notes references and keys in the shared ImportChecks, and adds the normalized
  * row only when the record added no error (`clean()`).
  */
-import { INCIDENT_SOURCES, INCIDENT_STATUSES, SEGMENTS, SEVERITIES, USAGE_LEVELS } from '../types';
+import { INCIDENT_SOURCES, EVENT_STATUSES, SEGMENTS, SEVERITIES, USAGE_LEVELS } from '../types';
 import { unknownPlaceholders } from '../messages/templates';
 import { describe, FieldReader, KEY, validTimeZone } from './field-reader';
 import type {
@@ -47,6 +47,9 @@ export function validateCsm(rec: SourceRecord, r: FieldReader, { data, unique }:
   }
 }
 
+/** Sources that name components by their own ids (a person declaring an incident uses Forewarn's keys or "generic" aliases). */
+const ALIAS_SOURCES = INCIDENT_SOURCES.filter((s) => s !== 'manual');
+
 /** A component, with the external ids (aliases) incidents name it by. */
 export function validateComponent(rec: SourceRecord, r: FieldReader, { errors, data, unique, aliasSeen }: ImportChecks, clean: () => boolean): void {
   const key = r.key('key', true);
@@ -55,7 +58,7 @@ export function validateComponent(rec: SourceRecord, r: FieldReader, { errors, d
   const aliases: ComponentAliasImport[] = [];
   for (const item of aliasItems ?? []) {
     const a = new FieldReader(item.value, item.at, errors);
-    const source = a.oneOf('source', INCIDENT_SOURCES, true);
+    const source = a.oneOf('source', ALIAS_SOURCES, true);
     const externalId = a.string('externalId', true, 200);
     if (source === undefined || externalId === undefined) continue;
     // One external id maps to one component, or incidents would be ambiguous.
@@ -119,7 +122,7 @@ export function validateCustomer(rec: SourceRecord, r: FieldReader, { errors, re
 export function validateTemplate(rec: SourceRecord, r: FieldReader, { errors, refs, data, unique }: ImportChecks, clean: () => boolean): void {
   const key = r.key('key', true);
   const severity = r.oneOf('severity', SEVERITIES, false);
-  const status = r.oneOf('status', INCIDENT_STATUSES, false);
+  const status = r.oneOf('status', EVENT_STATUSES, false);
   const components = r.strings('components', false);
   components.forEach((k, i) => {
     if (!KEY.test(k)) r.fail(`components[${i}]`, `must be a component key, got ${describe(k)}`);

@@ -55,7 +55,7 @@ export function resolutionLine(
 }
 
 const SOURCE_NAMES: Record<Incident['source'], string> = {
-  pagerduty: 'PagerDuty', opsgenie: 'Opsgenie', statuspage: 'Statuspage', support: 'support', generic: 'source\'s',
+  pagerduty: 'PagerDuty', opsgenie: 'Opsgenie', statuspage: 'Statuspage', support: 'support', generic: 'source\'s', manual: 'resolver\'s',
 };
 
 const SOURCE_NOTE: Record<ResolutionSource, (input: CsmMessageInput) => string> = {

@@ -4,12 +4,12 @@
  * the route resolves them before calling `normalizeGeneric`.
  */
 import { boundedNote } from '../incident-state';
-import type { IncidentEvent, IncidentStatus, Severity } from '../types';
+import type { EventStatus, IncidentEvent, IncidentSource, Severity } from '../types';
 
 export interface GenericIncidentBody {
   id: string;
   title: string;
-  status: IncidentStatus;
+  status: EventStatus;
   severity: Severity;
   affectedComponents: string[];
   startedAt: string;
@@ -33,7 +33,7 @@ export class GenericInputError extends Error {
 /** Checks what a JSON schema cannot say, then builds the event. */
 export function normalizeGeneric(
   body: GenericIncidentBody,
-  ctx: { components: string[]; deliveryId: string; receivedAt: string },
+  ctx: { components: string[]; deliveryId: string; receivedAt: string; source?: IncidentSource; actor?: string },
 ): IncidentEvent {
   const started = Date.parse(body.startedAt);
   if (body.resolvedAt && Date.parse(body.resolvedAt) < started) {
@@ -41,7 +41,7 @@ export function normalizeGeneric(
   }
   const occurredAt = body.updatedAt ?? (body.status === 'resolved' && body.resolvedAt ? body.resolvedAt : ctx.receivedAt);
   const event: IncidentEvent = {
-    source: 'generic',
+    source: ctx.source ?? 'generic',
     externalId: body.id,
     title: body.title,
     status: body.status,
@@ -58,5 +58,6 @@ export function normalizeGeneric(
   if (body.message !== undefined) event.message = body.message;
   const resolutionNote = boundedNote(body.resolutionNote);
   if (resolutionNote) event.resolutionNote = resolutionNote;
+  if (ctx.actor !== undefined) event.actor = ctx.actor;
   return event;
 }

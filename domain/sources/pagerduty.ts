@@ -13,7 +13,7 @@
  * the resolution note and the incident decides whether it is one (written near the resolve).
  */
 import { boundedNote } from '../incident-state';
-import type { IncidentEvent, IncidentStatus, Severity } from '../types';
+import type { EventStatus, IncidentEvent, Severity } from '../types';
 
 export const PAGERDUTY_HANDLED_EVENTS = [
   'incident.triggered', 'incident.acknowledged', 'incident.priority_updated', 'incident.escalated',
@@ -98,7 +98,7 @@ export function pagerdutyComponentLookups(envelope: PagerDutyEnvelope): string[]
   return [service?.id, service?.summary].filter((v): v is string => typeof v === 'string' && v.length > 0);
 }
 
-const STATUS: Record<string, IncidentStatus> = { triggered: 'investigating', acknowledged: 'investigating', resolved: 'resolved' };
+const STATUS: Record<string, EventStatus> = { triggered: 'investigating', acknowledged: 'investigating', resolved: 'resolved' };
 
 /**
  * Builds the event for a handled event type, or returns undefined for event types Forewarn ignores.

@@ -20,7 +20,7 @@
  * - resolutionNote: once resolved, the body of the latest update (the final one, written when resolving).
  */
 import { boundedNote } from '../incident-state';
-import type { IncidentEvent, IncidentStatus, Severity } from '../types';
+import type { EventStatus, IncidentEvent, Severity } from '../types';
 
 export interface StatuspageIncidentUpdate {
   id?: string;
@@ -61,7 +61,7 @@ export class StatuspagePayloadError extends Error {
   }
 }
 
-const STATUS_MAP: Record<string, IncidentStatus | null> = {
+const STATUS_MAP: Record<string, EventStatus | null> = {
   investigating: 'investigating',
   identified: 'identified',
   monitoring: 'monitoring',
@@ -76,7 +76,7 @@ const STATUS_MAP: Record<string, IncidentStatus | null> = {
 const IMPACT_MAP: Record<string, Severity> = { critical: 'P1', major: 'P2', minor: 'P3', none: 'P4', maintenance: 'P4' };
 
 /** Forewarn status for a Statuspage status; null for a maintenance that has not started. */
-export function statuspageStatus(status: string): IncidentStatus | null {
+export function statuspageStatus(status: string): EventStatus | null {
   const key = status.trim().toLowerCase();
   if (!(key in STATUS_MAP)) {
     throw new StatuspagePayloadError(`Unknown Statuspage incident status "${status}"`, [

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { DEMO_DATA_FILE, demoDataJson } from '../../demo/generate';
 import { validateImport } from '../../domain/import';
 import { approvedMessage } from '../../domain/messages/templates';
-import { INCIDENT_STATUSES, SEVERITIES } from '../../domain/types';
+import { EVENT_STATUSES, SEVERITIES } from '../../domain/types';
 
 const demo = JSON.parse(readFileSync(DEMO_DATA_FILE, 'utf8'));
 
@@ -29,7 +29,7 @@ test('the demo data is a valid, self-contained import', () => {
 test('an approved template renders for every severity and status', () => {
   const templates = validateImport(demo).data.templates;
   for (const severity of SEVERITIES) {
-    for (const status of INCIDENT_STATUSES) {
+    for (const status of EVENT_STATUSES) {
       const incident = {
         id: 'i', workflowId: 'w', source: 'generic' as const, externalId: 'INC-1', title: 'elevated API latency',
         status, severity, components: ['api-gateway'], regions: [], startedAt: '2026-01-29T14:30:00Z',

@@ -1,0 +1,102 @@
+/**
+ * People steering incidents — declaring one by hand, changing its severity or status, resolving it —
+ * from the REST API, the dashboard and Slack alike. Each action is an incident event with the person
+ * as its actor, recorded and forwarded on the one delivery path (db/deliveries.ts, source `manual`),
+ * so the incident workflow applies it exactly as it applies a source's event: a person's action is
+ * one more source of the incident, the newest word on the fields it sets (a resolve by a person
+ * resolves the incident whatever its sources said before; a source's later event still applies).
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { IncidentView } from '../db/incident-queries';
+import { incidentIdFor } from '../domain/incident-state';
+import type { GenericIncidentBody } from '../domain/sources/generic';
+import type { EventStatus, IncidentEvent, Severity } from '../domain/types';
+import { incidentStartOptions, WORKFLOW_TYPES } from '../workflows/contract';
+import { HttpProblem } from './problem';
+import { genericEvent } from './webhooks/generic';
+import { forwardFromApi, type IngestDeps } from './webhooks/ingest';
+
+/** The generic webhook's body; `id`, `status` and `startedAt` may be left out when a person declares. */
+export type DeclareBody = Omit<GenericIncidentBody, 'id' | 'status' | 'startedAt'> & Partial<Pick<GenericIncidentBody, 'id' | 'status' | 'startedAt'>>;
+
+export interface IncidentChange {
+  status?: EventStatus; severity?: Severity; message?: string; note?: string;
+  /** With a resolve: the resolution DM's "Resolution:" line. */
+  resolutionNote?: string;
+}
+
+/** Who acts, and the delivery id that makes a retried request (same Idempotency-Key) change nothing. */
+export interface ManualAction { actor: string; deliveryId: string }
+
+export interface ActionResult {
+  status: 'accepted' | 'duplicate';
+  workflowId: string;
+  incidentId: string;
+}
+
+export function manualDeliveryId(idempotencyKey: string | undefined): string {
+  const key = idempotencyKey?.trim();
+  return key ? `manual:${key}` : `manual:${randomUUID()}`;
+}
+
+/** `20261202-1a2b3c`: readable in the workflow id, the same for a retried request. */
+function declaredId(deliveryId: string, now: string): string {
+  return `${now.slice(0, 10).replace(/-/g, '')}-${createHash('sha256').update(deliveryId).digest('hex').slice(0, 6)}`;
+}
+
+async function forward(ingest: IngestDeps, action: ManualAction, event: IncidentEvent, workflowId: string | undefined, rawBody: unknown) {
+  const options = incidentStartOptions(event, ingest.settings, ingest.taskQueue, workflowId);
+  const result = await forwardFromApi(ingest, {
+    source: 'manual', deliveryId: action.deliveryId, rawBody: JSON.stringify(rawBody), headers: { actor: action.actor },
+  }, [{ workflowType: WORKFLOW_TYPES.incident, options }]);
+  return { result, workflowId: result.workflowIds[0] ?? options.workflowId };
+}
+
+/** A new incident, source `manual`: the workflow analyzes impact and alerts CSMs as for any source. */
+export async function declareIncident(ingest: IngestDeps, body: DeclareBody, action: ManualAction): Promise<ActionResult & { externalId: string }> {
+  const now = new Date().toISOString();
+  const full: GenericIncidentBody = {
+    ...body, id: body.id ?? declaredId(action.deliveryId, now), status: body.status ?? 'investigating', startedAt: body.startedAt ?? now,
+  };
+  const event = await genericEvent(ingest.db, full, { deliveryId: action.deliveryId, receivedAt: now, source: 'manual', actor: action.actor });
+  const { result, workflowId } = await forward(ingest, action, event, undefined, { ...body, actor: action.actor });
+  if (result.closed.length) {
+    throw new HttpProblem(409, 'Incident exists', `An incident with id "${full.id}" was declared before and has finished; declare it with a new id.`);
+  }
+  return {
+    status: result.status === 'duplicate' ? 'duplicate' : 'accepted', workflowId, incidentId: incidentIdFor(workflowId),
+    externalId: workflowId.replace(/^incident:manual:/, ''),
+  };
+}
+
+/** Refusals a person can act on, decided from the incident's record before anything is forwarded. */
+function checkChange(incident: IncidentView, change: IncidentChange): void {
+  const name = `"${incident.title}"`;
+  if (incident.status === 'dismissed') {
+    throw new HttpProblem(409, 'Incident dismissed', `${name} was dismissed as a false alarm; declare a new incident if it is real after all.`);
+  }
+  if (incident.status === 'resolved') {
+    if (change.status === 'resolved') throw new HttpProblem(409, 'Already resolved', `${name} is already resolved (at ${incident.resolvedAt}).`);
+    if (change.status === undefined) {
+      throw new HttpProblem(409, 'Incident resolved', `${name} is resolved: set its status (investigating, identified or monitoring) to reopen it first.`);
+    }
+  }
+}
+
+/** Severity, status, public message or a note, applied by the incident workflow like a source's event. */
+export async function changeIncident(ingest: IngestDeps, incident: IncidentView, change: IncidentChange, action: ManualAction): Promise<ActionResult> {
+  checkChange(incident, change);
+  const event: IncidentEvent = {
+    source: incident.source, externalId: incident.externalId, occurredAt: new Date().toISOString(), deliveryId: action.deliveryId, actor: action.actor,
+  };
+  if (change.status !== undefined) event.status = change.status;
+  if (change.severity !== undefined) event.severity = change.severity;
+  if (change.message !== undefined) event.message = change.message;
+  if (change.note?.trim()) event.note = change.note.trim();
+  if (change.resolutionNote?.trim()) event.resolutionNote = change.resolutionNote.trim();
+  const { result, workflowId } = await forward(ingest, action, event, incident.workflowId, { incidentId: incident.id, ...change, actor: action.actor });
+  if (result.closed.length) {
+    throw new HttpProblem(409, 'Incident closed', `Forewarn no longer follows "${incident.title}" (its follow-ups are done); the change is recorded but not applied.`);
+  }
+  return { status: result.status === 'duplicate' ? 'duplicate' : 'accepted', workflowId, incidentId: incident.id };
+}

@@ -1,0 +1,141 @@
+/**
+ * People steering incidents over REST (and the dashboard's buttons): declare one, change its
+ * severity, status or public message, resolve it. Each goes to the incident workflow as an event
+ * (api/incident-actions.ts); the answer comes once the event is recorded and forwarded (202).
+ */
+import type { FastifyRequest } from 'fastify';
+import { EVENT_STATUSES, SEVERITIES } from '../../domain/types';
+import type { RoutePlugin } from '../app';
+import { requireToken } from '../auth';
+import {
+  changeIncident, declareIncident, manualDeliveryId, type DeclareBody, type IncidentChange, type ManualAction,
+} from '../incident-actions';
+import { problemSchema } from '../problem';
+import { genericIncidentSchema } from '../webhooks/generic';
+import { answerBy, requestDeadline } from '../webhooks/ingest';
+import { incidentOr404, optionalBody } from './incidents';
+import { authErrors, incidentIdParams } from './schemas';
+
+interface IdParams { incidentId: string }
+type WithActor<T> = T & { actor?: string };
+
+const actorProperty = { type: 'string', minLength: 1, maxLength: 200, description: 'Who acts, for the timeline (default "api").' } as const;
+const idempotencyHeaders = {
+  type: 'object',
+  properties: { 'idempotency-key': { type: 'string', maxLength: 200, description: 'A retried request with the same key changes nothing.' } },
+} as const;
+
+const { id, status, startedAt, ...genericProperties } = genericIncidentSchema.properties;
+
+/** The generic webhook's body; `id` (default: generated), `status` (investigating) and `startedAt` (now) are optional. */
+const declareSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['title', 'severity', 'affectedComponents'],
+  properties: {
+    id: { ...id, description: 'The incident\'s id (default: generated, e.g. 20261202-1a2b3c); the workflow is incident:manual:<id>.' },
+    status: { ...status, description: 'Default: investigating.' },
+    startedAt: { ...startedAt, description: 'Default: now.' },
+    ...genericProperties,
+    actor: actorProperty,
+  },
+} as const;
+
+const actionAccepted = {
+  type: 'object',
+  properties: {
+    status: { type: 'string', enum: ['accepted', 'duplicate'] },
+    workflowId: { type: 'string' },
+    incidentId: { type: 'string', format: 'uuid', description: 'The incident\'s id: its dashboard page is /dashboard/incidents/<incidentId>.' },
+    externalId: { type: 'string' },
+  },
+  required: ['status', 'workflowId', 'incidentId'],
+} as const;
+
+const actionErrors = { ...authErrors, 404: problemSchema, 409: problemSchema, 413: problemSchema, 415: problemSchema, 422: problemSchema, 503: problemSchema } as const;
+
+export const incidentActionRoutes: RoutePlugin = async (app, deps) => {
+  app.addHook('onRequest', requireToken(deps.config.api.tokens));
+
+  const action = (req: FastifyRequest, actor: string | undefined): ManualAction => ({
+    actor: actor ?? 'api',
+    deliveryId: manualDeliveryId(req.headers['idempotency-key'] as string | undefined),
+  });
+
+  app.post<{ Body: WithActor<DeclareBody> }>('/api/incidents', {
+    schema: {
+      tags: ['incidents'],
+      summary: 'Declare an incident by hand',
+      description: 'The generic webhook\'s body (components are Forewarn component keys or "generic" aliases; 422 names unknown ones). '
+        + 'The incident (source `manual`) is analyzed and its CSMs alerted as for any source. Answers 202 once forwarded.',
+      headers: idempotencyHeaders,
+      body: declareSchema,
+      response: { 202: actionAccepted, ...actionErrors },
+    },
+  }, async (req, reply) => {
+    const deadline = requestDeadline(reply);
+    return answerBy(req, reply, async () => {
+      const { actor, ...body } = req.body;
+      return { code: 202, body: await declareIncident(deps.ingestDeps(req.log, deadline), body, action(req, actor)) };
+    }, deps.track);
+  });
+
+  app.patch<{ Params: IdParams; Body: WithActor<IncidentChange> }>('/api/incidents/:incidentId', {
+    schema: {
+      tags: ['incidents'],
+      summary: 'Change an incident\'s severity, status or public message',
+      description: 'Applied by the incident workflow like a source\'s event (CSMs hear the change in their alert\'s thread). '
+        + 'A status other than resolved reopens a resolved incident; 409 for a dismissed incident, or a severity change on a resolved one.',
+      params: incidentIdParams,
+      headers: idempotencyHeaders,
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        minProperties: 1,
+        properties: {
+          severity: { type: 'string', enum: [...SEVERITIES] },
+          status: { type: 'string', enum: [...EVENT_STATUSES] },
+          message: { type: 'string', maxLength: 20000, description: 'The latest public update text.' },
+          note: { type: 'string', maxLength: 2000, description: 'A timeline note.' },
+          actor: actorProperty,
+        },
+      },
+      response: { 202: actionAccepted, ...actionErrors },
+    },
+  }, async (req, reply) => {
+    const deadline = requestDeadline(reply);
+    return answerBy(req, reply, async () => {
+      const incident = await incidentOr404(deps.db, req.params.incidentId);
+      const { actor, ...change } = req.body;
+      return { code: 202, body: await changeIncident(deps.ingestDeps(req.log, deadline), incident, change, action(req, actor)) };
+    }, deps.track);
+  });
+
+  app.post<{ Params: IdParams; Body: { note?: string; actor?: string } }>('/api/incidents/:incidentId/resolve', {
+    preValidation: optionalBody,
+    schema: {
+      tags: ['incidents'],
+      summary: 'Resolve an incident',
+      description: 'Resolves it whatever its sources said before (a source\'s later event still applies): resolution DMs, '
+        + 'resolution emails and follow-ups follow. The timeline records who. 409 when already resolved or dismissed.',
+      params: incidentIdParams,
+      headers: idempotencyHeaders,
+      body: {
+        type: 'object', additionalProperties: false,
+        properties: {
+          note: { type: 'string', maxLength: 2000, description: 'What fixed it: a timeline note, and the resolution DM\'s "Resolution:" line.' },
+          actor: actorProperty,
+        },
+      },
+      response: { 202: actionAccepted, ...actionErrors },
+    },
+  }, async (req, reply) => {
+    const deadline = requestDeadline(reply);
+    return answerBy(req, reply, async () => {
+      const incident = await incidentOr404(deps.db, req.params.incidentId);
+      const { actor, note } = req.body;
+      const change = { status: 'resolved' as const, ...(note ? { note, resolutionNote: note } : {}) };
+      return { code: 202, body: await changeIncident(deps.ingestDeps(req.log, deadline), incident, change, action(req, actor)) };
+    }, deps.track);
+  });
+};
