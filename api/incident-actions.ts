@@ -7,7 +7,9 @@
  * resolves the incident whatever its sources said before; a source's later event still applies).
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { recordAudit } from '../db/audit';
 import type { IncidentView } from '../db/incident-queries';
+import { actorLabel, type Actor } from '../domain/actor';
 import { incidentIdFor } from '../domain/incident-state';
 import type { GenericIncidentBody } from '../domain/sources/generic';
 import type { EventStatus, IncidentEvent, Severity } from '../domain/types';
@@ -26,7 +28,12 @@ export interface IncidentChange {
 }
 
 /** Who acts, and the delivery id that makes a retried request (same Idempotency-Key) change nothing. */
-export interface ManualAction { actor: string; deliveryId: string }
+export interface ManualAction {
+  actor: Actor;
+  /** Whom a token says it acts for (the body's `actor`): on the timeline and in the audit record beside the token. */
+  onBehalfOf?: string;
+  deliveryId: string;
+}
 
 export interface ActionResult {
   status: 'accepted' | 'duplicate';
@@ -44,12 +51,25 @@ function declaredId(deliveryId: string, now: string): string {
   return `${now.slice(0, 10).replace(/-/g, '')}-${createHash('sha256').update(deliveryId).digest('hex').slice(0, 6)}`;
 }
 
+/** How the person is written on the incident's timeline. */
+function label(action: ManualAction): string {
+  return actorLabel(action.actor, action.onBehalfOf);
+}
+
 async function forward(ingest: IngestDeps, action: ManualAction, event: IncidentEvent, workflowId: string | undefined, rawBody: unknown) {
   const options = incidentStartOptions(event, ingest.settings, ingest.taskQueue, workflowId);
   const result = await forwardFromApi(ingest, {
-    source: 'manual', deliveryId: action.deliveryId, rawBody: JSON.stringify(rawBody), headers: { actor: action.actor },
+    source: 'manual', deliveryId: action.deliveryId, rawBody: JSON.stringify(rawBody), headers: { actor: label(action) },
   }, [{ workflowType: WORKFLOW_TYPES.incident, options }]);
   return { result, workflowId: result.workflowIds[0] ?? options.workflowId };
+}
+
+/** The audit record of an action the workflow got (a repeated request is not a second action). */
+async function audit(ingest: IngestDeps, action: ManualAction, name: string, incidentId: string, detail: Record<string, unknown>): Promise<void> {
+  await recordAudit(ingest.db, {
+    actor: action.actor, action: name, incidentId,
+    detail: { ...detail, deliveryId: action.deliveryId, ...(action.onBehalfOf ? { onBehalfOf: action.onBehalfOf } : {}) },
+  });
 }
 
 /** A new incident, source `manual`: the workflow analyzes impact and alerts CSMs as for any source. */
@@ -58,15 +78,17 @@ export async function declareIncident(ingest: IngestDeps, body: DeclareBody, act
   const full: GenericIncidentBody = {
     ...body, id: body.id ?? declaredId(action.deliveryId, now), status: body.status ?? 'investigating', startedAt: body.startedAt ?? now,
   };
-  const event = await genericEvent(ingest.db, full, { deliveryId: action.deliveryId, receivedAt: now, source: 'manual', actor: action.actor });
-  const { result, workflowId } = await forward(ingest, action, event, undefined, { ...body, actor: action.actor });
+  const event = await genericEvent(ingest.db, full, { deliveryId: action.deliveryId, receivedAt: now, source: 'manual', actor: label(action) });
+  const { result, workflowId } = await forward(ingest, action, event, undefined, { ...body, actor: label(action) });
   if (result.closed.length) {
     throw new HttpProblem(409, 'Incident exists', `An incident with id "${full.id}" was declared before and has finished; declare it with a new id.`);
   }
-  return {
-    status: result.status === 'duplicate' ? 'duplicate' : 'accepted', workflowId, incidentId: incidentIdFor(workflowId),
-    externalId: workflowId.replace(/^incident:manual:/, ''),
-  };
+  const incidentId = incidentIdFor(workflowId);
+  const externalId = workflowId.replace(/^incident:manual:/, '');
+  if (result.status !== 'duplicate') {
+    await audit(ingest, action, 'incident.declared', incidentId, { externalId, title: event.title, severity: event.severity, components: event.components });
+  }
+  return { status: result.status === 'duplicate' ? 'duplicate' : 'accepted', workflowId, incidentId, externalId };
 }
 
 /** Refusals a person can act on, decided from the incident's record before anything is forwarded. */
@@ -87,16 +109,19 @@ function checkChange(incident: IncidentView, change: IncidentChange): void {
 export async function changeIncident(ingest: IngestDeps, incident: IncidentView, change: IncidentChange, action: ManualAction): Promise<ActionResult> {
   checkChange(incident, change);
   const event: IncidentEvent = {
-    source: incident.source, externalId: incident.externalId, occurredAt: new Date().toISOString(), deliveryId: action.deliveryId, actor: action.actor,
+    source: incident.source, externalId: incident.externalId, occurredAt: new Date().toISOString(), deliveryId: action.deliveryId, actor: label(action),
   };
   if (change.status !== undefined) event.status = change.status;
   if (change.severity !== undefined) event.severity = change.severity;
   if (change.message !== undefined) event.message = change.message;
   if (change.note?.trim()) event.note = change.note.trim();
   if (change.resolutionNote?.trim()) event.resolutionNote = change.resolutionNote.trim();
-  const { result, workflowId } = await forward(ingest, action, event, incident.workflowId, { incidentId: incident.id, ...change, actor: action.actor });
+  const { result, workflowId } = await forward(ingest, action, event, incident.workflowId, { incidentId: incident.id, ...change, actor: label(action) });
   if (result.closed.length) {
     throw new HttpProblem(409, 'Incident closed', `Forewarn no longer follows "${incident.title}" (its follow-ups are done); the change is recorded but not applied.`);
+  }
+  if (result.status !== 'duplicate') {
+    await audit(ingest, action, change.status === 'resolved' ? 'incident.resolved' : 'incident.changed', incident.id, { ...change, from: { status: incident.status, severity: incident.severity } });
   }
   return { status: result.status === 'duplicate' ? 'duplicate' : 'accepted', workflowId, incidentId: incident.id };
 }

@@ -6,7 +6,7 @@
 import type { FastifyRequest } from 'fastify';
 import { EVENT_STATUSES, SEVERITIES } from '../../domain/types';
 import type { RoutePlugin } from '../app';
-import { requireToken } from '../auth';
+import { actorOf, requireAuth } from '../auth';
 import {
   changeIncident, declareIncident, manualDeliveryId, type DeclareBody, type IncidentChange, type ManualAction,
 } from '../incident-actions';
@@ -19,7 +19,10 @@ import { authErrors, incidentIdParams } from './schemas';
 interface IdParams { incidentId: string }
 type WithActor<T> = T & { actor?: string };
 
-const actorProperty = { type: 'string', minLength: 1, maxLength: 200, description: 'Who acts, for the timeline (default "api").' } as const;
+const actorProperty = {
+  type: 'string', minLength: 1, maxLength: 200,
+  description: 'Who the caller acts for (an integration\'s user); on the timeline and in the audit record beside the authenticated actor.',
+} as const;
 const idempotencyHeaders = {
   type: 'object',
   properties: { 'idempotency-key': { type: 'string', maxLength: 200, description: 'A retried request with the same key changes nothing.' } },
@@ -55,10 +58,12 @@ const actionAccepted = {
 const actionErrors = { ...authErrors, 404: problemSchema, 409: problemSchema, 413: problemSchema, 415: problemSchema, 422: problemSchema, 503: problemSchema } as const;
 
 export const incidentActionRoutes: RoutePlugin = async (app, deps) => {
-  app.addHook('onRequest', requireToken(deps.config.api.tokens));
+  app.addHook('onRequest', requireAuth());
 
-  const action = (req: FastifyRequest, actor: string | undefined): ManualAction => ({
-    actor: actor ?? 'api',
+  /** A stated `actor` in the body is recorded beside the authenticated one, never instead of it. */
+  const action = (req: FastifyRequest, onBehalfOf: string | undefined): ManualAction => ({
+    actor: actorOf(req),
+    ...(onBehalfOf ? { onBehalfOf } : {}),
     deliveryId: manualDeliveryId(req.headers['idempotency-key'] as string | undefined),
   });
 

@@ -135,7 +135,7 @@ describe('incident lifecycle by hand and by events (dev server, Postgres, fake S
     assert.ok(after.resolvedAt);
     const entries = await timeline(incidentId);
     const resolution = entries.find((e) => e.kind === 'status' && e.summary.includes('→ Resolved'));
-    assert.equal(resolution?.actor, 'ops@corp.example', 'the timeline records who resolved it');
+    assert.equal(resolution?.actor, 'ops@corp.example (via API_TOKENS bootstrap token)', 'the timeline records who resolved it');
     assert.ok(entries.some((e) => e.kind === 'note' && e.summary === 'Rolled back the deploy'));
 
     const twice = await app.inject({ method: 'POST', url: `/api/incidents/${incidentId}/resolve`, headers: auth });

@@ -35,7 +35,12 @@ describe('incident actions: declare, change, resolve', () => {
       return got.length ? got : undefined;
     });
     const e: IncidentEvent = events[0]!;
-    assert.deepEqual([e.source, e.externalId, e.status, e.severity, e.components, e.actor], ['manual', 'war-1', 'investigating', 'P1', ['data-pipeline'], 'ana@corp.example']);
+    assert.deepEqual([e.source, e.externalId, e.status, e.severity, e.components, e.actor], ['manual', 'war-1', 'investigating', 'P1', ['data-pipeline'], 'ana@corp.example (via API_TOKENS bootstrap token)']);
+    const audit = await h.app.inject({ method: 'GET', url: '/api/audit?action=incident.declared', headers: auth });
+    const [entry] = audit.json().items;
+    assert.equal(entry.incidentId, incidentIdFor('incident:manual:war-1'));
+    assert.equal(entry.actor.name, 'API_TOKENS bootstrap token');
+    assert.equal(entry.detail.onBehalfOf, 'ana@corp.example');
   });
 
   test('declaring refuses what the generic webhook refuses, and asks for a token', async () => {
@@ -66,8 +71,8 @@ describe('incident actions: declare, change, resolve', () => {
       return got.length === 2 ? got : undefined;
     });
     assert.deepEqual(events.map((e) => [e.source, e.externalId, e.severity, e.status, e.actor]), [
-      ['pagerduty', 'PD-OPEN', 'P2', undefined, 'ben@corp.example'],
-      ['pagerduty', 'PD-OPEN', undefined, 'resolved', 'api'],
+      ['pagerduty', 'PD-OPEN', 'P2', undefined, 'ben@corp.example (via API_TOKENS bootstrap token)'],
+      ['pagerduty', 'PD-OPEN', undefined, 'resolved', 'API_TOKENS bootstrap token'],
     ]);
   });
 
