@@ -20,6 +20,7 @@
 import type { WebClient } from '@slack/web-api';
 import { log as activityLog } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
+import { claimAlertRoute, digestOfAlert } from '../db/alert-digests';
 import { findCsmRecord, csmSlice, revisionChanges, stampCsmNotified, type CsmRecord } from '../db/csm-slices';
 import { findCsm, loadApprovedTemplates, loadComponentNames, rememberSlackIdentity, withManagers } from '../db/message-data';
 import { findOutbox, isDelivered as isRowDelivered, type OutboxEntry } from '../db/outbox';
@@ -33,7 +34,10 @@ import { approvedMessage } from '../domain/messages/templates';
 import type { Incident } from '../domain/types';
 import { cancellable } from './cancellable';
 import type { ActivityDeps } from './index';
-import { failOnce, findDelivered, noteAndRethrow, sendOnce, type Provider, type SendOutcome } from './outbox-send';
+import { createDigests } from './alert-digest';
+import {
+  failOnce, findDelivered, isDeliveredOutcome, noteAndRethrow, sendOnce, type Provider, type SendOutcome,
+} from './outbox-send';
 import {
   createSlackClient, describeSlackError, isPermanentSlackError, SlackPermanentError, slackErrorCode,
 } from './slack-client';
@@ -103,6 +107,7 @@ export function createSlackActivities(deps: { config: ActivityDeps['config']; db
   const client: WebClient | undefined = config.slack.dryRun ? undefined : createSlackClient(config);
   const limit = config.incidents.alertCustomerLimit;
   let botUser: Promise<string> | undefined;
+  const digests = client ? createDigests({ db, client, post: (key, message, where) => slackPost(key, message, where) }) : undefined;
 
   function botUserId(): Promise<string> {
     botUser ??= client!.auth.test().then((r) => String(r.user_id ?? '')).catch((err) => {
@@ -324,19 +329,44 @@ export function createSlackActivities(deps: { config: ActivityDeps['config']; db
       return notifyResult(await failOnce(db, entry(render(recipient.timeZone)), describeSlackError(err)));
     }
     const message = render(user.timeZone);
+    const dm = async () => String((await client.conversations.open({ users: user.userId })).channel?.id);
+    if (kind === 'alert' && !job.thread && config.incidents.alertDigest.threshold > 0) {
+      const folded = await deliverInDigest(job, entry(message, user.userId), message, recipient.email, dm);
+      if (folded) return folded;
+    }
     const outcome = await sendOnce(db, entry(message, user.userId), slackPost(key, message, {
-      channel: async () => {
-        if (job.thread) return job.thread.channel;
-        const opened = await client.conversations.open({ users: user.userId });
-        return String(opened.channel?.id);
-      },
+      channel: async () => job.thread?.channel ?? dm(),
       threadTs: job.thread?.ts,
     }));
     // The alert's thread is gone (deleted message): the change still deserves a DM of its own.
     if (outcome.status === 'failed' && outcome.error === 'thread_not_found' && job.thread) {
       return deliverCsmMessage({ ...job, thread: undefined });
     }
+    // A message in a storm digest's thread (an incident's update or resolution) may change what the digest lists.
+    if (job.thread && isDeliveredOutcome(outcome)) await digests!.refreshAt(job.thread, recipient.email, job.dashboardUrl);
     return notifyResult(outcome);
+  }
+
+  /**
+   * A storm (domain/alert-digest.ts): the alert joins the CSM's digest DM and goes into its thread;
+   * the incident's later messages follow it there (the digest's ts is the alert's thread). Undefined:
+   * the alert goes on its own (no storm, or the digest could not be posted).
+   */
+  async function deliverInDigest(
+    job: CsmMessageJob, entry: OutboxEntry, message: SlackMessage, csmEmail: string, dm: () => Promise<string>,
+  ): Promise<NotifyResult | undefined> {
+    const route = await claimAlertRoute(db, { entry, csmEmail, settings: config.incidents.alertDigest });
+    if (!route.digestKey) return undefined;
+    const digest = await digests!.show({ key: route.digestKey, csmEmail, dashboardUrl: job.dashboardUrl, channel: dm });
+    if (!digest) return undefined;
+    const outcome = await sendOnce(db, entry, slackPost(job.idempotencyKey, message, { channel: async () => digest.channel, threadTs: digest.ts }));
+    return notifyResult(isDeliveredOutcome(outcome) ? { ...outcome, channel: digest.channel, ref: digest.ts } : outcome);
+  }
+
+  /** A delivered alert answered again: one folded into a digest lives in the digest's thread. */
+  async function whereDelivered(kind: CsmMessageKind, key: string, done: SendOutcome): Promise<NotifyResult> {
+    const digest = kind === 'alert' ? await digestOfAlert(db, key) : undefined;
+    return notifyResult(digest ? { ...done, channel: digest.channel, ref: digest.ts } : done);
   }
 
   /**
@@ -355,7 +385,7 @@ export function createSlackActivities(deps: { config: ActivityDeps['config']; db
     const done = await findDelivered(db, input.idempotencyKey);
     let result: NotifyResult;
     if (done) {
-      result = notifyResult(done);
+      result = await whereDelivered(kind, input.idempotencyKey, done);
     } else {
       const slice = await csmSlice(db, { incidentId: incident.id, csmId: csm.id, kind, limit, componentKeys: incident.components });
       if (kind === 'follow_up' && slice.totals.customers === 0) return { status: 'skipped', sentAt: new Date().toISOString() };
@@ -384,7 +414,7 @@ export function createSlackActivities(deps: { config: ActivityDeps['config']; db
 
     async notifyCsm(input) {
       const done = await findDelivered(db, input.idempotencyKey);
-      if (done) return notifyResult(done);
+      if (done) return whereDelivered(input.kind, input.idempotencyKey, done);
       return deliverCsmMessage({
         idempotencyKey: input.idempotencyKey, kind: input.kind, incident: input.incident, csm: input.csm,
         slice: sliceFor(input.kind, input.customers, limit), totals: input.totals, dashboardUrl: input.dashboardUrl,

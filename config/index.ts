@@ -6,6 +6,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { parse as parseDotenv } from 'dotenv';
 import type { Severity } from '../domain/types';
 import type { IncidentSettings } from '../domain/incident/model';
+import type { DigestSettings } from '../domain/alert-digest';
 
 export interface Config {
   env: 'development' | 'production' | 'test';
@@ -34,6 +35,8 @@ export interface Config {
     postMortemHours: number;
     /** How many customers an alert lists before linking to the dashboard. */
     alertCustomerLimit: number;
+    /** Storm digest (domain/alert-digest.ts): alerts a CSM gets within the window before the rest are folded into one DM. */
+    alertDigest: DigestSettings;
   };
 }
 
@@ -221,6 +224,10 @@ export function loadConfig(env: Env = readEnvironment(), options: LoadOptions = 
       followUpHours: num('FOLLOW_UP_HOURS', 24),
       postMortemHours: num('POST_MORTEM_HOURS', 72),
       alertCustomerLimit: int('ALERT_CUSTOMER_LIMIT', 10, 1, 40),
+      alertDigest: {
+        threshold: int('ALERT_DIGEST_THRESHOLD', 3, 0, 1_000_000),
+        windowSeconds: int('ALERT_DIGEST_WINDOW_SECONDS', 120, 1, 86_400),
+      },
     },
   };
   if (problems.length > 0) throw new ConfigError(problems);
@@ -237,6 +244,7 @@ export const CONFIG_VARIABLES = [
   'STATUSPAGE_PAGE_URL', 'STATUSPAGE_API_URL', 'STATUSPAGE_API_KEY', 'STATUSPAGE_PAGE_ID', 'STATUSPAGE_SYNC_SECONDS',
   'SUPPORT_WEBHOOK_TOKEN', 'ZENDESK_WEBHOOK_SECRET', 'SUPPORT_SPIKE_THRESHOLD', 'SUPPORT_SPIKE_WINDOW_MINUTES',
   'ESCALATION_MINUTES', 'UPDATE_CADENCE_MINUTES', 'FOLLOW_UP_HOURS', 'POST_MORTEM_HOURS', 'ALERT_CUSTOMER_LIMIT',
+  'ALERT_DIGEST_THRESHOLD', 'ALERT_DIGEST_WINDOW_SECONDS',
 ] as const;
 
 /** What incident workflows need from the config, passed as their input. */

@@ -21,6 +21,8 @@ export interface OutboxEntry {
   recipient: string;
   kind: string;
   payload: unknown;
+  /** An alert folded into a storm digest (db/alert-digests.ts): the digest's key. */
+  digestKey?: string;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -41,7 +43,7 @@ export async function claimOutbox(db: Kysely<Database>, entry: OutboxEntry): Pro
   const inserted = await db.insertInto('notifications')
     .values({
       idempotency_key: entry.idempotencyKey, incident_id: incidentId, channel: entry.channel,
-      recipient: entry.recipient, kind: entry.kind, payload, status: 'pending',
+      recipient: entry.recipient, kind: entry.kind, payload, status: 'pending', digest_key: entry.digestKey ?? null,
     })
     .onConflict((oc) => oc.column('idempotency_key').doNothing())
     .returningAll()

@@ -162,6 +162,25 @@ export interface NotificationsTable {
   attempts: Generated<number>;
   created_at: CreatedAt;
   sent_at: Timestamp | null;
+  /** An alert folded into a storm digest: the digest's key (alert_digests, and its own outbox row). */
+  digest_key: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** A storm digest DM to one CSM (db/alert-digests.ts). */
+export interface AlertDigestsTable {
+  idempotency_key: string;
+  /** Lower-case. */
+  csm_email: string;
+  opened_at: CreatedAt;
+  last_joined_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  /** Joins so far; `shown_version` is what the Slack message shows. */
+  version: Generated<number>;
+  shown_version: Generated<number>;
+  lease_owner: string | null;
+  lease_until: Timestamp | null;
+  /** The posted message (DM channel and ts), once posted. */
+  channel: string | null;
+  ts: string | null;
 }
 
 export interface WebhookDeliveriesTable {
@@ -214,6 +233,7 @@ export interface Database {
   incident_customer_impact: IncidentCustomerImpactTable;
   incident_updates: IncidentUpdatesTable;
   notifications: NotificationsTable;
+  alert_digests: AlertDigestsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   follow_ups: FollowUpsTable;
   audit_log: AuditLogTable;
