@@ -12,6 +12,8 @@ import {
 import { distinctCustomers, supportTicketsNote, suspectedIncidentTitle } from '../domain/support';
 import type { IncidentEvent } from '../domain/types';
 import { forwardDelivery } from '../db/deliveries';
+import { recordRoute, routedIncidentStarts, routeIncidentEvent } from '../db/incident-routing';
+import { parseIncidentWorkflowId } from '../domain/correlation';
 import { componentName, incidentsOnComponent, statuspageAliasMap, statuspageDeliveries } from '../db/detection';
 import { findUnstorableText } from '../domain/text';
 import {
@@ -98,20 +100,19 @@ export function createDetectionActivities(deps: ActivityDeps): DetectionActiviti
 
   async function forwardIncidentEvents(input: { source: string; deliveries: EventDelivery[] }): Promise<ForwardResult> {
     const result: ForwardResult = { forwarded: 0, duplicates: 0, workflowIds: [] };
-    const settings = incidentSettings(config);
+    const routing = { db, settings: incidentSettings(config), taskQueue: config.temporal.taskQueue, correlationWindowMinutes: config.correlation.windowMinutes };
     for (const { event, raw } of input.deliveries) {
-      const options = incidentStartOptions(event, settings, config.temporal.taskQueue);
       // Temporal unreachable: DeliveryUnavailableError fails the attempt, and the activity's retry (or the next tick) forwards it.
       const r = await forwardDelivery(
         { db, temporal, log: deliveryLog },
         { source: input.source, deliveryId: event.deliveryId, rawBody: raw, headers: SYNC_VIA },
-        [{ workflowType: WORKFLOW_TYPES.incident, options }],
+        routedIncidentStarts(routing, [event]),
       );
       // Already forwarded (by the webhook or an earlier attempt), or being forwarded by the webhook right now.
       if (r.status === 'duplicate' || r.status === 'in_flight') result.duplicates += 1;
       if (r.status !== 'forwarded') continue;
       result.forwarded += 1;
-      result.workflowIds.push(options.workflowId);
+      result.workflowIds.push(...r.workflowIds);
     }
     return result;
   }
@@ -146,8 +147,22 @@ export function createDetectionActivities(deps: ActivityDeps): DetectionActiviti
       // Stable across activity retries: the workflow applies the opening once.
       deliveryId: `support-open:${input.externalId}`,
     };
+    // Routed like every source incident, under the component's lock: a real incident that arrived meanwhile
+    // (or one still active on the component) takes the tickets as a note instead (db/incident-routing.ts).
     const options = incidentStartOptions(event, incidentSettings(config), config.temporal.taskQueue);
     const { workflowId } = options;
+    const route = await routeIncidentEvent(db, event, { windowMinutes: config.correlation.windowMinutes, join: 'note' });
+    if (route.workflowId !== workflowId) {
+      const target = parseIncidentWorkflowId(route.workflowId)!;
+      const incident: IncidentRef = { workflowId: route.workflowId, ...target };
+      const { delivered } = await addTicketsToIncident({ incident, componentKey: input.componentKey, tickets: input.tickets, at: input.openedAt });
+      if (delivered) {
+        log.info('support spike added to an open incident on its component', { workflowId: route.workflowId, component: input.componentKey });
+        return incident;
+      }
+      // That incident ended meanwhile: the spike opens its own after all.
+      await recordRoute(db, event, workflowId, 'new');
+    }
     await temporal.workflow.signalWithStart(WORKFLOW_TYPES.incident, options);
     log.info('suspected incident opened from support tickets', { workflowId, component: input.componentKey, tickets: input.tickets.length, customers });
     return { workflowId, source: 'support', externalId: input.externalId, title };

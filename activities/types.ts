@@ -5,6 +5,7 @@
  * Nothing here grows with the number of affected customers except the `…V1` activities, kept
  * for incidents started before the customer list moved to Postgres (workflows/incident-v1/).
  */
+import type { LinkedSourceView } from '../domain/incident/sources';
 import type {
   AffectedCustomer, Csm, Incident, OutreachStatus,
 } from '../domain/types';
@@ -18,7 +19,8 @@ export type { CsmMessageKind } from '../domain/incident/model';
 export type TimelineKind =
   | 'created' | 'status' | 'severity' | 'components' | 'regions' | 'message' | 'note' | 'alert' | 'update_posted'
   | 'war_room' | 'drafts' | 'escalation' | 'acknowledged' | 'outreach' | 'resolution' | 'reopened'
-  | 'follow_up' | 'post_mortem' | 'update_reminder' | 'support_tickets';
+  | 'follow_up' | 'post_mortem' | 'update_reminder' | 'support_tickets'
+  | 'source_linked' | 'source_status' | 'merged' | 'split';
 
 export interface TimelineEntry {
   kind: TimelineKind;
@@ -76,7 +78,9 @@ export type FollowUpKind = 'customer_follow_up' | 'post_mortem' | 'update_remind
 export interface IncidentActivities {
   /** Upserts product_incidents (by source + external id) with the current totals. */
   recordIncident(input: { incident: Incident; totals: IncidentTotals; detectedAt: string; warRoomChannelId?: string;
-    resolutionNotifiedAt?: string; followUpAt?: string; postMortemRemindedAt?: string }): Promise<void>;
+    resolutionNotifiedAt?: string; followUpAt?: string; postMortemRemindedAt?: string;
+    /** A correlated incident's source incidents (bounded: MAX_LINKED_SOURCES). */
+    sources?: LinkedSourceView[] }): Promise<void>;
   recordTimeline(input: { incidentId: string; entries: TimelineEntry[] }): Promise<void>;
   recordFollowUp(input: { incidentId: string; kind: FollowUpKind; csmEmail?: string; dueAt: string; status: 'scheduled' | 'done' | 'cancelled' }): Promise<void>;
   /** recordFollowUp for many CSMs at once (null: an incident-wide reminder). */

@@ -89,7 +89,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     metrics,
     track,
     ingestDeps: (log, deadline) => ({
-      db: deps.db, temporal: deps.temporal, taskQueue: deps.config.temporal.taskQueue, settings: incidentSettings(deps.config), log,
+      db: deps.db, temporal: deps.temporal, taskQueue: deps.config.temporal.taskQueue, settings: incidentSettings(deps.config),
+      correlationWindowMinutes: deps.config.correlation.windowMinutes, log,
       metrics: metrics.webhooks, deadline, track,
     }),
   };

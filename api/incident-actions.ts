@@ -110,6 +110,7 @@ export async function changeIncident(ingest: IngestDeps, incident: IncidentView,
   checkChange(incident, change);
   const event: IncidentEvent = {
     source: incident.source, externalId: incident.externalId, occurredAt: new Date().toISOString(), deliveryId: action.deliveryId, actor: label(action),
+    byPerson: true,
   };
   if (change.status !== undefined) event.status = change.status;
   if (change.severity !== undefined) event.severity = change.severity;

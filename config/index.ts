@@ -28,6 +28,8 @@ export interface Config {
   opsgenie: { webhookToken?: string };
   statuspage: { webhookToken?: string; pageUrl?: string; apiUrl?: string; apiKey?: string; pageId?: string; syncEverySeconds: number };
   support: { webhookToken?: string; zendeskWebhookSecret?: string; threshold: number; windowMinutes: number };
+  /** A source incident sharing a component with an open incident active within this window joins it (db/incident-routing.ts). */
+  correlation: { windowMinutes: number };
   incidents: {
     escalationMinutes: number;
     updateCadenceMinutes: number;
@@ -218,6 +220,7 @@ export function loadConfig(env: Env = readEnvironment(), options: LoadOptions = 
       threshold: int('SUPPORT_SPIKE_THRESHOLD', 5, 1),
       windowMinutes: int('SUPPORT_SPIKE_WINDOW_MINUTES', 15, 1),
     },
+    correlation: { windowMinutes: int('CORRELATION_WINDOW_MINUTES', 30, 0, 24 * 60) },
     incidents: {
       escalationMinutes: num('ESCALATION_MINUTES', 15),
       updateCadenceMinutes: num('UPDATE_CADENCE_MINUTES', 30),
@@ -243,7 +246,7 @@ export const CONFIG_VARIABLES = [
   'PAGERDUTY_PRIORITY_MAP', 'PAGERDUTY_URGENCY_MAP', 'OPSGENIE_WEBHOOK_TOKEN', 'STATUSPAGE_WEBHOOK_TOKEN',
   'STATUSPAGE_PAGE_URL', 'STATUSPAGE_API_URL', 'STATUSPAGE_API_KEY', 'STATUSPAGE_PAGE_ID', 'STATUSPAGE_SYNC_SECONDS',
   'SUPPORT_WEBHOOK_TOKEN', 'ZENDESK_WEBHOOK_SECRET', 'SUPPORT_SPIKE_THRESHOLD', 'SUPPORT_SPIKE_WINDOW_MINUTES',
-  'ESCALATION_MINUTES', 'UPDATE_CADENCE_MINUTES', 'FOLLOW_UP_HOURS', 'POST_MORTEM_HOURS', 'ALERT_CUSTOMER_LIMIT',
+  'CORRELATION_WINDOW_MINUTES', 'ESCALATION_MINUTES', 'UPDATE_CADENCE_MINUTES', 'FOLLOW_UP_HOURS', 'POST_MORTEM_HOURS', 'ALERT_CUSTOMER_LIMIT',
   'ALERT_DIGEST_THRESHOLD', 'ALERT_DIGEST_WINDOW_SECONDS',
 ] as const;
 

@@ -134,11 +134,17 @@ function isAlreadyStarted(err: unknown): boolean {
 }
 
 /**
- * Record → claim → signalWithStart each start → mark. Throws DeliveryUnavailableError (after marking the
+ * What to signal: the starts, or a function that decides them once this attempt owns the delivery (incident
+ * events are routed then, db/incident-routing.ts, so a duplicate delivery routes nothing).
+ */
+export type WorkflowStarts = WorkflowStart[] | (() => Promise<WorkflowStart[]>);
+
+/**
+ * Record → claim → (route) → signalWithStart each start → mark. Throws DeliveryUnavailableError (after marking the
  * delivery failed) when Temporal cannot be reached or the deadline has passed; database errors propagate.
  */
 export async function forwardDelivery(
-  deps: DeliveryDeps, delivery: DeliveryRecord, starts: WorkflowStart[], opts: ForwardOptions = {},
+  deps: DeliveryDeps, delivery: DeliveryRecord, wanted: WorkflowStarts, opts: ForwardOptions = {},
 ): Promise<ForwardResult> {
   const claim = await claimDelivery(deps.db, delivery);
   if (claim !== true) {
@@ -148,6 +154,14 @@ export async function forwardDelivery(
     }
     deps.log?.info({ source: delivery.source, deliveryId: delivery.deliveryId }, 'delivery already being forwarded by another attempt');
     return { status: 'in_flight', workflowIds: [], closed: [] };
+  }
+  let starts: WorkflowStart[];
+  try {
+    starts = typeof wanted === 'function' ? await wanted() : wanted;
+  } catch (err) {
+    // The claim is released for the sender's retry.
+    await mark(deps.db, delivery, { status: 'failed', error: String(err) }).catch(() => {});
+    throw err;
   }
   if (starts.length === 0) {
     await mark(deps.db, delivery, { status: 'ignored', workflow_id: null, error: opts.ignoredReason ?? null });

@@ -24,6 +24,8 @@ export interface IncidentRecord {
   resolutionNotifiedAt?: string;
   followUpAt?: string;
   postMortemRemindedAt?: string;
+  /** A correlated incident's source incidents (domain/incident/sources.ts LinkedSourceView); absent: one source. */
+  sources?: unknown[];
 }
 
 /** The product_incidents columns that come straight from the workflow's Incident. */
@@ -66,6 +68,7 @@ export async function upsertIncident(db: Db, r: IncidentRecord): Promise<{ id: s
       resolution_notified_at: r.resolutionNotifiedAt ?? null,
       follow_up_at: r.followUpAt ?? null,
       post_mortem_reminded_at: r.postMortemRemindedAt ?? null,
+      linked_sources: JSON.stringify(r.sources ?? []),
     })
     .onConflict((oc) => oc.columns(['source', 'external_id']).doUpdateSet((eb) => ({
       title: eb.ref('excluded.title'),
@@ -89,6 +92,7 @@ export async function upsertIncident(db: Db, r: IncidentRecord): Promise<{ id: s
       resolution_notified_at: sql`coalesce(excluded.resolution_notified_at, product_incidents.resolution_notified_at)`,
       follow_up_at: sql`coalesce(excluded.follow_up_at, product_incidents.follow_up_at)`,
       post_mortem_reminded_at: sql`coalesce(excluded.post_mortem_reminded_at, product_incidents.post_mortem_reminded_at)`,
+      ...(r.sources ? { linked_sources: eb.ref('excluded.linked_sources') } : {}),
       updated_at: sql`now()`,
     })))
     .returning('id')

@@ -109,8 +109,29 @@ export interface ProductIncidentsTable {
   problem_count: Generated<number>;
   /** Opened by the support-spike detector and not confirmed by a person or another source yet (migration 20261207000000). */
   suspected: Generated<boolean>;
+  /** Set when a person merged this incident into another (its workflow id); the incident then ends. */
+  merged_into: string | null;
+  merged_at: Timestamp | null;
+  /** The source incidents the workflow follows (domain/incident/sources.ts LinkedSourceView[]); [] for one source. */
+  linked_sources: ColumnType<unknown, string | undefined, string>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
+}
+
+/** A source incident and the Forewarn incident it feeds (db/incident-routing.ts). */
+export interface IncidentRoutesTable {
+  source: string;
+  external_id: string;
+  workflow_id: string;
+  title: string | null;
+  status: ColumnType<string, string | undefined, string>;
+  suspected: ColumnType<boolean, boolean | undefined, boolean>;
+  components: TextArray;
+  refs: TextArray;
+  /** Why it feeds that incident: new, route, reference, component, merge, split. */
+  how: string;
+  last_activity_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  created_at: CreatedAt;
 }
 
 export interface IncidentCustomerImpactTable {
@@ -237,6 +258,7 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   follow_ups: FollowUpsTable;
   audit_log: AuditLogTable;
+  incident_routes: IncidentRoutesTable;
 }
 
 export type ProductIncidentRow = Selectable<ProductIncidentsTable>;

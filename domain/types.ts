@@ -54,6 +54,16 @@ export interface IncidentEvent {
    * a PagerDuty note (its resolve dialog's note is posted as one). Cut to RESOLUTION_NOTE_MAX characters.
    */
   resolutionNote?: string;
+  /**
+   * Other source incidents this one names (`statuspage:<incident id>`, domain/correlation.ts): a source
+   * incident sharing a reference with an open incident joins it.
+   */
+  references?: string[];
+  /**
+   * A person's action (api/incident-actions.ts): on an incident several sources feed, it is the newest word
+   * on the fields it sets, whatever the sources said before (domain/incident/sources.ts).
+   */
+  byPerson?: boolean;
   /** A timeline note that changes no field (PagerDuty annotation, Opsgenie note, support tickets). */
   note?: string;
   /** Who caused this event (an acknowledging responder, an escalation target...). */

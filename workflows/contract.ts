@@ -5,18 +5,22 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { IncidentSettings, IncidentState } from '../domain/incident/model';
+import { incidentWorkflowId, parseIncidentWorkflowId } from '../domain/correlation';
 import type { IncidentEvent, IncidentSource, OutreachStatus } from '../domain/types';
 
 export type { IncidentSettings } from '../domain/incident/model';
 
 export const DEFAULT_TASK_QUEUE = 'forewarn-incidents';
 
-export function incidentWorkflowId(source: IncidentSource, externalId: string): string {
-  return `incident:${source}:${externalId}`;
-}
+export { incidentWorkflowId } from '../domain/correlation';
 
 export interface IncidentWorkflowInput {
   settings: IncidentSettings;
+  /**
+   * The source incident the workflow is named after (`incident:<source>:<external id>`). Correlation may
+   * deliver another source's event first (their signals race); the incident still takes this identity.
+   */
+  opens?: { source: IncidentSource; externalId: string };
   /** Set when the workflow continues as new: everything it knew (bounded: see domain/incident/model.ts). */
   carried?: IncidentState;
   /** Set when the workflow continues as new: events received but not applied yet. */
@@ -34,12 +38,18 @@ export interface IncidentWorkflowInput {
  * otherwise re-alert every CSM): REJECT_DUPLICATE makes Temporal refuse, and callers record the
  * event as ignored.
  */
-export function incidentStartOptions(event: IncidentEvent, settings: IncidentSettings, taskQueue: string, workflowId?: string) {
+export function incidentStartOptions(
+  event: IncidentEvent, settings: IncidentSettings, taskQueue: string,
+  /**
+   * The incident correlation chose (db/incident-routing.ts), or the one a person acts on (the incident row's
+   * workflow id); by default the one the event's own source incident opens.
+   */
+  workflowId = incidentWorkflowId(event.source, event.externalId),
+) {
   return {
-    // A person's action on an incident names its workflow (the incident row's workflow id).
-    workflowId: workflowId ?? incidentWorkflowId(event.source, event.externalId),
+    workflowId,
     taskQueue,
-    args: [{ settings }] as [IncidentWorkflowInput],
+    args: [{ settings, opens: parseIncidentWorkflowId(workflowId) }] as [IncidentWorkflowInput],
     signal: incidentEventSignal,
     signalArgs: [event] as [IncidentEvent],
     workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,

@@ -11,6 +11,7 @@ import {
   PROBLEM_MESSAGE_MAX, PROBLEMS_KEPT, type CsmMessageKind, type CsmSummary, type EmailAudience, type EmailBatchResult, type IncidentProblem,
   type IncidentSettings, type IncidentState,
 } from '../domain/incident/model';
+import { sourceViews } from '../domain/incident/sources';
 import { csmByEmail } from '../domain/incident/summaries';
 import { storableText } from '../domain/text';
 import type { IncidentEvent } from '../domain/types';
@@ -58,6 +59,8 @@ export class IncidentRun {
   readonly outreachLock = new Lock();
   readonly settings: IncidentSettings;
   readonly historyLimit: number | undefined;
+  /** The source incident this incident is named after (IncidentWorkflowInput.opens). */
+  readonly opens: IncidentWorkflowInput['opens'];
   private searchSignature = '';
   /** The problems of a first event that could not be applied, for the start the next event makes. */
   private parked: Pick<IncidentState, 'problems' | 'problemCount'> | undefined;
@@ -67,6 +70,7 @@ export class IncidentRun {
     this.state = input.carried;
     this.inbox = [...(input.pending ?? [])];
     this.historyLimit = input.continueAsNewAtHistoryLength;
+    this.opens = input.opens;
   }
 
   /** Workflow time: deterministic, and what the time-skipping tests move forward. */
@@ -133,6 +137,7 @@ export class IncidentRun {
       resolutionNotifiedAt: s.phase === 'active' ? undefined : latest(s.csms.map((c) => c.resolutionNotifiedAt)),
       followUpAt: s.followUpDueAt,
       postMortemRemindedAt: s.postMortemRemindedAt,
+      ...(s.sources ? { sources: sourceViews(s.sources) } : {}),
     });
   }
 

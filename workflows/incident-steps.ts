@@ -4,12 +4,14 @@
  * may have changed it meanwhile) and looks CSMs up again by email before writing. Customers are
  * never loaded here: the analysis and the messages work on Postgres.
  */
-import { isCancellation, log, workflowInfo } from '@temporalio/workflow';
+import { isCancellation, log, patched, workflowInfo } from '@temporalio/workflow';
 import type { TimelineEntry, TimelineKind } from '../activities/types';
 import {
-  applyEvent, describeChanges, hasChanges, isMajor, needsReanalysis, startLedger, type IncidentChanges,
+  applyEvent, describeChanges, diffIncidents, hasChanges, isMajor, MAX_DELIVERY_IDS, needsReanalysis, startLedger, type IncidentChanges,
 } from '../domain/incident-state';
 import { ZERO_TOTALS, type IncidentState } from '../domain/incident/model';
+import { applySourceEvent, combineSources, isSameSource, linkedSourceFrom } from '../domain/incident/sources';
+import { alsoReportedLine, sourceStatusLine } from '../domain/messages/sources';
 import { affectedCsms, applyAssessment } from '../domain/incident/summaries';
 import type { IncidentEvent } from '../domain/types';
 import { slack, store } from './incident-activities';
@@ -21,8 +23,10 @@ const MINUTE = 60_000;
 
 function eventEntries(s: IncidentState, event: IncidentEvent, changes: IncidentChanges, at: string): TimelineEntry[] {
   const entries: TimelineEntry[] = [];
+  // The source incident the event came from (several feed a correlated incident).
+  const from = s.sources ? { source: event.source, externalId: event.externalId } : { source: s.incident.source };
   const add = (kind: TimelineKind, summary: string, details: Record<string, unknown>) => entries.push({
-    kind, summary, details: { source: s.incident.source, deliveryId: event.deliveryId, ...details }, actor: event.actor,
+    kind, summary, details: { ...from, deliveryId: event.deliveryId, ...details }, actor: event.actor,
     occurredAt: at, dedupeKey: timelineKey(s, 'event', event.deliveryId, kind),
   });
   const lines = describeChanges(changes);
@@ -39,9 +43,17 @@ function eventEntries(s: IncidentState, event: IncidentEvent, changes: IncidentC
 /** The first event: the incident exists from now on. */
 async function start(run: IncidentRun, event: IncidentEvent): Promise<void> {
   const now = run.now();
-  const ledger = startLedger(event, workflowInfo().workflowId, now);
+  const { workflowId } = workflowInfo();
+  const ledger = startLedger(event, workflowId, now);
+  // Correlation may route another source incident's event first to the incident a source opens (their
+  // signals race): the incident keeps the identity its workflow id names, and the event is its first source.
+  const own = run.opens;
+  const foreign = own !== undefined && !isSameSource(own, event) && patched(MULTI_SOURCE_PATCH);
+  const sources = foreign ? [linkedSourceFrom(event.source, event.externalId, ledger, now)] : undefined;
+  if (foreign) ledger.incident = { ...ledger.incident, source: own.source, externalId: own.externalId };
   const s: IncidentState = {
     ...ledger,
+    ...(sources ? { sources } : {}),
     phase: 'active',
     csms: [],
     totals: ZERO_TOTALS,
@@ -62,7 +74,7 @@ async function start(run: IncidentRun, event: IncidentEvent): Promise<void> {
     run.timeline([{
       kind: 'created',
       summary: `Detected: ${incident.title} (${incident.severity}, ${incident.status})`,
-      details: { source: incident.source, externalId: incident.externalId, deliveryId: event.deliveryId, components: incident.components, regions: incident.regions },
+      details: { source: event.source, externalId: event.externalId, deliveryId: event.deliveryId, components: incident.components, regions: incident.regions },
       actor: event.actor, occurredAt: at, dedupeKey: timelineKey(s, 'event', event.deliveryId, 'created'),
     }, ...eventEntries(s, event, {}, at)]),
     analyze(run),
@@ -78,10 +90,14 @@ async function start(run: IncidentRun, event: IncidentEvent): Promise<void> {
   }
 }
 
+/** Marks histories that may hold several source incidents (correlation): older ones replay as before. */
+const MULTI_SOURCE_PATCH = 'multi-source-incident';
+
 /** Any later event: apply it field by field, record what changed, and tell who needs to know. */
 export async function handleEvent(run: IncidentRun, event: IncidentEvent): Promise<void> {
   if (!run.state) return start(run, event);
   const s = run.state;
+  if ((s.sources || !isSameSource(s.incident, event)) && patched(MULTI_SOURCE_PATCH)) return handleSourceEvent(run, event);
   const now = run.now();
   const result = applyEvent(s, event, now);
   if (result.duplicate) {
@@ -95,14 +111,68 @@ export async function handleEvent(run: IncidentRun, event: IncidentEvent): Promi
   s.deliveryIds = result.deliveryIds;
   const { changes } = result;
   const entries = eventEntries(s, event, changes, result.appliedAt.status && changes.status ? result.appliedAt.status : now);
-  if (!hasChanges(changes)) {
+  await followChanges(run, changes, entries, titleChanged, []);
+}
+
+/**
+ * An event of a correlated incident: applied to its own source incident's view, the incident derived
+ * again from every source (domain/incident/sources.ts). A source joining, or a source's own status
+ * moving, is news in each CSM's thread and the war room even when the incident's fields stay.
+ */
+async function handleSourceEvent(run: IncidentRun, event: IncidentEvent): Promise<void> {
+  const s = run.s;
+  if (s.deliveryIds.includes(event.deliveryId)) {
+    log.info('duplicate incident event ignored', { deliveryId: event.deliveryId });
+    return;
+  }
+  const now = run.now();
+  s.deliveryIds = [...s.deliveryIds, event.deliveryId].slice(-MAX_DELIVERY_IDS);
+  // The incident's own source becomes the first linked one when a second joins.
+  const own = s.sources ?? [linkedSourceFrom(s.incident.source, s.incident.externalId, s, s.detectedAt)];
+  const applied = applySourceEvent(own, event, s.incident, now);
+  if (applied.staleFields.length) log.info('stale fields ignored', { deliveryId: event.deliveryId, fields: applied.staleFields });
+  if (!applied.source) {
+    // A note for the incident (support tickets...), or a source beyond the limit: the timeline only.
+    if (!s.sources && !isSameSource(s.incident, event)) log.warn('event of an unlinked source incident kept as a note', { source: event.source, externalId: event.externalId });
+    await run.timeline(eventEntries(s, event, {}, now));
+    return;
+  }
+  s.sources = applied.sources;
+  const next = combineSources(s.incident, s.sources);
+  const changes = diffIncidents(s.incident, next);
+  const titleChanged = next.title !== s.incident.title;
+  s.incident = next;
+  const { source } = applied;
+  // People's changes speak for themselves (the changed fields); a source joining or moving is news.
+  const news = source.person ? undefined : applied.isNew ? alsoReportedLine(source.source, source.view.title, source.view.status)
+    : applied.statusChanged ? sourceStatusLine(source.source, source.view.title, source.view.status) : undefined;
+  const at = Number.isNaN(Date.parse(event.occurredAt)) ? now : new Date(event.occurredAt).toISOString();
+  const entries = eventEntries(s, event, changes, at);
+  if (news) {
+    entries.unshift({
+      kind: applied.isNew ? 'source_linked' : 'source_status', summary: news, actor: event.actor, occurredAt: at,
+      details: { source: source.source, externalId: source.externalId, title: source.view.title, status: source.view.status, severity: source.view.severity, deliveryId: event.deliveryId },
+      dedupeKey: timelineKey(s, 'event', event.deliveryId, 'source'),
+    });
+  }
+  await followChanges(run, changes, entries, titleChanged, news ? [news] : []);
+}
+
+/**
+ * What every event leads to once applied: the timeline, and for a change (or news of a source) the
+ * re-analysis, alerts, thread updates, war room, drafts and deadlines it calls for.
+ */
+async function followChanges(run: IncidentRun, changes: IncidentChanges, entries: TimelineEntry[], titleChanged: boolean, news: string[]): Promise<void> {
+  const s = run.s;
+  const now = run.now();
+  if (!hasChanges(changes) && news.length === 0) {
     if (titleChanged) await run.recordIncident();
     await run.timeline(entries);
     run.upsertSearch();
     return;
   }
   s.revision += 1;
-  const lines = describeChanges(changes);
+  const lines = [...news, ...describeChanges(changes)];
   await Promise.all([run.recordIncident(), run.timeline(entries)]);
   run.upsertSearch();
   if (changes.message) {

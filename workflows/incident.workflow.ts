@@ -66,6 +66,7 @@ export async function incidentWorkflowV2(input: IncidentWorkflowInput): Promise<
       await condition(allHandlersFinished);
       await continueAsNew<typeof incidentWorkflowV2>({
         settings: run.settings,
+        ...(run.opens ? { opens: run.opens } : {}),
         carried: { ...s, continuedAsNew: (s.continuedAsNew ?? 0) + 1 },
         pending: [...run.inbox],
         continueAsNewAtHistoryLength: run.historyLimit,

@@ -9,11 +9,12 @@ import type { Counter } from 'prom-client';
 import type { Kysely } from 'kysely';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import {
-  DeliveryUnavailableError, forwardDelivery, type DeliveryRecord, type ForwardResult, type WorkflowStart,
+  DeliveryUnavailableError, forwardDelivery, type DeliveryRecord, type ForwardResult, type WorkflowStarts,
 } from '../../db/deliveries';
+import { routedIncidentStarts } from '../../db/incident-routing';
 import type { Database } from '../../db/types';
 import type { IncidentEvent } from '../../domain/types';
-import { incidentStartOptions, WORKFLOW_TYPES, type IncidentSettings } from '../../workflows/contract';
+import type { IncidentSettings } from '../../workflows/contract';
 import { HttpProblem } from '../problem';
 
 /** From receipt: the last moment a workflow may be signalled (the signal itself must finish by then). */
@@ -27,6 +28,8 @@ export interface IngestDeps {
   temporal: Client;
   taskQueue: string;
   settings: IncidentSettings;
+  /** CORRELATION_WINDOW_MINUTES: a source incident sharing a component with an incident active this recently joins it. */
+  correlationWindowMinutes: number;
   log: FastifyBaseLogger;
   /** Webhook outcomes by source (forwarded, duplicate, ignored, unavailable); routes count 'rejected'. */
   metrics?: Counter<'source' | 'outcome'>;
@@ -52,7 +55,7 @@ export function requestDeadline(reply: FastifyReply): number {
 export async function forwardFromApi(
   deps: Pick<IngestDeps, 'db' | 'temporal' | 'log' | 'metrics' | 'deadline' | 'track'>,
   delivery: DeliveryRecord,
-  starts: WorkflowStart[],
+  starts: WorkflowStarts,
   opts: { ignoredReason?: string } = {},
 ): Promise<ForwardResult> {
   const count = (outcome: string) => deps.metrics?.inc({ source: delivery.source, outcome });
@@ -71,10 +74,9 @@ export async function forwardFromApi(
   return result;
 }
 
-/** The path of every incident webhook: each normalized event goes to its incident workflow. */
+/** The path of every incident webhook: each normalized event goes to the incident correlation chose. */
 export async function ingestDelivery(deps: IngestDeps, delivery: DeliveryRecord, events: IncidentEvent[], opts: { ignoredReason?: string } = {}): Promise<IngestResult> {
-  const starts = events.map((event) => ({ workflowType: WORKFLOW_TYPES.incident, options: incidentStartOptions(event, deps.settings, deps.taskQueue) }));
-  const result = await forwardFromApi(deps, delivery, starts, opts);
+  const result = await forwardFromApi(deps, delivery, routedIncidentStarts(deps, events), opts);
   return { duplicate: result.status === 'duplicate', workflowIds: result.workflowIds, closed: result.closed };
 }
 

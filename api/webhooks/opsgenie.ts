@@ -49,6 +49,7 @@ const bodySchema = {
         username: { type: 'string' },
         priority: { anyOf: [{ type: 'string', pattern: '^[Pp]?[1-5]$' }, { type: 'integer', minimum: 1, maximum: 5 }], description: '"P1".."P5" or 1..5' },
         note: { type: 'string' },
+        details: { type: 'object', description: 'Extra properties ("Add Alert Details to Payload"); a Statuspage incident URL in one links the alert to it.' },
       },
     },
     integrationId: { type: 'string' },

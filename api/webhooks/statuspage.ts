@@ -66,7 +66,7 @@ export const statuspageWebhook: RoutePlugin = async (app, deps) => {
         return { code: 200, body: { status: 'ignored', reason } };
       }
       const result = await ingestDelivery(ingest, delivery, [event]);
-      return { code: 202, body: await acceptedBody(deps.db, incidentWorkflowId('statuspage', incident.id), result) };
+      return { code: 202, body: await acceptedBody(deps.db, result.workflowIds[0] ?? incidentWorkflowId('statuspage', incident.id), result) };
     }, deps.track);
   });
 };

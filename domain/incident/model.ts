@@ -10,6 +10,7 @@
  * 256 KB.
  */
 import type { Incident } from '../types';
+import type { LinkedSource } from './sources';
 
 /** Totals over the customers affected now (the dashboard's and the search attributes' numbers). */
 export interface IncidentTotals {
@@ -89,6 +90,11 @@ export interface IncidentState {
   /** P1 while active: when CSMs are reminded that no public update came. */
   nextUpdateReminderAt?: string;
   postMortemRemindedAt?: string;
+  /**
+   * Set once a second source incident joins (correlation): every linked source incident's own view, from
+   * which `incident` is derived (domain/incident/sources.ts). Undefined while the incident has one source.
+   */
+  sources?: LinkedSource[];
   /** How many times this incident's workflow continued as new. */
   continuedAsNew?: number;
   /** The latest parts of the incident Forewarn could not process (bounded: PROBLEMS_KEPT, messages truncated). */

@@ -36,3 +36,4 @@ export {
   actionId, parseAction, parseCustomerAction, customerActionValue, customerOptionValue, CUSTOMER_ACTIONS, CUSTOMER_MENU_ACTION_ID,
   FOREWARN_ACTIONS, type ForewarnAction, type CustomerAction,
 } from './actions';
+export { alsoReportedLine, mergedLine, sourceStatusLine, splitLine } from './sources';

@@ -8,6 +8,7 @@
  * Acknowledge keeps "investigating" (someone is on it) and adds a note; Close resolves, its note (if any)
  * being the resolution note; a note added just before the close counts too (domain/incident-state.ts).
  */
+import { statuspageRefsIn } from '../correlation';
 import { boundedNote } from '../incident-state';
 import type { IncidentEvent, Severity } from '../types';
 
@@ -30,6 +31,8 @@ export interface OpsgenieAlert {
   priority?: string | number;
   note?: string;
   escalationName?: string;
+  /** Extra properties, sent when the integration has "Add Alert Details to Payload" on. */
+  details?: Record<string, unknown>;
 }
 
 export interface OpsgenieWebhookBody {
@@ -101,6 +104,10 @@ export function normalizeOpsgenie(
   const severity = opsgenieSeverity(alert.priority);
   if (severity) out.severity = severity;
   if (ctx.components.length > 0) out.components = [...new Set(ctx.components)];
+  // A Statuspage incident named in the alert (description, details, a note) links the two (domain/correlation.ts).
+  const detailTexts = Object.values(alert.details ?? {}).filter((v): v is string => typeof v === 'string');
+  const references = statuspageRefsIn([alert.description, alert.note, ...detailTexts]);
+  if (references.length > 0) out.references = references;
 
   switch (body.action) {
     case 'Create':

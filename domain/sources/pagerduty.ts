@@ -12,6 +12,7 @@
  * a responder adds when resolving is sent as `incident.annotated`, so a note's content is offered as
  * the resolution note and the incident decides whether it is one (written near the resolve).
  */
+import { statuspageRefsIn } from '../correlation';
 import { boundedNote } from '../incident-state';
 import type { EventStatus, IncidentEvent, Severity } from '../types';
 
@@ -124,7 +125,12 @@ export function normalizePagerDuty(
     // The resolve dialog's "resolution note" arrives as an ordinary note: the incident keeps it as the
     // resolution note when it was written close to (or after) the resolve (domain/incident-state.ts).
     const resolutionNote = boundedNote(note);
-    return { ...base, note: `Note in PagerDuty${actor ? ` by ${actor}` : ''}: ${note ?? ''}`.trim(), ...(resolutionNote ? { resolutionNote } : {}) };
+    // A responder pasting the Statuspage incident's link into a note links the two (domain/correlation.ts).
+    const references = statuspageRefsIn([note]);
+    return {
+      ...base, note: `Note in PagerDuty${actor ? ` by ${actor}` : ''}: ${note ?? ''}`.trim(),
+      ...(resolutionNote ? { resolutionNote } : {}), ...(references.length ? { references } : {}),
+    };
   }
 
   const incident = incidentData(envelope)!;
@@ -135,6 +141,8 @@ export function normalizePagerDuty(
   const severity = pagerdutySeverity(incident.priority?.summary, incident.urgency, ctx);
   if (severity) out.severity = severity;
   if (ctx.components.length > 0) out.components = [...new Set(ctx.components)];
+  const references = statuspageRefsIn([incident.title]);
+  if (references.length > 0) out.references = references;
   const status = event.event_type === 'incident.reopened' ? 'investigating' : STATUS[incident.status ?? ''];
   if (status) out.status = status;
   if (status === 'resolved') out.resolvedAt = out.occurredAt;

@@ -13,6 +13,7 @@ import { Worker } from '@temporalio/worker';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
+import { parseIncidentWorkflowId } from '../../domain/correlation';
 import { incidentIdFor } from '../../domain/incident-state';
 import type { IncidentEvent, OutreachStatus } from '../../domain/types';
 import {
@@ -124,11 +125,10 @@ export class IncidentHarness {
     }
   }
 
-  /** What the API does with a normalized event. */
-  async send(event: IncidentEvent): Promise<Handle> {
-    const workflowId = incidentWorkflowId(event.source, event.externalId);
+  /** What the API does with a normalized event (routed to `workflowId`, by default its own incident). */
+  async send(event: IncidentEvent, workflowId = incidentWorkflowId(event.source, event.externalId)): Promise<Handle> {
     const h = await this.env.client.workflow.signalWithStart<typeof incidentWorkflowV2, [IncidentEvent]>(WORKFLOW_TYPES.incident, {
-      workflowId, taskQueue: this.taskQueue, args: [{ settings: this.settings, ...this.extra }],
+      workflowId, taskQueue: this.taskQueue, args: [{ settings: this.settings, opens: parseIncidentWorkflowId(workflowId), ...this.extra }],
       signal: incidentEventSignal, signalArgs: [event],
     });
     if (!this.started.has(workflowId)) this.started.set(workflowId, h.signaledRunId);

@@ -40,6 +40,9 @@ export function testConfig(extra: Record<string, string> = {}, taskQueue = 'api-
     SLACK_SIGNING_SECRET,
     TEMPORAL_TASK_QUEUE: taskQueue,
     PUBLIC_BASE_URL: 'http://forewarn.test',
+    // These tests send many unrelated incidents on the same few components: each stays its own incident
+    // (correlation by component is tested in test/db/incident-routing.test.ts and test/integration/).
+    CORRELATION_WINDOW_MINUTES: '0',
     ...extra,
   });
 }
