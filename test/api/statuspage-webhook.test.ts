@@ -80,7 +80,7 @@ describe('POST /api/webhooks/statuspage/:token', () => {
     assert.equal(row.raw_body, body, 'the raw body is kept as received');
 
     const inbox = await workflowInbox(temporal.client, WORKFLOW_ID);
-    assert.deepEqual(inbox!.input, [{ settings: { escalationMinutes: 15, updateCadenceMinutes: 30, followUpHours: 24, postMortemHours: 72, sendResolutionEmails: false, dashboardUrl: 'http://127.0.0.1:3000/dashboard' } }]);
+    assert.deepEqual(inbox!.input, [{ settings: { escalationMinutes: 15, updateCadenceMinutes: 30, followUpHours: 24, postMortemHours: 72, sendResolutionEmails: false, dashboardUrl: 'http://127.0.0.1:3000/dashboard' }, opens: { source: 'statuspage', externalId: 'lbkhbwn21v5q' } }]);
     const signals = await incidentSignals();
     assert.equal(signals.length, 1);
     assert.deepEqual(signals[0].args[0], {
