@@ -36,7 +36,7 @@ import type { Database, NotificationRow } from '../db/types';
 import type { EmailBatchResult } from '../domain/incident/model';
 import { renderCustomerEmail, type EmailCustomer } from '../domain/messages/email';
 import { isValidEmailAddress, rawEmailBase64Url } from '../domain/messages/rfc2822';
-import type { MessageTemplate } from '../domain/messages/templates';
+import { templateUsed, type MessageTemplate } from '../domain/messages/templates';
 import type { Incident } from '../domain/types';
 import { cancellable } from './cancellable';
 import { withHeartbeat, type Heartbeat } from './heartbeat';
@@ -238,13 +238,17 @@ export function createGmailActivities(
     const { incident, sender, kind, send } = run;
     const email = renderCustomerEmail({
       kind, incident, csm: sender, templates: run.templates, componentNames: run.componentNames,
-      customer: { id: customer.id, name: customer.name, contactName: customer.contactName, contactEmail: customer.contactEmail, componentNames: customer.componentNames },
+      customer: {
+        id: customer.id, name: customer.name, contactName: customer.contactName, contactEmail: customer.contactEmail,
+        componentNames: customer.componentNames, segment: customer.segment,
+      },
     });
     const to = customer.contactEmail?.trim();
     const messageId = messageIdFor(idempotencyKey, sender.email);
     const entry: OutboxEntry = {
       idempotencyKey, incidentId: incident.id, channel: 'email', recipient: to || `customer:${customer.id}`, kind: `email_${kind}`,
       payload: { from: sender.email, to: to ?? null, subject: email.subject, text: email.text, send, messageId, templateKey: email.approved.templateKey },
+      template: templateUsed(email.approved),
     };
     const refused = !to ? 'no_contact_email' : !isValidEmailAddress(to) ? 'invalid_address' : run.mailboxError;
     if (refused) return { result: emailResult(customer.id, await failOnce(db, entry, refused)) };

@@ -30,7 +30,7 @@ import {
   affectedChangeLines, CHANGED_NAMES_MAX, csmCustomersUrl, renderCsmMessage, renderWarRoomPost, renderWarRoomSummary, sliceFor,
   warRoomChannelName, warRoomPurpose, type CustomerSlice, type SlackMessage,
 } from '../domain/messages';
-import { approvedMessage } from '../domain/messages/templates';
+import { approvedMessage, templateUsed } from '../domain/messages/templates';
 import type { Incident } from '../domain/types';
 import { cancellable } from './cancellable';
 import type { ActivityDeps } from './index';
@@ -297,6 +297,9 @@ export function createSlackActivities(deps: { config: ActivityDeps['config']; db
       return notifyResult(await failOnce(db, { ...base, recipient: `manager of ${csm.email}`, payload: { error: recipient.error } }, recipient.error));
     }
     const [templates, componentNames] = await Promise.all([loadApprovedTemplates(db), loadComponentNames(db, incident.components)]);
+    const approved = approvedMessage(templates, {
+      incident, componentNames, csm: kind === 'escalation' ? undefined : { name: csm.name, email: csm.email },
+    }, { audience: 'csm', channel: 'slack' });
     const render = (timeZone: string | undefined): SlackMessage => renderCsmMessage(kind, {
       incident,
       recipient: { name: recipient.name, email: recipient.email },
@@ -306,9 +309,7 @@ export function createSlackActivities(deps: { config: ActivityDeps['config']; db
       totals: job.totals,
       dashboardUrl: job.dashboardUrl,
       listUrl: csmCustomersUrl(job.dashboardUrl, incident.id, csm.email),
-      approved: approvedMessage(templates, {
-        incident, componentNames, csm: kind === 'escalation' ? undefined : { name: csm.name, email: csm.email },
-      }, { audience: 'csm' }),
+      approved,
       componentNames,
       timeZone,
       changes: job.changes,
@@ -316,7 +317,7 @@ export function createSlackActivities(deps: { config: ActivityDeps['config']; db
       now: new Date().toISOString(),
     });
     const entry = (message: SlackMessage, slackUserId?: string): OutboxEntry => ({
-      ...base, recipient: recipient.email, payload: { ...message, slackUserId, thread: job.thread },
+      ...base, recipient: recipient.email, payload: { ...message, slackUserId, thread: job.thread }, template: templateUsed(approved),
     });
 
     if (!client) return notifyResult(await sendOnce(db, entry(render(recipient.timeZone)), dryRun()));

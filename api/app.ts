@@ -16,6 +16,7 @@ import { incidentRoutes } from './routes/incidents';
 import { incidentActionRoutes } from './routes/incident-actions';
 import { csmRoutes } from './routes/csms';
 import { summaryRoutes } from './routes/summary';
+import { templateRoutes } from './routes/templates';
 import { genericWebhook } from './webhooks/generic';
 import { pagerdutyWebhook } from './webhooks/pagerduty';
 import { opsgenieWebhook } from './webhooks/opsgenie';
@@ -95,7 +96,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }),
   };
   const plugins: RoutePlugin[] = [
-    healthRoutes, metricsRoutes, importRoutes, incidentRoutes, incidentActionRoutes, csmRoutes, summaryRoutes, auditRoutes,
+    healthRoutes, metricsRoutes, importRoutes, incidentRoutes, incidentActionRoutes, csmRoutes, summaryRoutes, auditRoutes, templateRoutes,
     genericWebhook, pagerdutyWebhook, opsgenieWebhook, statuspageWebhook, supportWebhook, slackRoutes, dashboardRoutes,
   ];
   for (const plugin of plugins) await app.register(async (scope) => plugin(scope, routeDeps));

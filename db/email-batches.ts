@@ -7,7 +7,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { EmailAudience } from '../domain/incident/model';
 import { canTransition, isContacted, OUTREACH_LABELS } from '../domain/outreach';
-import type { OutreachStatus } from '../domain/types';
+import type { OutreachStatus, Segment } from '../domain/types';
 import type { Database } from './types';
 
 const STATUSES = Object.keys(OUTREACH_LABELS) as OutreachStatus[];
@@ -27,6 +27,8 @@ export interface AudienceCustomer {
   /** Names of the incident's components this customer uses. */
   componentNames: string[];
   priorityRank: number;
+  /** Picks the templates written for the customer's segment. */
+  segment: Segment;
 }
 
 function audienceFilter(audience: EmailAudience): RawBuilder<boolean> {
@@ -44,8 +46,9 @@ export async function audiencePage(db: Kysely<Database>, input: {
     : sql``;
   const result = await sql<{
     customer_id: string; name: string; contact_name: string | null; contact_email: string | null; priority_rank: number; component_names: string[] | null;
+    segment: Segment;
   }>`
-    select i.customer_id, c.name, c.contact_name, c.contact_email, i.priority_rank,
+    select i.customer_id, c.name, c.contact_name, c.contact_email, i.priority_rank, c.segment,
       (select array_agg(co.name order by co.key) from customer_components cc join components co on co.id = cc.component_id
         where cc.customer_id = c.id and co.key = any(${input.componentKeys}::text[])) as component_names
     from customers c
@@ -55,7 +58,7 @@ export async function audiencePage(db: Kysely<Database>, input: {
     limit ${input.limit}`.execute(db);
   return result.rows.map((r) => ({
     id: r.customer_id, name: r.name, contactName: r.contact_name ?? undefined, contactEmail: r.contact_email ?? undefined,
-    componentNames: r.component_names ?? [], priorityRank: r.priority_rank,
+    componentNames: r.component_names ?? [], priorityRank: r.priority_rank, segment: r.segment,
   }));
 }
 

@@ -16,6 +16,9 @@ import {
   IMPORT_ENTITIES, referencedValues, resolveReferences, rowCount,
   type ImportEntity, type ImportError, type ImportValidation, type NormalizedImport,
 } from '../domain/import';
+import { actorLabel, type Actor } from '../domain/actor';
+import type { Person } from '../domain/messages/template-lifecycle';
+import { importTemplates, personOf } from './templates';
 import type { Database } from './types';
 
 export interface EntityCounts {
@@ -43,7 +46,11 @@ export interface ImportOptions {
   onProgress?: (p: ImportProgress) => void;
   /** Rows per statement for the large tables. */
   chunkSize?: number;
+  /** Who imports (the API's request actor): new template versions are on record as theirs. Absent: the command line. */
+  actor?: Actor;
 }
+
+interface Importer { person: Person; actor?: Actor }
 
 class DryRunRollback extends Error {
   constructor(public readonly counts: ImportCounts) {
@@ -95,7 +102,10 @@ export async function applyImport(db: Kysely<Database>, validation: ImportValida
     return await db.transaction().execute(async (trx) => {
       const errors = [...validation.errors, ...(await checkReferences(trx, validation))];
       if (errors.length > 0) return { ok: false as const, errors };
-      const counts = await write(trx, validation.data, chunkSize, opts.onProgress);
+      const importer: Importer = opts.actor
+        ? { person: personOf(opts.actor, actorLabel(opts.actor)), actor: opts.actor }
+        : { person: { id: 'import:command-line', name: 'import (command line)' } };
+      const counts = await write(trx, validation.data, chunkSize, importer, opts.onProgress);
       if (opts.dryRun) throw new DryRunRollback(counts);
       return { ok: true as const, dryRun: false, counts };
     });
@@ -120,7 +130,9 @@ async function checkReferences(trx: Transaction<Database>, validation: ImportVal
   });
 }
 
-async function write(trx: Transaction<Database>, data: NormalizedImport, chunkSize: number, onProgress?: (p: ImportProgress) => void): Promise<ImportCounts> {
+async function write(
+  trx: Transaction<Database>, data: NormalizedImport, chunkSize: number, importer: Importer, onProgress?: (p: ImportProgress) => void,
+): Promise<ImportCounts> {
   const total = rowCount(data);
   let done = 0;
   const progress = (entity: ImportEntity, n: number) => {
@@ -259,36 +271,9 @@ async function write(trx: Transaction<Database>, data: NormalizedImport, chunkSi
   }
 
   if (data.templates.length > 0) {
-    const tally = new Tally(data.templates.length);
-    for (const chunk of chunks(data.templates, chunkSize)) {
-      const rows = chunk.map((t) => ({
-        key: t.key, severity: t.severity, status: t.status, components: t.components, body: t.body, version: t.version,
-        approved_by: t.approvedBy, approved_at: t.approvedAt,
-      }));
-      // Without approvedAt, an approved template keeps its stored approval time while its content
-      // is the same, and is stamped now when it is new or its content changed.
-      const { rows: changed } = await sql<{ id: string; inserted: boolean }>`
-        insert into message_templates as t (key, severity, status, components, body, version, approved_by, approved_at)
-        select u.key, u.severity, u.status, array(select jsonb_array_elements_text(u.components)), u.body, u.version, u.approved_by,
-          coalesce(u.approved_at, case
-            when u.approved_by is null then null
-            when (s.severity, s.status, s.components, s.body, s.version, s.approved_by)
-              is not distinct from (u.severity, u.status, array(select jsonb_array_elements_text(u.components)), u.body, u.version, u.approved_by)
-              then s.approved_at
-            else now() end)
-        from jsonb_to_recordset(${json(rows)}) as u(
-          key text, severity text, status text, components jsonb, body text, version integer, approved_by text, approved_at timestamptz)
-        left join message_templates s on s.key = u.key
-        on conflict (key) do update set
-          severity = excluded.severity, status = excluded.status, components = excluded.components, body = excluded.body,
-          version = excluded.version, approved_by = excluded.approved_by, approved_at = excluded.approved_at, updated_at = now()
-        where (t.severity, t.status, t.components, t.body, t.version, t.approved_by, t.approved_at)
-          is distinct from (excluded.severity, excluded.status, excluded.components, excluded.body, excluded.version, excluded.approved_by, excluded.approved_at)
-        returning t.id, (t.xmax = 0) as inserted`.execute(trx);
-      tally.rows(changed);
-      progress('templates', chunk.length);
-    }
-    counts.templates = tally.counts();
+    // Few rows: one template at a time, each adding a version rather than overwriting (db/templates.ts).
+    counts.templates = await importTemplates(trx, data.templates, importer.person, importer.actor);
+    progress('templates', data.templates.length);
   }
 
   if (data.usage.length > 0) {

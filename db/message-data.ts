@@ -1,20 +1,12 @@
 /** What message rendering reads from Postgres: approved templates, component names, CSM identities. */
 import type { Kysely } from 'kysely';
-import type { IncidentStatus, Severity } from '../domain/types';
 import type { MessageTemplate } from '../domain/messages/templates';
+import { loadActiveTemplates } from './templates';
 import type { Database } from './types';
 
-/** Only approved templates leave the database for messaging; the domain checks again. */
+/** Only the active approved version of each template leaves the database for messaging (db/templates.ts). */
 export async function loadApprovedTemplates(db: Kysely<Database>): Promise<MessageTemplate[]> {
-  const rows = await db.selectFrom('message_templates')
-    .select(['key', 'severity', 'status', 'components', 'body', 'version', 'approved_by', 'approved_at'])
-    .where('approved_by', 'is not', null)
-    .where('approved_at', 'is not', null)
-    .execute();
-  return rows.map((r) => ({
-    key: r.key, severity: r.severity as Severity | null, status: r.status as IncidentStatus | null,
-    components: r.components, body: r.body, version: r.version, approvedBy: r.approved_by, approvedAt: r.approved_at,
-  }));
+  return loadActiveTemplates(db);
 }
 
 export async function loadComponentNames(db: Kysely<Database>, keys: string[]): Promise<Record<string, string>> {

@@ -23,6 +23,8 @@ export interface OutboxEntry {
   payload: unknown;
   /** An alert folded into a storm digest (db/alert-digests.ts): the digest's key. */
   digestKey?: string;
+  /** The approved template version the message was rendered from (domain/messages/templates.ts templateUsed). */
+  template?: { key: string; version: number } | null;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -40,17 +42,18 @@ export async function claimOutbox(db: Kysely<Database>, entry: OutboxEntry): Pro
     ? sql<string | null>`(select id from product_incidents where id = ${entry.incidentId}::uuid)`
     : null;
   const payload = JSON.stringify(entry.payload);
+  const template = { template_key: entry.template?.key ?? null, template_version: entry.template?.version ?? null };
   const inserted = await db.insertInto('notifications')
     .values({
       idempotency_key: entry.idempotencyKey, incident_id: incidentId, channel: entry.channel,
-      recipient: entry.recipient, kind: entry.kind, payload, status: 'pending', digest_key: entry.digestKey ?? null,
+      recipient: entry.recipient, kind: entry.kind, payload, status: 'pending', digest_key: entry.digestKey ?? null, ...template,
     })
     .onConflict((oc) => oc.column('idempotency_key').doNothing())
     .returningAll()
     .executeTakeFirst();
   if (inserted) return inserted;
   const updated = await db.updateTable('notifications')
-    .set({ payload, recipient: entry.recipient })
+    .set({ payload, recipient: entry.recipient, ...template })
     .where('idempotency_key', '=', entry.idempotencyKey)
     .where('status', 'in', ['pending', 'failed'])
     .returningAll()

@@ -77,6 +77,24 @@ export interface MessageTemplatesTable {
   approved_at: Timestamp | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
+  /** draft → submitted → active → superseded (domain/messages/template-lifecycle.ts). */
+  state: ColumnType<string, string | undefined, string>;
+  segment: string | null;
+  /** slack | email; null: both. */
+  channel: string | null;
+  /** Email subject (email or both channels); null: Forewarn's default subject. */
+  subject: string | null;
+  created_by: string | null;
+  created_by_id: string | null;
+  submitted_by: string | null;
+  submitted_by_id: string | null;
+  submitted_at: Timestamp | null;
+  approved_by_id: string | null;
+  activated_at: Timestamp | null;
+  superseded_at: Timestamp | null;
+  returned_by: string | null;
+  returned_at: Timestamp | null;
+  return_reason: string | null;
 }
 
 export interface ProductIncidentsTable {
@@ -185,6 +203,9 @@ export interface NotificationsTable {
   sent_at: Timestamp | null;
   /** An alert folded into a storm digest: the digest's key (alert_digests, and its own outbox row). */
   digest_key: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The approved template version the message was rendered from (null: none, or Forewarn's default). */
+  template_key: ColumnType<string | null, string | null | undefined, string | null>;
+  template_version: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 /** A storm digest DM to one CSM (db/alert-digests.ts). */

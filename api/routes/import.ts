@@ -136,7 +136,7 @@ export const importRoutes: RoutePlugin = async (app, deps) => {
       if (req.body === undefined) throw new HttpProblem(400, 'Empty body', 'Send the import as JSON (application/json) or one CSV file (text/csv with ?entity=).');
       validation = validateImport(req.body);
     }
-    const result = await applyImport(deps.db, validation, { dryRun });
+    const result = await applyImport(deps.db, validation, { dryRun, actor: actorOf(req) });
     if (!result.ok) {
       req.log.info({ errors: result.errors.length }, 'import rejected');
       const n = result.errors.length;

@@ -3,8 +3,8 @@
  * every bad field), notes references and keys in the shared ImportChecks, and adds the normalized
  * row only when the record added no error (`clean()`).
  */
-import { INCIDENT_SOURCES, EVENT_STATUSES, SEGMENTS, SEVERITIES, USAGE_LEVELS } from '../types';
-import { unknownPlaceholders } from '../messages/templates';
+import { INCIDENT_SOURCES, SEGMENTS, SEVERITIES, USAGE_LEVELS } from '../types';
+import { placeholderProblems, TEMPLATE_CHANNELS, TEMPLATE_STAGES, unknownPlaceholders } from '../messages/templates';
 import { describe, FieldReader, KEY, validTimeZone } from './field-reader';
 import type {
   ComponentAliasImport, CustomerComponentImport, ImportEntity, ImportError, NormalizedImport, Reference, SourceRecord,
@@ -118,11 +118,16 @@ export function validateCustomer(rec: SourceRecord, r: FieldReader, { errors, re
   }
 }
 
-/** A pre-approved message template: its body may use only placeholders Forewarn can fill. */
+/**
+ * A message template: its body (and email subject) may use only placeholders Forewarn can fill.
+ * Importing adds a version (db/templates.ts); `version` is accepted but Forewarn numbers versions itself.
+ */
 export function validateTemplate(rec: SourceRecord, r: FieldReader, { errors, refs, data, unique }: ImportChecks, clean: () => boolean): void {
   const key = r.key('key', true);
   const severity = r.oneOf('severity', SEVERITIES, false);
-  const status = r.oneOf('status', EVENT_STATUSES, false);
+  const status = r.oneOf('status', TEMPLATE_STAGES, false);
+  const segment = r.oneOf('segment', SEGMENTS, false);
+  const channel = r.oneOf('channel', TEMPLATE_CHANNELS, false);
   const components = r.strings('components', false);
   components.forEach((k, i) => {
     if (!KEY.test(k)) r.fail(`components[${i}]`, `must be a component key, got ${describe(k)}`);
@@ -139,6 +144,11 @@ export function validateTemplate(rec: SourceRecord, r: FieldReader, { errors, re
     const stray = body.replace(PLACEHOLDER, '');
     if (stray.includes('{{') || stray.includes('}}')) r.fail('body', 'has an unclosed "{{" or a stray "}}"');
   }
+  const subject = r.string('subject', false, 200);
+  if (subject !== undefined) {
+    if (channel === 'slack') r.fail('subject', 'only email templates have a subject');
+    for (const problem of placeholderProblems(subject)) r.fail('subject', problem);
+  }
   const version = r.number('version', { required: false, min: 1, max: 2_147_483_647, integer: true, what: 'a whole number of at least 1' }) ?? 1;
   const approvedBy = r.string('approvedBy', false, 200);
   const approvedAt = r.timestamp('approvedAt', false);
@@ -149,6 +159,7 @@ export function validateTemplate(rec: SourceRecord, r: FieldReader, { errors, re
   if (clean()) {
     data.templates.push({
       key: key!, severity: severity ?? null, status: status ?? null, components, body: body!, version,
+      segment: segment ?? null, channel: channel ?? null, subject: subject ?? null,
       approvedBy: approvedBy ?? null, approvedAt: approvedAt ?? null,
     });
   }

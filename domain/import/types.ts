@@ -98,7 +98,7 @@ export const FIELDS: Record<ImportEntity, readonly string[]> = {
   csms: ['email', 'name', 'slackUserId', 'managerEmail', 'timeZone'],
   components: ['key', 'name', 'aliases', 'ticketTags', 'ticketKeywords'],
   customers: ['externalId', 'name', 'arr', 'segment', 'region', 'csmEmail', 'contactName', 'contactEmail', 'components'],
-  templates: ['key', 'severity', 'status', 'components', 'body', 'version', 'approvedBy', 'approvedAt'],
+  templates: ['key', 'severity', 'status', 'segment', 'channel', 'components', 'subject', 'body', 'version', 'approvedBy', 'approvedAt'],
   usage: ['customerExternalId', 'componentKey', 'hour', 'requests'],
 };
 

@@ -3,7 +3,7 @@
  * the resolution notice. Built around the approved message (never unapproved text), personalised
  * with the contact's name, the components this customer uses and the status page link.
  */
-import type { Incident } from '../types';
+import type { Incident, Segment } from '../types';
 import { componentLabels, formatDuration, joinWords, oneLine } from './format';
 import { approvedMessage, type ApprovedMessage, type MessageTemplate } from './templates';
 
@@ -15,6 +15,8 @@ export interface EmailCustomer {
   contactName?: string;
   contactEmail?: string;
   componentNames: string[];
+  /** Picks templates written for the customer's segment. */
+  segment?: Segment;
 }
 
 export interface CustomerEmail {
@@ -40,9 +42,9 @@ export function renderCustomerEmail(input: {
   const approved = approvedMessage(input.templates, {
     incident,
     componentNames: input.componentNames,
-    customer: { name: customer.name, contactName: customer.contactName, componentNames: customer.componentNames },
+    customer: { name: customer.name, contactName: customer.contactName, componentNames: customer.componentNames, segment: customer.segment },
     csm,
-  }, { audience: 'customer', status: kind === 'resolution' ? 'resolved' : undefined });
+  }, { audience: 'customer', channel: 'email', status: kind === 'resolution' ? 'resolved' : undefined });
 
   const uses = customer.componentNames.length
     ? joinWords(customer.componentNames)
@@ -66,8 +68,8 @@ export function renderCustomerEmail(input: {
   }
   lines.push('Best regards,', oneLine(csm.name));
 
-  const subject = kind === 'outreach'
-    ? `${title}: update for ${customerName}`
-    : `Resolved: ${title}`;
+  // An email template's own subject when it has one; else Forewarn's.
+  const subject = approved.subject ? oneLine(approved.subject)
+    : kind === 'outreach' ? `${title}: update for ${customerName}` : `Resolved: ${title}`;
   return { subject, text: lines.join('\n'), approved };
 }

@@ -46,9 +46,9 @@ describe('Gmail activities against a local Google', () => {
     testDb = await createTestDb();
     await testDb.db.insertInto('components').values([{ key: 'api-gateway', name: 'API Gateway' }, { key: 'data-pipeline', name: 'Data Processing Pipeline' }]).execute();
     await testDb.db.insertInto('message_templates').values([
-      { key: 'p1-investigating', severity: 'P1', status: 'investigating', approved_by: 'comms@corp.example', approved_at: new Date(),
+      { key: 'p1-investigating', severity: 'P1', status: 'investigating', approved_by: 'comms@corp.example', approved_at: new Date(), state: 'active',
         body: "We're currently experiencing {{incident.title}}. Our engineering team is actively investigating." },
-      { key: 'resolved', status: 'resolved', approved_by: 'comms@corp.example', approved_at: new Date(), body: '{{incident.title}} is resolved.' },
+      { key: 'resolved', status: 'resolved', approved_by: 'comms@corp.example', approved_at: new Date(), state: 'active', body: '{{incident.title}} is resolved.' },
       { key: 'p1-unapproved', severity: 'P1', status: 'investigating', components: ['api-gateway'], body: 'UNAPPROVED WORDING', version: 5 },
     ]).execute();
     google.reset();
@@ -83,8 +83,9 @@ describe('Gmail activities against a local Google', () => {
     assert.deepEqual(again.map((r) => r.status), ['duplicate', 'duplicate']);
     assert.deepEqual(again.map((r) => r.ref), first.map((r) => r.ref));
     assert.equal(google.drafts.length, 2);
-    const rows = await testDb.db.selectFrom('notifications').select(['idempotency_key', 'status', 'provider_ref', 'channel', 'recipient']).orderBy('recipient').execute();
+    const rows = await testDb.db.selectFrom('notifications').select(['idempotency_key', 'status', 'provider_ref', 'channel', 'recipient', 'template_key', 'template_version']).orderBy('recipient').execute();
     assert.deepEqual(rows.map((r) => [r.status, r.channel, r.recipient]), [['drafted', 'email', 'sam@globalinc.example'], ['drafted', 'email', 'sam@techcorp.example']]);
+    assert.ok(rows.every((r) => r.template_key === 'p1-investigating' && r.template_version === 1), 'each email records the template version it used');
     assert.ok(rows.every((r) => r.provider_ref && r.idempotency_key.startsWith('incident:pagerduty:API-2026-0129-001:outreach:1:')));
   });
 

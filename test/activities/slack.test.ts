@@ -56,8 +56,10 @@ describe('Slack activities against a local Slack', () => {
     ]).execute();
     await db.insertInto('components').values({ key: 'api-gateway', name: 'API Gateway' }).execute();
     await db.insertInto('message_templates').values([
-      { key: 'p1-investigating', severity: 'P1', status: 'investigating', body: "We're currently experiencing {{incident.title}}. Updates every 30 minutes.", approved_by: 'comms@corp.example', approved_at: new Date() },
+      { key: 'p1-investigating', severity: 'P1', status: 'investigating', body: "We're currently experiencing {{incident.title}}. Updates every 30 minutes.", approved_by: 'comms@corp.example', approved_at: new Date(), state: 'active', version: 2 },
       { key: 'p1-investigating-draft', severity: 'P1', status: 'investigating', components: ['api-gateway'], body: 'UNAPPROVED DRAFT', version: 9 },
+      // An approved version that a later one superseded is never used either, however well it matches.
+      { key: 'p1-investigating', severity: 'P1', status: 'investigating', components: ['api-gateway'], body: 'SUPERSEDED WORDING', version: 1, approved_by: 'comms@corp.example', approved_at: new Date(), state: 'superseded' },
     ]).execute();
     await db.insertInto('product_incidents').values({
       id: incident.id, source: incident.source, external_id: incident.externalId, workflow_id: incident.workflowId, title: incident.title,
@@ -87,6 +89,7 @@ describe('Slack activities against a local Slack', () => {
     assert.match(dms[0].text, /Total ARR at Risk: \$850K/);
     assert.match(dms[0].text, /Approved Messaging:\n"We're currently experiencing API Latency Issues\. Updates every 30 minutes\."/);
     assert.ok(!JSON.stringify(dms[0].blocks).includes('UNAPPROVED'));
+    assert.ok(!JSON.stringify(dms[0].blocks).includes('SUPERSEDED'));
     assert.deepEqual(dms[0].metadata, { event_type: NOTIFICATION_EVENT, event_payload: { idempotency_key: 'k-alert-ana' } });
 
     const row = await testDb.db.selectFrom('notifications').selectAll().where('idempotency_key', '=', 'k-alert-ana').executeTakeFirstOrThrow();
@@ -94,6 +97,7 @@ describe('Slack activities against a local Slack', () => {
     assert.equal(row.provider_ref, first.ts);
     assert.equal(row.provider_channel, first.channel);
     assert.equal(row.incident_id, incident.id);
+    assert.deepEqual([row.template_key, row.template_version], ['p1-investigating', 2], 'the notification records the template version it used');
     assert.equal(row.recipient, ana.email);
     // Looked up by email once, then remembered with the time zone.
     const stored = await testDb.db.selectFrom('csms').select(['slack_user_id', 'time_zone']).where('email', '=', ana.email).executeTakeFirstOrThrow();

@@ -213,7 +213,7 @@ describe('applyImport', () => {
     }
   });
 
-  test('templates without approvedAt keep their approval time until their content changes; ARR compares as stored', async () => {
+  test('templates without approvedAt keep their approval time until their content changes, which adds a version; ARR compares as stored', async () => {
     const t = await createTestDb();
     try {
       const doc = {
@@ -229,8 +229,11 @@ describe('applyImport', () => {
       doc.templates[0]!.body = 'We have found the cause of {{incident.title}}.';
       const changed = okCounts(await importJson(t, doc));
       assert.deepEqual(changed.templates, { inserted: 0, updated: 1, unchanged: 0 });
-      const second = await t.db.selectFrom('message_templates').select('approved_at').executeTakeFirstOrThrow();
+      const second = await t.db.selectFrom('message_templates').select(['approved_at', 'version']).where('state', '=', 'active').executeTakeFirstOrThrow();
       assert.ok((second.approved_at as Date) > (first.approved_at as Date), 'new content, new approval time');
+      assert.equal(second.version, 2, 'a new version, the first one kept');
+      const kept = await t.db.selectFrom('message_templates').select(['body', 'state']).where('version', '=', 1).executeTakeFirstOrThrow();
+      assert.deepEqual(kept, { body: 'We found the cause of {{incident.title}}.', state: 'superseded' });
     } finally {
       await t.close();
     }

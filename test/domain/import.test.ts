@@ -37,7 +37,7 @@ describe('validateImport (JSON)', () => {
     assert.deepEqual(v.data.customers[0]!.components, [{ key: 'api-gateway', usage: 'heavy', integrationDependent: true }]);
     assert.deepEqual(v.data.templates[0], {
       key: 'p1-investigating', severity: 'P1', status: 'investigating', components: [], body: example().templates[0]!.body,
-      version: 1, approvedBy: 'comms@corp.example', approvedAt: null,
+      version: 1, segment: null, channel: null, subject: null, approvedBy: 'comms@corp.example', approvedAt: null,
     });
   });
 
