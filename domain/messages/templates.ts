@@ -79,7 +79,7 @@ export function isApproved(t: Pick<MessageTemplate, 'approvedBy' | 'approvedAt' 
 /** What a message is about: the incident (its stage), the customer's segment, the channel it goes out on. */
 export interface TemplateTarget { status?: TemplateStage; segment?: Segment; channel?: TemplateChannel }
 
-interface Target { severity: Severity; status: TemplateStage; components: string[]; segment?: Segment; channel?: TemplateChannel }
+interface Target { severity: Severity; status: TemplateStage | IncidentStatus; components: string[]; segment?: Segment; channel?: TemplateChannel }
 
 // Each criterion outweighs all those after it: stage, severity, segment, components (2 + overlap share), channel.
 const WEIGHT = { status: 16, severity: 8, segment: 4, components: 2, channel: 1 };
