@@ -112,7 +112,7 @@ function warn(message: string, attrs: Record<string, unknown>): void {
 }
 
 /** Stable per outbox key, so a retry can find a copy an earlier attempt created (`rfc822msgid:`). */
-function messageIdFor(key: string, senderEmail: string): string {
+export function messageIdFor(key: string, senderEmail: string): string {
   const domain = senderEmail.split('@')[1] ?? 'forewarn.local';
   return `forewarn-${createHash('sha256').update(key).digest('hex').slice(0, 32)}@${domain}`;
 }
@@ -146,11 +146,19 @@ function outreachNote(kind: 'outreach' | 'resolution', send: boolean, actor: str
   return actor && actor !== 'forewarn' ? `${what} (asked by ${actor})` : what;
 }
 
-export function createGmailActivities(
-  deps: { config: ActivityDeps['config']; db: Kysely<Database> }, tuning: Partial<GmailTuning> = {},
-): Pick<IncidentActivities, 'draftCustomerEmails' | 'prepareCustomerEmails'> {
-  const { config, db } = deps;
-  const { pageSize, quotaWait } = { ...DEFAULT_GMAIL_TUNING, ...tuning };
+/** Who an email goes out as, and whether it is sent or left as a draft; `hb` beats while Gmail's quota is waited out. */
+export interface MailboxUse { sender: { email: string }; send: boolean; hb: Heartbeat<unknown> }
+
+/**
+ * Gmail as the service account (domain-wide delegation) impersonating a mailbox, shared by the
+ * customer emails below and the CSM alerts Slack could not deliver (fallback-email.ts).
+ */
+export interface GmailMailboxes {
+  /** Sends (or drafts) the message from `use.sender`'s mailbox through the outbox protocol; a retry finds a copy by Message-ID. */
+  provider(use: MailboxUse, messageId: string, raw: () => string): Provider;
+}
+
+export function createGmailMailboxes(config: ActivityDeps['config'], quotaWait: GmailTuning['quotaWait'] = DEFAULT_GMAIL_TUNING.quotaWait): GmailMailboxes {
   const keyFile = config.google.serviceAccountKeyFile;
   const tokenUrl = config.google.tokenUrl;
   const isTokenCall = (err: unknown) => {
@@ -160,7 +168,7 @@ export function createGmailActivities(
   let key: ServiceAccountKey | undefined;
   const mailboxes = new Map<string, gmail_v1.Gmail>();
 
-  /** A Gmail client acting as the CSM; one per mailbox so access tokens are reused. */
+  /** A Gmail client acting as a mailbox (a CSM's, or the alert fallback sender's); one per mailbox so access tokens are reused. */
   function gmailFor(email: string): gmail_v1.Gmail {
     const cached = mailboxes.get(email);
     if (cached) return cached;
@@ -208,7 +216,7 @@ export function createGmailActivities(
     return undefined;
   }
 
-  function gmailProvider(run: EmailRun, messageId: string, raw: () => string): Provider {
+  function gmailProvider(run: MailboxUse, messageId: string, raw: () => string): Provider {
     const gmail = gmailFor(run.sender.email);
     const status = run.send ? 'sent' as const : 'drafted' as const;
     return {
@@ -230,6 +238,17 @@ export function createGmailActivities(
       describe: (err) => permanentReason(err) ?? describe(err),
     };
   }
+
+  return { provider: gmailProvider };
+}
+
+export function createGmailActivities(
+  deps: { config: ActivityDeps['config']; db: Kysely<Database> }, tuning: Partial<GmailTuning> = {},
+): Pick<IncidentActivities, 'draftCustomerEmails' | 'prepareCustomerEmails'> {
+  const { config, db } = deps;
+  const { pageSize, quotaWait } = { ...DEFAULT_GMAIL_TUNING, ...tuning };
+  const keyFile = config.google.serviceAccountKeyFile;
+  const mailboxes = createGmailMailboxes(config, quotaWait);
 
   /** The per-customer core both activities share: render, then send once through the outbox. */
   async function emailOne(run: EmailRun, customer: EmailCustomer, delivered?: NotificationRow): Promise<CustomerOutcome> {
@@ -253,7 +272,7 @@ export function createGmailActivities(
     const refused = !to ? 'no_contact_email' : !isValidEmailAddress(to) ? 'invalid_address' : run.mailboxError;
     if (refused) return { result: emailResult(customer.id, await failOnce(db, entry, refused)) };
     const provider: Provider = keyFile
-      ? gmailProvider(run, messageId, () => rawEmailBase64Url({
+      ? mailboxes.provider(run, messageId, () => rawEmailBase64Url({
         from: sender, to: { name: customer.contactName, email: to! }, subject: email.subject, text: email.text, messageId, date: new Date(),
       }))
       : { dryRun: {}, send: () => Promise.reject(new Error('dry-run sends nothing')), isPermanent: () => false, describe };

@@ -18,7 +18,7 @@
  * room then gets the pseudo id "dry-run:<name>" so the workflow behaves the same.
  */
 import type { WebClient } from '@slack/web-api';
-import { log as activityLog } from '@temporalio/activity';
+import { Context, log as activityLog } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
 import { claimAlertRoute, digestOfAlert } from '../db/alert-digests';
 import { findCsmRecord, csmSlice, revisionChanges, stampCsmNotified, type CsmRecord } from '../db/csm-slices';
@@ -35,6 +35,7 @@ import type { Incident } from '../domain/types';
 import { cancellable } from './cancellable';
 import type { ActivityDeps } from './index';
 import { createDigests } from './alert-digest';
+import { createFallbackEmail, FALLBACK_KINDS } from './fallback-email';
 import {
   failOnce, findDelivered, isDeliveredOutcome, noteAndRethrow, sendOnce, type Provider, type SendOutcome,
 } from './outbox-send';
@@ -61,6 +62,20 @@ function warn(message: string, attrs: Record<string, unknown>): void {
   } catch {
     // Called outside an activity (unit tests): nothing to log to.
   }
+}
+
+/** This activity's attempt (1 outside an activity, e.g. unit tests). */
+function activityAttempt(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return 1;
+  }
+}
+
+/** Slack still answering 429 after the client's own waits: it is pacing us, not failing. */
+function isRateLimited(err: unknown): boolean {
+  return /rate.?limit/i.test(describeSlackError(err));
 }
 
 function notifyResult(o: SendOutcome): NotifyResult {
@@ -107,6 +122,7 @@ export function createSlackActivities(deps: { config: ActivityDeps['config']; db
   const client: WebClient | undefined = config.slack.dryRun ? undefined : createSlackClient(config);
   const limit = config.incidents.alertCustomerLimit;
   let botUser: Promise<string> | undefined;
+  const fallback = createFallbackEmail(deps);
   const digests = client ? createDigests({ db, client, post: (key, message, where) => slackPost(key, message, where) }) : undefined;
 
   function botUserId(): Promise<string> {
@@ -321,31 +337,54 @@ export function createSlackActivities(deps: { config: ActivityDeps['config']; db
     });
 
     if (!client) return notifyResult(await sendOnce(db, entry(render(recipient.timeZone)), dryRun()));
+    const to = recipient;
+    if (!fallback || !FALLBACK_KINDS.has(kind)) return bySlack();
 
-    let user: { userId: string; timeZone?: string };
+    // Slack could not deliver it: the CSM gets it by email instead (fallback-email.ts).
+    let result: NotifyResult;
     try {
-      user = await resolveSlackUser(recipient);
+      result = await bySlack();
     } catch (err) {
-      if (!isPermanentSlackError(err)) return noteAndRethrow(db, key, err, describeSlackError);
-      return notifyResult(await failOnce(db, entry(render(recipient.timeZone)), describeSlackError(err)));
+      // Rate limits are Slack pacing us, not failing: they are waited out however long it takes.
+      if (activityAttempt() < config.incidents.alertFallback.afterAttempts || isRateLimited(err)) throw err;
+      result = notifyResult(await failOnce(db, entry(render(to.timeZone)), `${describeSlackError(err)} (attempt ${activityAttempt()})`));
     }
-    const message = render(user.timeZone);
-    const dm = async () => String((await client.conversations.open({ users: user.userId })).channel?.id);
-    if (kind === 'alert' && !job.thread && config.incidents.alertDigest.threshold > 0) {
-      const folded = await deliverInDigest(job, entry(message, user.userId), message, recipient.email, dm);
-      if (folded) return folded;
+    if (result.status !== 'failed' || result.dataError) return result;
+    const emailed = await fallback.send({
+      slackKey: key, kind, incident, csm: { name: to.name, email: to.email }, message: render(to.timeZone),
+      slackError: result.error ?? 'not delivered', incidentUrl: csmCustomersUrl(job.dashboardUrl, incident.id, to.email),
+    });
+    return isDeliveredOutcome(emailed)
+      ? { ...notifyResult(emailed), channel: undefined, ts: undefined, via: 'email' }
+      : { ...result, error: `${result.error}; email: ${emailed.error}` };
+
+    async function bySlack(): Promise<NotifyResult> {
+      const slack = client!;
+      let user: { userId: string; timeZone?: string };
+      try {
+        user = await resolveSlackUser(to);
+      } catch (err) {
+        if (!isPermanentSlackError(err)) return noteAndRethrow(db, key, err, describeSlackError);
+        return notifyResult(await failOnce(db, entry(render(to.timeZone)), describeSlackError(err)));
+      }
+      const message = render(user.timeZone);
+      const dm = async () => String((await slack.conversations.open({ users: user.userId })).channel?.id);
+      if (kind === 'alert' && !job.thread && config.incidents.alertDigest.threshold > 0) {
+        const folded = await deliverInDigest(job, entry(message, user.userId), message, to.email, dm);
+        if (folded) return folded;
+      }
+      const outcome = await sendOnce(db, entry(message, user.userId), slackPost(key, message, {
+        channel: async () => job.thread?.channel ?? dm(),
+        threadTs: job.thread?.ts,
+      }));
+      // The alert's thread is gone (deleted message): the change still deserves a DM of its own.
+      if (outcome.status === 'failed' && outcome.error === 'thread_not_found' && job.thread) {
+        return deliverCsmMessage({ ...job, thread: undefined });
+      }
+      // A message in a storm digest's thread (an incident's update or resolution) may change what the digest lists.
+      if (job.thread && isDeliveredOutcome(outcome)) await digests!.refreshAt(job.thread, to.email, job.dashboardUrl);
+      return notifyResult(outcome);
     }
-    const outcome = await sendOnce(db, entry(message, user.userId), slackPost(key, message, {
-      channel: async () => job.thread?.channel ?? dm(),
-      threadTs: job.thread?.ts,
-    }));
-    // The alert's thread is gone (deleted message): the change still deserves a DM of its own.
-    if (outcome.status === 'failed' && outcome.error === 'thread_not_found' && job.thread) {
-      return deliverCsmMessage({ ...job, thread: undefined });
-    }
-    // A message in a storm digest's thread (an incident's update or resolution) may change what the digest lists.
-    if (job.thread && isDeliveredOutcome(outcome)) await digests!.refreshAt(job.thread, recipient.email, job.dashboardUrl);
-    return notifyResult(outcome);
   }
 
   /**
@@ -364,10 +403,18 @@ export function createSlackActivities(deps: { config: ActivityDeps['config']; db
     return notifyResult(isDeliveredOutcome(outcome) ? { ...outcome, channel: digest.channel, ref: digest.ts } : outcome);
   }
 
-  /** A delivered alert answered again: one folded into a digest lives in the digest's thread. */
-  async function whereDelivered(kind: CsmMessageKind, key: string, done: SendOutcome): Promise<NotifyResult> {
-    const digest = kind === 'alert' ? await digestOfAlert(db, key) : undefined;
-    return notifyResult(digest ? { ...done, channel: digest.channel, ref: digest.ts } : done);
+  /**
+   * The message delivered before under this key, answered again: an alert folded into a digest lives
+   * in the digest's thread; one Slack could not deliver may have gone by email.
+   */
+  async function deliveredBefore(kind: CsmMessageKind, key: string): Promise<NotifyResult | undefined> {
+    const done = await findDelivered(db, key);
+    if (done) {
+      const digest = kind === 'alert' ? await digestOfAlert(db, key) : undefined;
+      return notifyResult(digest ? { ...done, channel: digest.channel, ref: digest.ts } : done);
+    }
+    const emailed = fallback && FALLBACK_KINDS.has(kind) ? await fallback.delivered(key) : undefined;
+    return emailed && { ...notifyResult(emailed), channel: undefined, ts: undefined, via: 'email' };
   }
 
   /**
@@ -383,11 +430,8 @@ export function createSlackActivities(deps: { config: ActivityDeps['config']; db
         idempotencyKey: input.idempotencyKey, incidentId: incident.id, channel: 'slack', kind, recipient: input.csmEmail, payload: { error },
       }, error));
     }
-    const done = await findDelivered(db, input.idempotencyKey);
-    let result: NotifyResult;
-    if (done) {
-      result = await whereDelivered(kind, input.idempotencyKey, done);
-    } else {
+    let result = await deliveredBefore(kind, input.idempotencyKey);
+    if (!result) {
       const slice = await csmSlice(db, { incidentId: incident.id, csmId: csm.id, kind, limit, componentKeys: incident.components });
       if (kind === 'follow_up' && slice.totals.customers === 0) return { status: 'skipped', sentAt: new Date().toISOString() };
       const changes = [...(input.changes ?? [])];
@@ -414,8 +458,8 @@ export function createSlackActivities(deps: { config: ActivityDeps['config']; db
     sendCsmMessage,
 
     async notifyCsm(input) {
-      const done = await findDelivered(db, input.idempotencyKey);
-      if (done) return whereDelivered(input.kind, input.idempotencyKey, done);
+      const done = await deliveredBefore(input.kind, input.idempotencyKey);
+      if (done) return done;
       return deliverCsmMessage({
         idempotencyKey: input.idempotencyKey, kind: input.kind, incident: input.incident, csm: input.csm,
         slice: sliceFor(input.kind, input.customers, limit), totals: input.totals, dashboardUrl: input.dashboardUrl,

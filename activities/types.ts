@@ -41,6 +41,8 @@ export interface NotifyResult {
   sentAt: string;
   /** 'failed' because Postgres refused the message's data (an IncidentDataError): retrying cannot help. */
   dataError?: string;
+  /** 'email': Slack could not deliver it, the CSM got it by email (activities/fallback-email.ts). */
+  via?: 'email';
 }
 
 export interface EmailResult {

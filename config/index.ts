@@ -39,6 +39,12 @@ export interface Config {
     alertCustomerLimit: number;
     /** Storm digest (domain/alert-digest.ts): alerts a CSM gets within the window before the rest are folded into one DM. */
     alertDigest: DigestSettings;
+    /**
+     * When Slack cannot deliver a CSM's alert or resolution (unknown or deactivated user, or still
+     * failing after `afterAttempts` attempts), it is emailed to them from `sender`'s mailbox (Gmail,
+     * service-account impersonation). No sender: no fallback, the failure is recorded as before.
+     */
+    alertFallback: { sender?: string; afterAttempts: number };
   };
 }
 
@@ -157,6 +163,10 @@ export function loadConfig(env: Env = readEnvironment(), options: LoadOptions = 
   if (shortTokens.length > 0) problems.push('API_TOKENS entries must be at least 16 characters long');
 
   const slackBotToken = str('SLACK_BOT_TOKEN');
+  const fallbackSender = str('ALERT_FALLBACK_SENDER');
+  if (fallbackSender && !/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(fallbackSender)) {
+    problems.push(`ALERT_FALLBACK_SENDER must be an email address (a mailbox the Google service account may impersonate), got "${fallbackSender}"`);
+  }
   const keyFile = str('GOOGLE_SERVICE_ACCOUNT_KEY_FILE');
   if (keyFile && !existsSync(keyFile)) problems.push(`GOOGLE_SERVICE_ACCOUNT_KEY_FILE points at a missing file: ${keyFile}`);
 
@@ -231,6 +241,7 @@ export function loadConfig(env: Env = readEnvironment(), options: LoadOptions = 
         threshold: int('ALERT_DIGEST_THRESHOLD', 3, 0, 1_000_000),
         windowSeconds: int('ALERT_DIGEST_WINDOW_SECONDS', 120, 1, 86_400),
       },
+      alertFallback: { sender: fallbackSender, afterAttempts: int('ALERT_FALLBACK_AFTER_ATTEMPTS', 5, 1, 1000) },
     },
   };
   if (problems.length > 0) throw new ConfigError(problems);
@@ -247,7 +258,7 @@ export const CONFIG_VARIABLES = [
   'STATUSPAGE_PAGE_URL', 'STATUSPAGE_API_URL', 'STATUSPAGE_API_KEY', 'STATUSPAGE_PAGE_ID', 'STATUSPAGE_SYNC_SECONDS',
   'SUPPORT_WEBHOOK_TOKEN', 'ZENDESK_WEBHOOK_SECRET', 'SUPPORT_SPIKE_THRESHOLD', 'SUPPORT_SPIKE_WINDOW_MINUTES',
   'CORRELATION_WINDOW_MINUTES', 'ESCALATION_MINUTES', 'UPDATE_CADENCE_MINUTES', 'FOLLOW_UP_HOURS', 'POST_MORTEM_HOURS', 'ALERT_CUSTOMER_LIMIT',
-  'ALERT_DIGEST_THRESHOLD', 'ALERT_DIGEST_WINDOW_SECONDS',
+  'ALERT_DIGEST_THRESHOLD', 'ALERT_DIGEST_WINDOW_SECONDS', 'ALERT_FALLBACK_SENDER', 'ALERT_FALLBACK_AFTER_ATTEMPTS',
 ] as const;
 
 /** What incident workflows need from the config, passed as their input. */

@@ -1,4 +1,5 @@
 /** Response schemas of the dashboard's JSON endpoints (also their OpenAPI documentation). */
+import { REACHED_VIA } from '../../db/dashboard/detail';
 
 const str = { type: 'string' } as const;
 const nstr = { type: ['string', 'null'] } as const;
@@ -41,6 +42,8 @@ export const detailSchema = obj({
   byCsm: arr(obj({
     email: nstr, name: str, customers: int, arr: numb, highImpact: int, pending: int, drafted: int, sent: int, responded: int,
     alertedAt: nstr, acknowledgedAt: nstr,
+    // How the alert reached the CSM (Slack, or email when Slack could not deliver it); null: no alert yet.
+    reachedVia: { type: ['string', 'null'], enum: [...REACHED_VIA, null] }, slackError: nstr,
   })),
   timeline: arr(obj({ kind: str, summary: str, actor: nstr, occurredAt: str })),
   followUps: arr(obj({ kind: str, csmEmail: nstr, dueAt: str, status: str, doneAt: nstr })),

@@ -36,7 +36,17 @@ export interface CsmTotals {
   responded: number;
   alertedAt: string | null;
   acknowledgedAt: string | null;
+  /**
+   * How the CSM's alert reached them: Slack, email (Slack could not deliver it: activities/fallback-email.ts),
+   * not reached (both failed, or no fallback sender), or null (no alert sent yet).
+   */
+  reachedVia: ReachedVia | null;
+  /** Why Slack could not deliver the alert, when it could not. */
+  slackError: string | null;
 }
+
+export const REACHED_VIA = ['slack', 'email', 'not_reached'] as const;
+export type ReachedVia = (typeof REACHED_VIA)[number];
 
 export interface TimelineItem {
   kind: string;
@@ -131,7 +141,8 @@ export async function getIncidentDetail(db: Kysely<Database>, idOrWorkflowId: st
       .select((eb) => eb.fn.countAll<string>().as('n')).where('ici.incident_id', '=', incidentId)
       .executeTakeFirstOrThrow(),
     sql<{ email: string | null; name: string | null; customers: number; arr: string | null; high: number; pending: number; drafted: number;
-      sent: number; responded: number; alerted_at: Date | null; acknowledged_at: Date | null }>`
+      sent: number; responded: number; alerted_at: Date | null; acknowledged_at: Date | null; reached_via: ReachedVia | null;
+      slack_error: string | null }>`
       select cs.email, cs.name, count(*)::int as customers, sum(cu.arr) as arr,
         count(*) filter (where ici.impact_level = 'high')::int as high,
         count(*) filter (where ici.outreach_status = 'pending')::int as pending,
@@ -140,7 +151,15 @@ export async function getIncidentDetail(db: Kysely<Database>, idOrWorkflowId: st
         count(*) filter (where ici.outreach_status in ('responded', 'followed_up'))::int as responded,
         min(ici.csm_notified_at) as alerted_at,
         (select min(u.occurred_at) from incident_updates u where u.incident_id = ${incidentId}::uuid and u.kind = 'acknowledged'
-           and cs.id is not null and ${acknowledgedBy}) as acknowledged_at
+           and cs.id is not null and ${acknowledgedBy}) as acknowledged_at,
+        (select case
+            when bool_or(n.channel = 'slack' and n.status in ('sent', 'dry_run')) then 'slack'
+            when bool_or(n.channel = 'email' and n.status in ('sent', 'dry_run')) then 'email'
+            when bool_or(n.status = 'failed') then 'not_reached' end
+          from notifications n where n.incident_id = ${incidentId}::uuid and n.kind in ('alert', 'fallback_alert')
+            and lower(n.recipient) = lower(cs.email)) as reached_via,
+        (select n.error from notifications n where n.incident_id = ${incidentId}::uuid and n.kind = 'alert' and n.status = 'failed'
+            and lower(n.recipient) = lower(cs.email) order by n.created_at desc limit 1) as slack_error
       from incident_customer_impact ici
       join customers cu on cu.id = ici.customer_id
       left join csms cs on cs.id = cu.csm_id
@@ -189,6 +208,8 @@ export async function getIncidentDetail(db: Kysely<Database>, idOrWorkflowId: st
       responded: r.responded,
       alertedAt: iso(r.alerted_at),
       acknowledgedAt: iso(r.acknowledged_at),
+      reachedVia: r.reached_via,
+      slackError: r.slack_error,
     })),
     customersTotal: Number(customerCount.n),
     // Read newest first (to keep the newest when capped), shown oldest first.

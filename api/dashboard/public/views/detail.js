@@ -154,12 +154,24 @@ function customersTable(data, ctx) {
     pager(data, ctx, page));
 }
 
+/**
+ * How the alert reached the CSM: by Slack, by email when Slack could not deliver it (with Slack's reason), or not at all.
+ * @param {Detail['byCsm'][number]['reachedVia']} via @param {string | null} slackError
+ */
+function reachedEl(via, slackError) {
+  const why = slackError ? h('div', { class: 'muted small' }, `Slack: ${slackError}`) : null;
+  if (via === 'slack') return 'Slack';
+  if (via === 'email') return h('span', null, h('span', { class: 'warn-text' }, 'Email'), why);
+  if (via === 'not_reached') return h('span', null, h('span', { class: 'warn-text' }, '✗ not reached'), why);
+  return '—';
+}
+
 /** @param {Detail['byCsm']} byCsm */
 function csmTable(byCsm) {
   if (byCsm.length === 0) return null;
   return h('section', { 'aria-labelledby': 'by-csm' }, h('h2', { id: 'by-csm' }, 'By CSM'),
     h('div', { class: 'table-wrap' }, h('table', { class: 'by-csm stack' },
-      h('thead', null, h('tr', null, ['CSM', 'Customers', 'High impact', 'ARR', 'Pending', 'Drafted', 'Sent', 'Responded', 'Alerted', 'Acknowledged']
+      h('thead', null, h('tr', null, ['CSM', 'Customers', 'High impact', 'ARR', 'Pending', 'Drafted', 'Sent', 'Responded', 'Alerted', 'Reached', 'Acknowledged']
         .map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', null, byCsm.map((m) => h('tr', null,
         rowHeader('CSM', m.name, m.email ? h('div', { class: 'muted small' }, m.email) : null),
@@ -171,6 +183,7 @@ function csmTable(byCsm) {
         cell('Sent', String(m.sent)),
         cell('Responded', String(m.responded)),
         cell('Alerted', m.alertedAt ? timeEl(m.alertedAt) : 'not yet'),
+        cell('Reached', reachedEl(m.reachedVia, m.slackError)),
         cell('Acknowledged', m.acknowledgedAt ? timeEl(m.acknowledgedAt) : h('span', { class: 'warn-text' }, '✗ not yet'))))))));
 }
 
