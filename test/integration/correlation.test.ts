@@ -1,0 +1,257 @@
+/**
+ * One outage, one conversation — through the real stack: the API's webhooks (real-format Zendesk, Opsgenie
+ * and Statuspage payloads, each authenticated as the vendor does), the support-spike detector, correlation
+ * at ingest (db/incident-routing.ts), the incident workflow on the Temporal dev server with a real worker,
+ * embedded Postgres and a fake Slack spoken to by @slack/web-api.
+ *
+ * - The outage as teams see it: three Zendesk tickets (a support spike), an Opsgenie P1 alert, then the
+ *   Statuspage incident, all on checkout: one Forewarn incident, one top-level alert per CSM, the later
+ *   sources in each CSM's alert thread, resolution only once every source resolved.
+ * - No race: 20 concurrent first deliveries from four sources for one component end in one incident and
+ *   one alert per CSM — 20 times over.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { Worker } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { FastifyInstance, InjectOptions } from 'fastify';
+import { sql } from 'kysely';
+import { createActivities } from '../../activities';
+import { buildApp } from '../../api/app';
+import { loadConfig, type Config } from '../../config';
+import { applyImport } from '../../db/import';
+import { validateImport } from '../../domain/import';
+import { FakeSlack, type FakeMessage } from '../fakes/slack';
+import { createTestDb, type TestDb } from '../helpers/db';
+import { createDevServerEnv, workflowBundle } from '../helpers/temporal';
+import opsgenieCreate from '../fixtures/opsgenie/create.json';
+import pagerdutyTriggered from '../fixtures/pagerduty/incident.triggered.json';
+import statuspageUpdate from '../fixtures/statuspage/webhook-incident-update.json';
+import zendeskTicketCreated from '../fixtures/zendesk/ticket-created.json';
+
+const API_TOKEN = 'correlation-api-token-0123456789';
+const OPSGENIE_TOKEN = 'correlation-opsgenie-token-0123';
+const STATUSPAGE_TOKEN = 'correlation-statuspage-token-01';
+const ZENDESK_SECRET = 'correlation-zendesk-secret-0123';
+const PD_SECRET = 'correlation-pagerduty-secret-012';
+
+const CSMS = ['ana', 'ben', 'cat', 'dan', 'eve', 'fay'].map((n, i) => ({
+  email: `${n}@corp.example`, name: n.toUpperCase(), slackUserId: `U${n.toUpperCase()}`, managerEmail: 'lee@corp.example', i,
+}));
+const SLACK_USERS = [...CSMS.map((c) => ({ id: c.slackUserId, email: c.email, name: c.name })), { id: 'ULEE', email: 'lee@corp.example', name: 'lee' }];
+/** Twenty components for the race, each used by one customer of Ana, Ben and Cat. */
+const RACE = Array.from({ length: 20 }, (_, r) => `svc-${r}`);
+const RACE_CSMS = CSMS.slice(0, 3);
+
+const customerBase = {
+  csms: [...CSMS.map(({ i: _i, ...c }) => c), { email: 'lee@corp.example', name: 'Lee', slackUserId: 'ULEE' }],
+  components: [
+    { key: 'checkout', name: 'Checkout', ticketTags: ['checkout'], aliases: [{ source: 'opsgenie', externalId: 'checkout' }, { source: 'statuspage', externalId: 'sp0checkout0' }] },
+    { key: 'payments', name: 'Payments', aliases: [{ source: 'statuspage', externalId: 'sp0payments0' }] },
+    ...RACE.map((key, r) => ({
+      key, name: `Service ${r}`,
+      aliases: [{ source: 'opsgenie', externalId: key }, { source: 'statuspage', externalId: `sp0race${String(r).padStart(4, '0')}` }, { source: 'pagerduty', externalId: `PRACE${r}` }, { source: 'generic', externalId: key }],
+    })),
+  ],
+  customers: [
+    // Ana to Eve: two checkout customers each; Fay's customer only uses payments.
+    ...CSMS.slice(0, 5).flatMap((c) => [0, 1].map((k) => ({
+      externalId: `org-${c.i}${k}`, name: `${c.name}Shop${k}`, contactEmail: `ops@${c.name.toLowerCase()}shop${k}.example`, arr: 100_000 + c.i * 10_000 + k, segment: 'mid-market', region: 'us-east', csmEmail: c.email,
+      components: [{ key: 'checkout', usage: k === 0 ? 'heavy' : 'moderate' }],
+    }))),
+    { externalId: 'org-pay', name: 'PayOnly', contactEmail: 'ops@payonly.example', arr: 90_000, segment: 'smb', region: 'us-east', csmEmail: 'fay@corp.example', components: [{ key: 'payments', usage: 'heavy' }] },
+    ...RACE.flatMap((key, r) => RACE_CSMS.map((c) => ({
+      externalId: `race-${r}-${c.i}`, name: `Race${r}${c.name}`, contactEmail: `ops@race${r}${c.i}.example`, arr: 50_000, segment: 'smb', region: 'us-east', csmEmail: c.email, components: [{ key, usage: 'heavy' }],
+    }))),
+  ],
+};
+
+async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('correlation end to end (webhooks, detector, dev server, Postgres, fake Slack)', () => {
+  let env: TestWorkflowEnvironment;
+  let t: TestDb;
+  let slack: FakeSlack;
+  let config: Config;
+  let worker: Worker;
+  let running: Promise<void>;
+  let app: FastifyInstance;
+
+  before(async () => {
+    [env, t, slack] = await Promise.all([createDevServerEnv(), createTestDb(), FakeSlack.start({ users: SLACK_USERS })]);
+    const imported = await applyImport(t.db, validateImport(customerBase));
+    assert.ok(imported.ok, JSON.stringify(imported));
+    config = loadConfig({
+      NODE_ENV: 'test', TEMPORAL_TASK_QUEUE: 'it-correlation', TEMPORAL_NAMESPACE: env.namespace ?? 'default',
+      SLACK_BOT_TOKEN: slack.token, SLACK_API_URL: slack.apiUrl, API_TOKENS: API_TOKEN, OPSGENIE_WEBHOOK_TOKEN: OPSGENIE_TOKEN,
+      STATUSPAGE_WEBHOOK_TOKEN: STATUSPAGE_TOKEN, ZENDESK_WEBHOOK_SECRET: ZENDESK_SECRET, PAGERDUTY_WEBHOOK_SECRETS: PD_SECRET,
+      SUPPORT_SPIKE_THRESHOLD: '3', SUPPORT_SPIKE_WINDOW_MINUTES: '15', CORRELATION_WINDOW_MINUTES: '30',
+      // The race below alerts the same CSMs 20 times in a minute: here each alert must stay its own DM.
+      ALERT_DIGEST_THRESHOLD: '0',
+    });
+    worker = await Worker.create({
+      connection: env.nativeConnection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
+      workflowBundle: await workflowBundle(), activities: createActivities({ config, db: t.db, temporal: env.client }),
+    });
+    running = worker.run();
+    app = await buildApp({ config, db: t.db, temporal: env.client });
+  });
+
+  after(async () => {
+    await app?.close();
+    if (worker?.getState() === 'RUNNING') worker.shutdown();
+    await running?.catch(() => {});
+    await slack?.close();
+    await t?.close();
+    await env?.teardown();
+  });
+
+  /** Like a sender: a 503 (the answer deadline passed on a busy machine) is retried, with the same body. */
+  async function deliver(request: InjectOptions) {
+    for (let attempt = 1; ; attempt++) {
+      const answer = await app.inject(request);
+      if (answer.statusCode !== 503 || attempt === 5) return answer;
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
+  }
+
+  async function post(url: string, body: unknown, headers: Record<string, string>) {
+    const payload = JSON.stringify(body);
+    return deliver({ method: 'POST', url, payload, headers: { 'content-type': 'application/json', ...headers } });
+  }
+
+  const zendesk = (ticketId: string, org: string) => {
+    const body = { ...zendeskTicketCreated, id: `zd-${ticketId}`, subject: `zen:ticket:${ticketId}`, time: new Date().toISOString(),
+      detail: { ...zendeskTicketCreated.detail, id: ticketId, organization_id: org, subject: 'Checkout fails with an error', tags: ['checkout'], created_at: new Date().toISOString() } };
+    const payload = JSON.stringify(body);
+    const timestamp = new Date().toISOString();
+    const signature = createHmac('sha256', ZENDESK_SECRET).update(timestamp + payload, 'utf8').digest('base64');
+    return app.inject({ method: 'POST', url: '/api/webhooks/support', payload, headers: {
+      'content-type': 'application/json', 'x-zendesk-webhook-signature': signature, 'x-zendesk-webhook-signature-timestamp': timestamp,
+    } });
+  };
+  const opsgenie = (action: 'Create' | 'Close', alertId: string, tag: string, message: string) => post('/api/webhooks/opsgenie', {
+    ...opsgenieCreate, action,
+    alert: { ...opsgenieCreate.alert, alertId, alias: alertId, message, tags: [tag], priority: 'P1', createdAt: Date.now() - 1000, updatedAt: Date.now() * 1e6 },
+  }, { authorization: `Bearer ${OPSGENIE_TOKEN}` });
+  const statuspage = (id: string, name: string, status: string, componentIds: string[], body: string) => {
+    const now = new Date().toISOString();
+    return post(`/api/webhooks/statuspage/${STATUSPAGE_TOKEN}`, {
+      ...statuspageUpdate,
+      incident: {
+        ...statuspageUpdate.incident, id, name, status, impact: 'major', created_at: now, updated_at: now, monitoring_at: null,
+        resolved_at: status === 'resolved' ? now : null, shortlink: `https://stspg.io/${id}`,
+        components: componentIds.map((cid) => ({ id: cid, name: cid, status: 'partial_outage' })),
+        incident_updates: [{ ...statuspageUpdate.incident.incident_updates[0], id: `${id}-${status}`, incident_id: id, status, body, created_at: now, display_at: now, updated_at: now }],
+      },
+    }, {});
+  };
+  const pagerduty = (id: string, service: string, title: string) => {
+    const envelope = { event: { ...pagerdutyTriggered.event, id: `pd-${id}`, occurred_at: new Date().toISOString(),
+      data: { ...pagerdutyTriggered.event.data, id, title, service: { ...pagerdutyTriggered.event.data.service, id: service, summary: service } } } };
+    const payload = JSON.stringify(envelope);
+    const signature = `v1=${createHmac('sha256', PD_SECRET).update(payload, 'utf8').digest('hex')}`;
+    return deliver({ method: 'POST', url: '/api/webhooks/pagerduty', payload, headers: { 'content-type': 'application/json', 'x-pagerduty-signature': signature } });
+  };
+  const generic = (id: string, component: string, title: string) => post('/api/webhooks/incidents', {
+    id, title, status: 'investigating', severity: 'P2', affectedComponents: [component], startedAt: new Date().toISOString(),
+  }, { authorization: `Bearer ${API_TOKEN}` });
+
+  /** Top-level DMs (not thread replies) to a user that are not resolution notices. */
+  const topLevelAlerts = (userId: string, match: (m: FakeMessage) => boolean) => slack.dmsTo(userId).filter((m) => match(m) && !m.text.includes('INCIDENT RESOLVED'));
+  /** Replies in the threads of a user's DMs. */
+  const threadReplies = (userId: string) => {
+    const im = slack.imChannelOf(userId);
+    return im ? slack.messagesIn(im.id).filter((m) => m.threadTs) : [];
+  };
+
+  test('support spike → Opsgenie P1 → Statuspage on checkout: one incident, one alert per CSM, the later sources in its thread, resolved once all resolved', async () => {
+    const checkoutCsms = CSMS.slice(0, 5);
+    for (const [i, org] of ['org-00', 'org-10', 'org-20'].entries()) assert.equal((await zendesk(`71${i}`, org)).statusCode, 202);
+    const suspected = await waitFor('the suspected incident', async () => (await t.db.selectFrom('product_incidents').selectAll().where('source', '=', 'support').execute())[0]);
+    const workflowId = suspected.workflow_id;
+    const inThisIncident = (m: FakeMessage) => m.text.includes('Checkout') && !m.text.includes('Race');
+    await waitFor('an alert to each checkout CSM', () => checkoutCsms.every((c) => topLevelAlerts(c.slackUserId, inThisIncident).length === 1));
+
+    const created = await opsgenie('Create', 'og-checkout-1', 'checkout', 'Checkout API 5xx above 20%');
+    assert.equal(created.statusCode, 202);
+    assert.equal(created.json().workflowId, workflowId, 'the alert joins the suspected incident');
+    await waitFor('the Opsgenie news in each thread', () => checkoutCsms.every((c) => threadReplies(c.slackUserId)
+      .some((m) => m.text.includes('Also reported by Opsgenie: Checkout API 5xx above 20% — investigating'))));
+
+    const sp = await statuspage('sp0checkout1', 'Elevated error rates on checkout', 'identified', ['sp0checkout0', 'sp0payments0'], 'We have identified elevated error rates on checkout.');
+    assert.equal(sp.statusCode, 202);
+    assert.equal(sp.json().workflowId, workflowId, 'the Statuspage incident joins too');
+    await waitFor('the Statuspage news in each thread', () => checkoutCsms.every((c) => threadReplies(c.slackUserId)
+      .some((m) => m.text.includes('Also reported by Statuspage: Elevated error rates on checkout — identified'))));
+    // Payments joined the incident: Fay is alerted once, about her customer only.
+    const [fayAlert] = await waitFor('Fay\'s alert', () => topLevelAlerts('UFAY', inThisIncident).length > 0 && topLevelAlerts('UFAY', inThisIncident));
+    assert.ok(fayAlert.text.includes('PayOnly'));
+    const room = await waitFor('the war room', () => [...slack.channels.values()].find((c) => !c.isIm));
+    await waitFor('the Statuspage news in the war room', () => slack.messagesIn(room.id).some((m) => m.text.includes('Also reported by Statuspage')));
+
+    // Opsgenie closes its alert: Statuspage still reports, so nobody is told it is resolved.
+    assert.equal((await opsgenie('Close', 'og-checkout-1', 'checkout', 'Checkout API 5xx above 20%')).statusCode, 202);
+    await waitFor('the close in the threads', () => threadReplies('UANA').some((m) => m.text.includes('Opsgenie: Checkout API 5xx above 20% — resolved')));
+    const stillOpen = await t.db.selectFrom('product_incidents').select(['status']).where('workflow_id', '=', workflowId).executeTakeFirstOrThrow();
+    assert.equal(stillOpen.status, 'identified');
+    assert.ok(CSMS.every((c) => !slack.dmsTo(c.slackUserId).some((m) => m.text.includes('INCIDENT RESOLVED'))));
+
+    assert.equal((await statuspage('sp0checkout1', 'Elevated error rates on checkout', 'resolved', ['sp0checkout0', 'sp0payments0'], 'This incident has been resolved.')).statusCode, 202);
+    await waitFor('one resolution DM per CSM', () => [...checkoutCsms, CSMS[5]].every((c) => slack.dmsTo(c.slackUserId).filter((m) => m.text.includes('INCIDENT RESOLVED')).length === 1));
+
+    // One incident; each CSM got exactly one top-level alert about it.
+    const incidents = await t.db.selectFrom('product_incidents').selectAll().where(sql<boolean>`affected_components @> array['checkout']`).execute();
+    assert.equal(incidents.length, 1);
+    assert.equal(incidents[0].status, 'resolved');
+    assert.equal(incidents[0].latest_message, 'This incident has been resolved.');
+    assert.deepEqual((incidents[0].linked_sources as { source: string; status: string }[]).map((s) => [s.source, s.status]),
+      [['support', 'investigating'], ['opsgenie', 'resolved'], ['statuspage', 'resolved']]);
+    for (const c of [...checkoutCsms, CSMS[5]]) assert.equal(topLevelAlerts(c.slackUserId, inThisIncident).length, 1, `${c.email}: one alert`);
+    const routes = await t.db.selectFrom('incident_routes').select(['source', 'how', 'workflow_id']).where('workflow_id', '=', workflowId).orderBy('created_at').execute();
+    assert.deepEqual(routes.map((r) => [r.source, r.how]), [['support', 'new'], ['opsgenie', 'component'], ['statuspage', 'component']]);
+  });
+
+  test('20 concurrent first deliveries from four sources for one component: one incident and one alert per CSM, 20 times over', async () => {
+    for (const [r, key] of RACE.entries()) {
+      const sends = Array.from({ length: 20 }, (_, i) => {
+        const id = `r${r}x${i}`;
+        switch (i % 4) {
+          case 0: return opsgenie('Create', `og-${id}`, key, `Service ${r} errors (Opsgenie ${i})`);
+          case 1: return statuspage(`sp${String(r).padStart(2, '0')}race${String(i).padStart(4, '0')}`, `Service ${r} degraded (${i})`, 'investigating', [`sp0race${String(r).padStart(4, '0')}`], 'Investigating.');
+          case 2: return pagerduty(`PD${id.toUpperCase()}`, `PRACE${r}`, `Service ${r} down (PagerDuty ${i})`);
+          default: return generic(`gen-${id}`, key, `Service ${r} failing (${i})`);
+        }
+      });
+      const answers = await Promise.all(sends);
+      for (const a of answers) assert.equal(a.statusCode, 202, a.body);
+      const ids = new Set(answers.map((a) => a.json().workflowId as string));
+      assert.equal(ids.size, 1, `round ${r}: every delivery went to one incident (${[...ids].join(', ')})`);
+    }
+    for (const [r, key] of RACE.entries()) {
+      const [incident] = await waitFor(`round ${r}: all 20 sources applied`, async () => {
+        const rows = await t.db.selectFrom('product_incidents').select(['workflow_id', 'linked_sources']).where(sql<boolean>`affected_components @> array[${key}]::text[]`).execute();
+        return rows.length === 1 && (rows[0].linked_sources as unknown[]).length === 20 && rows;
+      });
+      assert.ok(incident);
+      for (const c of RACE_CSMS) {
+        const alerts = await waitFor(`round ${r}: ${c.email}'s alert`, () => {
+          const found = topLevelAlerts(c.slackUserId, (m) => m.text.includes(`Race${r}${c.name}`));
+          return found.length > 0 && found;
+        });
+        assert.equal(alerts.length, 1, `round ${r}: one alert to ${c.email}`);
+      }
+    }
+    const incidents = await t.db.selectFrom('product_incidents').select('workflow_id').where(sql<boolean>`affected_components && ${RACE}::text[]`).execute();
+    assert.equal(incidents.length, 20, 'one incident per round');
+  });
+});
