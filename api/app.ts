@@ -1,4 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Client } from '@temporalio/client';
@@ -8,6 +9,8 @@ import type { Database } from '../db/types';
 import { registerProblemHandlers } from './problem';
 import { registerAuth } from './auth';
 import { auditRoutes } from './routes/audit';
+import { signInRoutes } from './sign-in';
+import { tokenRoutes } from './routes/tokens';
 import { AJV_OPTIONS, registerBodyParsers, registerEdgeChecks, schemaController } from './edge';
 import { healthRoutes } from './routes/health';
 import { metricsRoutes, createApiMetrics, instrumentRequests, type ApiMetrics } from './metrics';
@@ -64,7 +67,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerProblemHandlers(app);
   registerBodyParsers(app);
   registerEdgeChecks(app);
-  registerAuth(app, { tokens: deps.config.api.tokens });
+  await app.register(cookie);
+  registerAuth(app, { tokens: deps.config.api.tokens, db: deps.db });
 
   await app.register(swagger, {
     openapi: {
@@ -96,7 +100,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }),
   };
   const plugins: RoutePlugin[] = [
-    healthRoutes, metricsRoutes, importRoutes, incidentRoutes, incidentActionRoutes, csmRoutes, summaryRoutes, auditRoutes, templateRoutes,
+    healthRoutes, metricsRoutes, importRoutes, incidentRoutes, incidentActionRoutes, csmRoutes, summaryRoutes, auditRoutes, templateRoutes, signInRoutes, tokenRoutes,
     genericWebhook, pagerdutyWebhook, opsgenieWebhook, statuspageWebhook, supportWebhook, slackRoutes, dashboardRoutes,
   ];
   for (const plugin of plugins) await app.register(async (scope) => plugin(scope, routeDeps));

@@ -1,6 +1,6 @@
 /**
- * Recording outreach, for the REST route and the Slack menu alike: in Postgres, under the
- * state machine's rules (404 unknown customer, 409 refused move), whether or not the incident's
+ * Recording outreach, for the REST route and the Slack menu alike: within the actor's role (403),
+ * in Postgres, under the state machine's rules (404 unknown customer, 409 refused move), whether or not the incident's
  * workflow still runs; then the workflow hears that the CSM acted (it cancels their escalation).
  * Incidents still on the first workflow type keep their outreach in the workflow: those go
  * through its update, as before.
@@ -16,6 +16,7 @@ import {
   outreachRecordedSignal, setOutreachStatusUpdate, WORKFLOW_TYPES, type SetOutreachStatusResult,
 } from '../workflows/contract';
 import { HttpProblem } from './problem';
+import { assertMayChangeOutreach } from './roles';
 import { executeUpdate, sendSignal } from './workflow-calls';
 
 const DESCRIBE_DEADLINE_MS = 3_000;
@@ -51,6 +52,7 @@ export async function recordOutreach(
   incident: { id: string; workflowId: string },
   req: OutreachRequest,
 ): Promise<SetOutreachStatusResult> {
+  await assertMayChangeOutreach(deps.db, req.actor, req.customerId);
   const result = await changeOutreachOnRecord(deps, incident, req);
   if (result.previous !== result.status) {
     await recordAudit(deps.db, {

@@ -20,6 +20,7 @@ export interface Config {
   database: DatabaseTimeouts;
   temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string };
   api: { host: string; port: number; tokens: string[]; publicBaseUrl: string; bodyLimitBytes: number };
+  auth: AuthConfig;
   worker: { metricsPort: number; healthPort: number; maxCachedWorkflows: number };
   logLevel: string;
   slack: { botToken?: string; signingSecret?: string; apiUrl?: string; dryRun: boolean };
@@ -46,6 +47,23 @@ export interface Config {
      */
     alertFallback: { sender?: string; afterAttempts: number };
   };
+}
+
+/** Who may sign in and how (api/auth.ts, api/sign-in.ts). */
+export interface AuthConfig {
+  /** OpenID Connect sign-in; absent when OIDC_CLIENT_ID is not set. */
+  oidc?: {
+    issuer: string; clientId: string; clientSecret: string; redirectUrl: string; scopes: string;
+    /** The button's words: "Sign in with <providerName>". */
+    providerName: string;
+    /** An http:// issuer (a local fake provider): never in production. */
+    allowInsecureIssuer: boolean;
+  };
+  /** Signed-in people with these emails are admins (the first admins; admins can then name others). */
+  adminEmails: string[];
+  sessionTtlMinutes: number;
+  /** The dashboard offers sign-in with a pasted API token (local development). */
+  tokenSignIn: boolean;
 }
 
 /** Milliseconds. */
@@ -156,11 +174,19 @@ export function loadConfig(env: Env = readEnvironment(), options: LoadOptions = 
   }
   const port = int('PORT', 3000, 0, 65535);
   const tokens = list('API_TOKENS');
-  if (nodeEnv === 'production' && tokens.length === 0) {
-    problems.push('API_TOKENS must list at least one token in production');
+  if (nodeEnv === 'production' && tokens.length === 0 && !str('OIDC_CLIENT_ID')) {
+    problems.push('API_TOKENS must list at least one token in production, unless people sign in (OIDC_CLIENT_ID): someone must be able to get in');
   }
   const shortTokens = tokens.filter((t) => t.length < 16);
   if (shortTokens.length > 0) problems.push('API_TOKENS entries must be at least 16 characters long');
+
+  const publicBaseUrl = url('PUBLIC_BASE_URL', `http://127.0.0.1:${port}`)!;
+  const oidcClientId = str('OIDC_CLIENT_ID');
+  const oidcIssuer = url('OIDC_ISSUER', 'https://slack.com')!;
+  const oidcSecret = str('OIDC_CLIENT_SECRET');
+  if (oidcClientId && !oidcSecret) problems.push('OIDC_CLIENT_SECRET is required when OIDC_CLIENT_ID is set');
+  const insecureIssuer = oidcIssuer.startsWith('http://');
+  if (oidcClientId && insecureIssuer && nodeEnv === 'production') problems.push(`OIDC_ISSUER must be an https:// URL in production, got "${oidcIssuer}"`);
 
   const slackBotToken = str('SLACK_BOT_TOKEN');
   const fallbackSender = str('ALERT_FALLBACK_SENDER');
@@ -188,8 +214,24 @@ export function loadConfig(env: Env = readEnvironment(), options: LoadOptions = 
       host: str('HOST', '127.0.0.1')!,
       port,
       tokens,
-      publicBaseUrl: url('PUBLIC_BASE_URL', `http://127.0.0.1:${port}`)!,
+      publicBaseUrl,
       bodyLimitBytes: int('BODY_LIMIT_BYTES', 256 * 1024, 1024),
+    },
+    auth: {
+      ...(oidcClientId && oidcSecret ? {
+        oidc: {
+          issuer: oidcIssuer,
+          clientId: oidcClientId,
+          clientSecret: oidcSecret,
+          redirectUrl: url('OIDC_REDIRECT_URL', `${publicBaseUrl}/auth/callback`)!,
+          scopes: str('OIDC_SCOPES', 'openid email profile')!,
+          providerName: str('OIDC_PROVIDER_NAME', new URL(oidcIssuer).hostname === 'slack.com' ? 'Slack' : 'single sign-on')!,
+          allowInsecureIssuer: insecureIssuer && nodeEnv !== 'production',
+        },
+      } : {}),
+      adminEmails: list('ADMIN_EMAILS').map((e) => e.toLowerCase()),
+      sessionTtlMinutes: int('SESSION_TTL_MINUTES', 12 * 60, 1, 30 * 24 * 60),
+      tokenSignIn: bool('DASHBOARD_TOKEN_SIGN_IN', !oidcClientId),
     },
     worker: {
       metricsPort: int('WORKER_METRICS_PORT', 9464, 0, 65535),
@@ -251,7 +293,8 @@ export function loadConfig(env: Env = readEnvironment(), options: LoadOptions = 
 /** Every variable the config module reads; the compose-file test checks against it. */
 export const CONFIG_VARIABLES = [
   'NODE_ENV', 'DATABASE_URL', 'DATABASE_CONNECT_TIMEOUT_MS', 'DATABASE_STATEMENT_TIMEOUT_MS', 'DATABASE_QUERY_TIMEOUT_MS', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_TASK_QUEUE', 'TEMPORAL_UI_URL',
-  'HOST', 'PORT', 'API_TOKENS', 'PUBLIC_BASE_URL', 'BODY_LIMIT_BYTES', 'WORKER_METRICS_PORT', 'WORKER_HEALTH_PORT', 'WORKER_MAX_CACHED_WORKFLOWS',
+  'HOST', 'PORT', 'API_TOKENS', 'PUBLIC_BASE_URL', 'BODY_LIMIT_BYTES',
+  'OIDC_ISSUER', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET', 'OIDC_REDIRECT_URL', 'OIDC_SCOPES', 'OIDC_PROVIDER_NAME', 'ADMIN_EMAILS', 'SESSION_TTL_MINUTES', 'DASHBOARD_TOKEN_SIGN_IN', 'WORKER_METRICS_PORT', 'WORKER_HEALTH_PORT', 'WORKER_MAX_CACHED_WORKFLOWS',
   'LOG_LEVEL', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_API_URL', 'GOOGLE_SERVICE_ACCOUNT_KEY_FILE',
   'GMAIL_API_ROOT_URL', 'GOOGLE_TOKEN_URL', 'SEND_RESOLUTION_EMAILS', 'PAGERDUTY_WEBHOOK_SECRETS',
   'PAGERDUTY_PRIORITY_MAP', 'PAGERDUTY_URGENCY_MAP', 'OPSGENIE_WEBHOOK_TOKEN', 'STATUSPAGE_WEBHOOK_TOKEN',

@@ -263,6 +263,50 @@ export interface AuditLogTable {
   detail: ColumnType<unknown, string | undefined, never>;
 }
 
+export interface PeopleTable {
+  id: Generated<string>;
+  email: string;
+  name: string;
+  slack_user_id: string | null;
+  is_admin: Generated<boolean>;
+  can_approve_templates: Generated<boolean>;
+  last_sign_in_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface SessionsTable {
+  /** SHA-256 of the cookie's session id. */
+  id_hash: string;
+  person_id: string;
+  csrf_token: string;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+}
+
+export interface SignInAttemptsTable {
+  /** SHA-256 of the sign-in cookie's id: the attempt belongs to the browser that started it. */
+  id_hash: string;
+  state: string;
+  nonce: string;
+  code_verifier: string;
+  expires_at: Timestamp;
+}
+
+export interface ApiTokensTable {
+  id: Generated<string>;
+  name: string;
+  person_id: string | null;
+  scopes: ColumnType<string[], string[], string[]>;
+  token_hash: string;
+  /** The token's first characters, to recognise it in a list. */
+  prefix: string;
+  created_by: string;
+  created_at: CreatedAt;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
 export interface Database {
   csms: CsmsTable;
   components: ComponentsTable;
@@ -280,6 +324,10 @@ export interface Database {
   follow_ups: FollowUpsTable;
   audit_log: AuditLogTable;
   incident_routes: IncidentRoutesTable;
+  people: PeopleTable;
+  sessions: SessionsTable;
+  sign_in_attempts: SignInAttemptsTable;
+  api_tokens: ApiTokensTable;
 }
 
 export type ProductIncidentRow = Selectable<ProductIncidentsTable>;

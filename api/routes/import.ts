@@ -1,6 +1,7 @@
 import type { RoutePlugin } from '../app';
 import { actorOf, requireAuth } from '../auth';
 import { recordAudit } from '../../db/audit';
+import { assertMayImport } from '../roles';
 import { HttpProblem, problemSchema, sendProblem } from '../problem';
 import { applyImport } from '../../db/import';
 import { IMPORT_ENTITIES, validateImport, validateRecords, type ImportEntity } from '../../domain/import';
@@ -97,7 +98,7 @@ const resultSchema = {
 export const importRoutes: RoutePlugin = async (app, deps) => {
   app.post<{ Querystring: { entity?: string; dryRun?: string } }>('/api/import', {
     // Checked before the body is read: the body limit is large, and a stranger's 100 MB is not parsed.
-    onRequest: requireAuth({ scope: 'import' }),
+    onRequest: [requireAuth({ scope: 'import' }), async (req) => assertMayImport(actorOf(req))],
     bodyLimit: IMPORT_BODY_LIMIT_BYTES,
     // Documented, not enforced by Fastify: the importer reports every error with its path (422).
     validatorCompiler: () => () => true,

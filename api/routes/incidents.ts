@@ -14,6 +14,7 @@ import {
 } from '../../workflows/contract';
 import type { RoutePlugin } from '../app';
 import { actorOf, requireAuth } from '../auth';
+import { assertMayActForCsm } from '../roles';
 import { recordAudit } from '../../db/audit';
 import { actorLabel } from '../../domain/actor';
 import { HttpProblem, problemSchema } from '../problem';
@@ -199,6 +200,7 @@ export const incidentRoutes: RoutePlugin = async (app, deps) => {
     const incident = await incidentOr404(deps.db, req.params.incidentId);
     const body = req.body;
     const actor = actorOf(req);
+    await assertMayActForCsm(deps.db, actor, body.csmEmail);
     const result = await executeUpdate(deps.temporal, incident.workflowId, draftEmailsUpdate, { csmEmail: body.csmEmail, actor: actorLabel(actor, body.actor) });
     await recordAudit(deps.db, { actor, action: 'outreach.drafts_requested', incidentId: incident.id, target: body.csmEmail, detail: { ...result, ...onBehalfOf(body.actor) } });
     return result;
@@ -216,6 +218,7 @@ export const incidentRoutes: RoutePlugin = async (app, deps) => {
     const incident = await incidentOr404(deps.db, req.params.incidentId);
     const body = req.body;
     const actor = actorOf(req);
+    await assertMayActForCsm(deps.db, actor, body.csmEmail);
     const result = await executeUpdate(deps.temporal, incident.workflowId, sendResolutionEmailsUpdate, { csmEmail: body.csmEmail, actor: actorLabel(actor, body.actor) });
     await recordAudit(deps.db, { actor, action: 'outreach.resolution_emails_requested', incidentId: incident.id, target: body.csmEmail, detail: { ...result, ...onBehalfOf(body.actor) } });
     return result;
@@ -236,6 +239,7 @@ export const incidentRoutes: RoutePlugin = async (app, deps) => {
   }, async (req) => {
     const incident = await incidentOr404(deps.db, req.params.incidentId);
     const body = req.body;
+    await assertMayActForCsm(deps.db, actorOf(req), body.csmEmail);
     const result = await executeUpdate(deps.temporal, incident.workflowId, scheduleFollowUpsUpdate, { csmEmail: body.csmEmail, inHours: body.inHours });
     await recordAudit(deps.db, { actor: actorOf(req), action: 'outreach.follow_ups_scheduled', incidentId: incident.id, target: body.csmEmail, detail: { dueAt: result.dueAt } });
     return result;
@@ -251,6 +255,7 @@ export const incidentRoutes: RoutePlugin = async (app, deps) => {
     },
   }, async (req, reply) => {
     const incident = await incidentOr404(deps.db, req.params.incidentId);
+    await assertMayActForCsm(deps.db, actorOf(req), req.body.csmEmail);
     await sendSignal(deps.temporal, incident.workflowId, acknowledgeSignal, { csmEmail: req.body.csmEmail });
     await recordAudit(deps.db, { actor: actorOf(req), action: 'incident.acknowledged', incidentId: incident.id, target: req.body.csmEmail });
     return reply.code(202).send({ status: 'acknowledged' });

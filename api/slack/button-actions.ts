@@ -6,7 +6,9 @@
 import type { Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/types';
+import { sql } from 'kysely';
 import { recordAudit } from '../../db/audit';
+import { roleOf } from '../../db/people';
 import { actorLabel, type Actor } from '../../domain/actor';
 import { findCsm } from '../../db/incident-queries';
 import { parseAction, parseCustomerAction, type ClickedElement } from '../../domain/messages/actions';
@@ -57,7 +59,7 @@ export async function performAction(ctx: ActionContext, element: SlackBlockActio
   const workflowId = customerAction ? (customerAction.workflowId ?? customerAction.incidentId) : action!.workflowId;
   const csm = await findCsm(ctx.db, { slackUserId: ctx.user.id }).catch(() => undefined);
   const ids = { slackUserId: ctx.user.id, ...(csm ? { csmEmail: csm.email } : {}) };
-  const slackActor = slackUserActor(ctx.user, csm);
+  const slackActor = await slackUserActor(ctx.db, ctx.user, csm).catch((): Actor => ({ kind: 'slack', id: ctx.user.id, name: ctx.user.name ?? ctx.user.id }));
   const actor = actorLabel(slackActor);
   const audit = async (action: string, detail?: Record<string, unknown>) => {
     const incident = await ctx.db.selectFrom('product_incidents').select('id').where('workflow_id', '=', workflowId).executeTakeFirst();
@@ -111,11 +113,18 @@ export async function performAction(ctx: ActionContext, element: SlackBlockActio
   }
 }
 
-/** The clicking Slack user, named as their CSM record when Slack's user id is linked to one. */
-export function slackUserActor(user: { id: string; name?: string }, csm?: { email: string; name: string }): Actor {
-  return csm
-    ? { kind: 'slack', id: user.id, name: csm.name, email: csm.email, role: 'csm' }
-    : { kind: 'slack', id: user.id, name: user.name ?? user.id };
+/**
+ * The clicking Slack user, as the person or CSM their Slack user id is linked to, with that role
+ * (a CS manager may move their team's customers from the war room). Unlinked: no role, so no changes.
+ */
+export async function slackUserActor(db: Kysely<Database>, user: { id: string; name?: string }, csm?: { email: string; name: string }): Promise<Actor> {
+  const person = await db.selectFrom('people').select(['email', 'name', 'is_admin'])
+    .where((eb) => eb.or([eb('slack_user_id', '=', user.id), ...(csm ? [eb(sql<string>`lower(email)`, '=', csm.email.toLowerCase())] : [])]))
+    .executeTakeFirst();
+  const email = csm?.email ?? person?.email;
+  const name = csm?.name ?? person?.name ?? user.name ?? user.id;
+  const role = email ? await roleOf(db, { email, slackUserId: user.id, isAdmin: person?.is_admin }) : undefined;
+  return { kind: 'slack', id: user.id, name, ...(email ? { email } : {}), ...(role ? { role } : {}) };
 }
 
 async function customerName(db: Kysely<Database>, customerId: string): Promise<string> {

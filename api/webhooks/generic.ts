@@ -12,8 +12,8 @@ import { EVENT_STATUSES, SEVERITIES, type IncidentEvent, type IncidentSource } f
 import { GenericInputError, normalizeGeneric, type GenericIncidentBody } from '../../domain/sources/generic';
 import { incidentWorkflowId } from '../../workflows/contract';
 import type { RoutePlugin } from '../app';
-import { bearerToken, tokenMatches } from '../auth';
-import { HttpProblem, sendProblem } from '../problem';
+import { requireAuth } from '../auth';
+import { HttpProblem, problemSchema } from '../problem';
 import { answerBy, ingestDelivery, requestDeadline } from './ingest';
 import { acceptedBody, acceptedSchema, countRejections, webhookErrorResponses } from './common';
 
@@ -75,18 +75,13 @@ export const genericWebhook: RoutePlugin = async (app, deps) => {
     schema: {
       tags: ['webhooks'],
       summary: 'Report an incident (generic JSON)',
-      description: 'Starts or updates the incident workflow for `id`. Authenticated with an API token. Answers 202 once the event is recorded and forwarded.',
+      description: 'Starts or updates the incident workflow for `id`. Authenticated with an API token with the `webhooks` scope (or an API_TOKENS token). Answers 202 once the event is recorded and forwarded.',
       headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', maxLength: 200 } } },
       body: genericIncidentSchema,
-      response: { 202: acceptedSchema, ...webhookErrorResponses },
+      response: { 202: acceptedSchema, ...webhookErrorResponses, 403: problemSchema },
     },
     // Before the body is validated: a caller without a token learns nothing about the schema.
-    onRequest: async (req, reply) => {
-      if (!tokenMatches(bearerToken(req), deps.config.api.tokens)) {
-        return sendProblem(reply.header('www-authenticate', 'Bearer'), 401, 'Unauthorized',
-          'Send a valid API token as "Authorization: Bearer <token>" (see API_TOKENS).');
-      }
-    },
+    onRequest: requireAuth({ scope: 'webhooks' }),
   }, async (req, reply) => {
     const deadline = requestDeadline(reply);
     return answerBy(req, reply, async () => {

@@ -1,0 +1,115 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { canApproveTemplates } from '../../../db/people';
+import { customerActionValue } from '../../../domain/messages/actions';
+import { performAction } from '../../../api/slack/button-actions';
+import { FakeOidc } from '../../fakes/oidc';
+import { auth, startHarness, type Harness } from '../support/harness';
+import { seedBase, seedIncident, type Seed } from '../support/seed';
+import { signIn } from '../support/sign-in';
+
+const INCIDENT = '11111111-1111-4111-8111-111111111111';
+
+/** Ana and Ben are CSMs; Lee manages Ana (seedBase); Boss is an admin by ADMIN_EMAILS. */
+describe('roles: who may change what', () => {
+  let h: Harness;
+  let s: Seed;
+  let fake: FakeOidc;
+  let ana: Record<string, string>;
+  let lee: Record<string, string>;
+  let boss: Record<string, string>;
+  before(async () => {
+    fake = await FakeOidc.start();
+    h = await startHarness({ temporal: 'down', env: { ...fake.env(), ADMIN_EMAILS: 'boss@corp.example' } });
+    s = await seedBase(h.db);
+    await seedIncident(h.db, { id: INCIDENT, externalId: 'ROLE-1', impacts: [
+      [s.customer.techcorp, 'high', 1, 'pending'], [s.customer.globalinc, 'high', 2, 'pending'], [s.customer.dataflow, 'medium', 3, 'pending'], [s.customer.smallbiz, 'low', 4, 'pending'],
+    ] });
+    ana = (await signIn(h.app, fake, { sub: 'U-ANA', email: 'ana@corp.example', name: 'Ana Ruiz', slackUserId: 'UA8RXUSPL' })).headers;
+    lee = (await signIn(h.app, fake, { sub: 'U-LEE', email: 'lee@corp.example', name: 'Lee Chen' })).headers;
+    boss = (await signIn(h.app, fake, { sub: 'U-BOSS', email: 'boss@corp.example', name: 'Bo Boss' })).headers;
+  });
+  after(async () => { await h?.close(); await fake?.close(); });
+
+  const outreach = (headers: Record<string, string>, customer: string, status = 'drafted') => h.app.inject({
+    method: 'POST', url: `/api/incidents/${INCIDENT}/customers/${customer}/outreach`, headers, payload: { status },
+  });
+
+  test('a CSM changes outreach for their own customers only; the refusal says why', async () => {
+    assert.equal((await outreach(ana, s.customer.techcorp)).statusCode, 200);
+    const refused = await outreach(ana, s.customer.globalinc);
+    assert.equal(refused.statusCode, 403);
+    assert.equal(refused.headers['content-type'], 'application/problem+json; charset=utf-8');
+    assert.equal(refused.json().detail, "Ana Ruiz (CSM) may change outreach only for their own customers; GlobalInc is ben@corp.example's customer.");
+  });
+
+  test("a CS manager changes their team's outreach, not another team's", async () => {
+    assert.equal((await outreach(lee, s.customer.dataflow)).statusCode, 200, "Ana's customer: Lee's team");
+    const refused = await outreach(lee, s.customer.globalinc);
+    assert.equal(refused.statusCode, 403);
+    assert.match(refused.json().detail, /Lee Chen \(CS manager\) may change outreach only for their team's customers; GlobalInc is ben@corp.example's customer/);
+  });
+
+  test('an admin changes anything, and only admins import, manage tokens and people', async () => {
+    assert.equal((await outreach(boss, s.customer.globalinc)).statusCode, 200);
+    const doc = { csms: [{ email: 'dee@corp.example', name: 'Dee' }] };
+    for (const who of [ana, lee]) {
+      const res = await h.app.inject({ method: 'POST', url: '/api/import', headers: who, payload: doc });
+      assert.equal(res.statusCode, 403);
+      assert.match(res.json().detail, /Only admins may import data/);
+      assert.equal((await h.app.inject({ method: 'GET', url: '/api/tokens', headers: who })).statusCode, 403);
+      assert.equal((await h.app.inject({ method: 'POST', url: '/api/tokens', headers: who, payload: { name: 'x', scopes: ['read'] } })).statusCode, 403);
+    }
+    assert.equal((await h.app.inject({ method: 'POST', url: '/api/import', headers: boss, payload: doc })).statusCode, 200);
+    assert.equal((await h.app.inject({ method: 'GET', url: '/api/tokens', headers: boss })).statusCode, 200);
+  });
+
+  test('acting for another CSM (drafts, follow-ups, acknowledgement) is refused unless it is one\'s team', async () => {
+    for (const route of ['drafts', 'resolution-emails', 'follow-ups', 'acknowledgements']) {
+      const res = await h.app.inject({ method: 'POST', url: `/api/incidents/${INCIDENT}/${route}`, headers: ana, payload: { csmEmail: 'ben@corp.example' } });
+      assert.equal(res.statusCode, 403, route);
+      assert.equal(res.json().detail, 'Ana Ruiz (CSM) may act only for themselves, not for ben@corp.example.');
+      const team = await h.app.inject({ method: 'POST', url: `/api/incidents/${INCIDENT}/${route}`, headers: lee, payload: { csmEmail: 'ben@corp.example' } });
+      assert.equal(team.statusCode, 403, route);
+      assert.match(team.json().detail, /may act only for their team; ben@corp.example is not on it/);
+    }
+    // Allowed, so it reaches the workflow engine (down in this test).
+    const own = await h.app.inject({ method: 'POST', url: `/api/incidents/${INCIDENT}/acknowledgements`, headers: ana, payload: { csmEmail: 'ana@corp.example' } });
+    assert.notEqual(own.statusCode, 403);
+  });
+
+  test("a Slack click on another CSM's customer is refused with the reason; the CSM's own goes through", async () => {
+    const click = (userId: string, customer: string) => performAction(
+      { temporal: h.temporal, db: h.db, user: { id: userId } },
+      { action_id: 'forewarn:mark_contacted', value: customerActionValue(INCIDENT, customer) },
+    );
+    const refused = await click('UBEN00001', s.customer.smallbiz);
+    assert.equal(refused?.text, ":warning: That did not work: Ben Okafor (CSM) may change outreach only for their own customers; SmallBiz is ana@corp.example's customer.");
+    const own = await click('UA8RXUSPL', s.customer.smallbiz);
+    assert.match(JSON.stringify(own), /SmallBiz\* marked \*contacted\*/);
+    const stranger = await click('UNOBODY01', s.customer.smallbiz);
+    assert.match(stranger?.text ?? '', /UNOBODY01 is not a CSM, CS manager or admin in Forewarn/);
+  });
+
+  test('admins decide who may approve message templates', async () => {
+    const people = (await h.app.inject({ method: 'GET', url: '/api/people', headers: boss })).json().items as { id: string; email: string; role: string; canApproveTemplates: boolean }[];
+    assert.deepEqual(people.map((p) => [p.email, p.role, p.canApproveTemplates]), [
+      ['ana@corp.example', 'csm', false], ['boss@corp.example', 'admin', false], ['lee@corp.example', 'manager', false],
+    ]);
+    const leeId = people.find((p) => p.email === 'lee@corp.example')!.id;
+    const leeActor = { kind: 'person' as const, id: leeId, name: 'Lee Chen', email: 'lee@corp.example', role: 'manager' as const };
+    assert.equal(await canApproveTemplates(h.db, leeActor), false);
+    assert.equal((await h.app.inject({ method: 'PATCH', url: `/api/people/${leeId}`, headers: ana, payload: { canApproveTemplates: true } })).statusCode, 403);
+    const ok = await h.app.inject({ method: 'PATCH', url: `/api/people/${leeId}`, headers: boss, payload: { canApproveTemplates: true } });
+    assert.equal(ok.statusCode, 200, ok.body);
+    assert.equal(ok.json().canApproveTemplates, true);
+    assert.equal(await canApproveTemplates(h.db, leeActor), true);
+    assert.equal(await canApproveTemplates(h.db, { kind: 'token', id: 'bootstrap:x', name: 'b', role: 'admin' }), true, 'admins always may');
+    const [entry] = await h.db.selectFrom('audit_log').selectAll().where('action', '=', 'person.updated').execute();
+    assert.deepEqual([entry!.actor_name, entry!.target, entry!.detail], ['Bo Boss <boss@corp.example>', 'lee@corp.example', { canApproveTemplates: true }]);
+  });
+
+  test('the bootstrap API_TOKENS token is an admin', async () => {
+    assert.equal((await outreach(auth, s.customer.globalinc, 'sent')).statusCode, 200);
+  });
+});
