@@ -34,6 +34,7 @@ import { loadApprovedTemplates, loadComponentNames } from '../db/message-data';
 import { findDeliveredMany, type OutboxEntry } from '../db/outbox';
 import type { Database, NotificationRow } from '../db/types';
 import type { EmailBatchResult } from '../domain/incident/model';
+import { csatLink } from '../domain/csat-link';
 import { renderCustomerEmail, type EmailCustomer } from '../domain/messages/email';
 import { isValidEmailAddress, rawEmailBase64Url } from '../domain/messages/rfc2822';
 import { templateUsed, type MessageTemplate } from '../domain/messages/templates';
@@ -166,6 +167,13 @@ export function createGmailMailboxes(config: ActivityDeps['config'], quotaWait: 
     return url === GOOGLE_TOKEN_URL || (tokenUrl !== undefined && url.startsWith(tokenUrl));
   };
   let key: ServiceAccountKey | undefined;
+
+  /** The customer's one-click rating link in resolution emails, when CSAT_SIGNING_SECRET is set. */
+  function ratingLinkFor(kind: 'outreach' | 'resolution', incidentId: string, customerId: string): string | undefined {
+    const { secret, linkDays } = config.csat;
+    if (kind !== 'resolution' || !secret) return undefined;
+    return csatLink({ baseUrl: config.api.publicBaseUrl, secret, incidentId, customerId, expiresAt: new Date(Date.now() + linkDays * 86_400_000) });
+  }
   const mailboxes = new Map<string, gmail_v1.Gmail>();
 
   /** A Gmail client acting as a mailbox (a CSM's, or the alert fallback sender's); one per mailbox so access tokens are reused. */
@@ -256,7 +264,7 @@ export function createGmailActivities(
     const idempotencyKey = `${run.prefix}:${customer.id}`;
     const { incident, sender, kind, send } = run;
     const email = renderCustomerEmail({
-      kind, incident, csm: sender, templates: run.templates, componentNames: run.componentNames,
+      kind, incident, csm: sender, templates: run.templates, componentNames: run.componentNames, ratingLink: ratingLinkFor(kind, incident.id, customer.id),
       customer: {
         id: customer.id, name: customer.name, contactName: customer.contactName, contactEmail: customer.contactEmail,
         componentNames: customer.componentNames, segment: customer.segment,

@@ -20,6 +20,7 @@ import { incidentActionRoutes } from './routes/incident-actions';
 import { csmRoutes } from './routes/csms';
 import { summaryRoutes } from './routes/summary';
 import { templateRoutes } from './routes/templates';
+import { ratingRoutes } from './routes/rating';
 import { genericWebhook } from './webhooks/generic';
 import { pagerdutyWebhook } from './webhooks/pagerduty';
 import { opsgenieWebhook } from './webhooks/opsgenie';
@@ -100,7 +101,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }),
   };
   const plugins: RoutePlugin[] = [
-    healthRoutes, metricsRoutes, importRoutes, incidentRoutes, incidentActionRoutes, csmRoutes, summaryRoutes, auditRoutes, templateRoutes, signInRoutes, tokenRoutes,
+    healthRoutes, metricsRoutes, importRoutes, incidentRoutes, incidentActionRoutes, csmRoutes, summaryRoutes, auditRoutes, templateRoutes, signInRoutes, tokenRoutes, ratingRoutes,
     genericWebhook, pagerdutyWebhook, opsgenieWebhook, statuspageWebhook, supportWebhook, slackRoutes, dashboardRoutes,
   ];
   for (const plugin of plugins) await app.register(async (scope) => plugin(scope, routeDeps));

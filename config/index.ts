@@ -31,6 +31,18 @@ export interface Config {
   support: { webhookToken?: string; zendeskWebhookSecret?: string; threshold: number; windowMinutes: number };
   /** A source incident sharing a component with an open incident active within this window joins it (db/incident-routing.ts). */
   correlation: { windowMinutes: number };
+  /** How the success metrics are measured (GET /api/metrics/summary, the Outcomes view). */
+  metrics: {
+    /**
+     * What customer-initiated escalations are compared with: support tickets per affected customer in
+     * a period of Forewarn's own records, or a rate measured elsewhere (before Forewarn). Neither: no comparison.
+     */
+    escalationBaseline: { from?: string; to?: string; rate?: number };
+  };
+  /** The one-click rating in resolution emails: links signed with `secret`, valid `linkDays`. No secret: no links. */
+  csat: { secret?: string; linkDays: number };
+  /** Watching CSMs' Gmail (read scope) for sent Forewarn drafts and customer replies. */
+  outreachTracking: { enabled: boolean; everySeconds: number; lookbackDays: number };
   incidents: {
     escalationMinutes: number;
     updateCadenceMinutes: number;
@@ -161,6 +173,17 @@ export function loadConfig(env: Env = readEnvironment(), options: LoadOptions = 
     return out;
   };
 
+  const isoTime = (name: string): string | undefined => {
+    const raw = str(name);
+    if (raw === undefined) return undefined;
+    const ms = Date.parse(raw);
+    if (Number.isNaN(ms)) {
+      problems.push(`${name} must be a date or date-time (ISO 8601), got "${raw}"`);
+      return undefined;
+    }
+    return new Date(ms).toISOString();
+  };
+
   const nodeEnv = str('NODE_ENV', 'development')!;
   if (!['development', 'production', 'test'].includes(nodeEnv)) {
     problems.push(`NODE_ENV must be development, production or test, got "${nodeEnv}"`);
@@ -187,6 +210,22 @@ export function loadConfig(env: Env = readEnvironment(), options: LoadOptions = 
   if (oidcClientId && !oidcSecret) problems.push('OIDC_CLIENT_SECRET is required when OIDC_CLIENT_ID is set');
   const insecureIssuer = oidcIssuer.startsWith('http://');
   if (oidcClientId && insecureIssuer && nodeEnv === 'production') problems.push(`OIDC_ISSUER must be an https:// URL in production, got "${oidcIssuer}"`);
+  const baselineFrom = isoTime('ESCALATION_BASELINE_FROM');
+  const baselineTo = isoTime('ESCALATION_BASELINE_TO');
+  const baselineRateRaw = str('ESCALATION_BASELINE_RATE');
+  let baselineRate: number | undefined;
+  if (baselineRateRaw !== undefined) {
+    baselineRate = Number(baselineRateRaw);
+    if (!Number.isFinite(baselineRate) || baselineRate <= 0) {
+      problems.push(`ESCALATION_BASELINE_RATE must be a positive number (support tickets per affected customer), got "${baselineRateRaw}"`);
+      baselineRate = undefined;
+    }
+  }
+  if (Boolean(baselineFrom) !== Boolean(baselineTo)) problems.push('ESCALATION_BASELINE_FROM and ESCALATION_BASELINE_TO are set together (the baseline period)');
+  if (baselineFrom && baselineTo && baselineFrom >= baselineTo) problems.push('ESCALATION_BASELINE_FROM must be before ESCALATION_BASELINE_TO');
+  if (baselineFrom && baselineRate !== undefined) problems.push('Set either ESCALATION_BASELINE_FROM/TO (a period) or ESCALATION_BASELINE_RATE, not both');
+  const csatSecret = str('CSAT_SIGNING_SECRET');
+  if (csatSecret && csatSecret.length < 32) problems.push('CSAT_SIGNING_SECRET must be at least 32 characters long');
 
   const slackBotToken = str('SLACK_BOT_TOKEN');
   const fallbackSender = str('ALERT_FALLBACK_SENDER');
@@ -273,6 +312,14 @@ export function loadConfig(env: Env = readEnvironment(), options: LoadOptions = 
       windowMinutes: int('SUPPORT_SPIKE_WINDOW_MINUTES', 15, 1),
     },
     correlation: { windowMinutes: int('CORRELATION_WINDOW_MINUTES', 30, 0, 24 * 60) },
+    metrics: { escalationBaseline: { from: baselineFrom, to: baselineTo, rate: baselineRate } },
+    csat: { secret: csatSecret, linkDays: int('CSAT_LINK_DAYS', 30, 1, 365) },
+    outreachTracking: {
+      // Needs the Gmail key (and the read scope granted to it): without it there is no mailbox to read.
+      enabled: Boolean(keyFile) && bool('GMAIL_TRACK_OUTREACH', true),
+      everySeconds: int('GMAIL_TRACK_SECONDS', 60, 10, 3600),
+      lookbackDays: int('GMAIL_TRACK_DAYS', 14, 1, 90),
+    },
     incidents: {
       escalationMinutes: num('ESCALATION_MINUTES', 15),
       updateCadenceMinutes: num('UPDATE_CADENCE_MINUTES', 30),
@@ -302,6 +349,8 @@ export const CONFIG_VARIABLES = [
   'SUPPORT_WEBHOOK_TOKEN', 'ZENDESK_WEBHOOK_SECRET', 'SUPPORT_SPIKE_THRESHOLD', 'SUPPORT_SPIKE_WINDOW_MINUTES',
   'CORRELATION_WINDOW_MINUTES', 'ESCALATION_MINUTES', 'UPDATE_CADENCE_MINUTES', 'FOLLOW_UP_HOURS', 'POST_MORTEM_HOURS', 'ALERT_CUSTOMER_LIMIT',
   'ALERT_DIGEST_THRESHOLD', 'ALERT_DIGEST_WINDOW_SECONDS', 'ALERT_FALLBACK_SENDER', 'ALERT_FALLBACK_AFTER_ATTEMPTS',
+  'ESCALATION_BASELINE_FROM', 'ESCALATION_BASELINE_TO', 'ESCALATION_BASELINE_RATE', 'CSAT_SIGNING_SECRET', 'CSAT_LINK_DAYS',
+  'GMAIL_TRACK_OUTREACH', 'GMAIL_TRACK_SECONDS', 'GMAIL_TRACK_DAYS',
 ] as const;
 
 /** What incident workflows need from the config, passed as their input. */

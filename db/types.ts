@@ -307,6 +307,27 @@ export interface ApiTokensTable {
   revoked_at: Timestamp | null;
 }
 
+/** Every ticket the support webhook received, with its customer and when it was opened (escalations). */
+export interface SupportTicketsTable {
+  id: Generated<string>;
+  ticket_id: string;
+  customer_external_id: string;
+  customer_id: string | null;
+  subject: ColumnType<string, string | undefined, string>;
+  tags: TextArray;
+  opened_at: Timestamp;
+  received_at: ColumnType<Date, Date | string | undefined, never>;
+}
+
+/** One rating per customer and incident, from the resolution email's signed link. */
+export interface CsatRatingsTable {
+  id: Generated<string>;
+  incident_id: string;
+  customer_id: string;
+  rating: number;
+  rated_at: ColumnType<Date, Date | string | undefined, never>;
+}
+
 export interface Database {
   csms: CsmsTable;
   components: ComponentsTable;
@@ -328,6 +349,8 @@ export interface Database {
   sessions: SessionsTable;
   sign_in_attempts: SignInAttemptsTable;
   api_tokens: ApiTokensTable;
+  support_tickets: SupportTicketsTable;
+  csat_ratings: CsatRatingsTable;
 }
 
 export type ProductIncidentRow = Selectable<ProductIncidentsTable>;

@@ -129,7 +129,7 @@ export async function dashboardDataRoutes(app: FastifyInstance, deps: RouteDeps)
     if (to.getTime() - from.getTime() > 366 * DAY) {
       throw new HttpProblem(400, 'Invalid period', 'The period may span at most 366 days', [{ path: 'querystring/from', message: 'at most 366 days before to' }]);
     }
-    return getOutcomes(db, { from, to });
+    return getOutcomes(db, { from, to }, config.metrics.escalationBaseline);
   });
 
   app.get<{ Querystring: { channel?: 'slack' | 'email'; status?: string; incidentId?: string; before?: string; limit: number } }>('/api/dashboard/outbox', {

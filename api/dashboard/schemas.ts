@@ -59,11 +59,22 @@ export const teamSchema = obj({
 
 export const outcomesSchema = obj({
   from: str, to: str, bucket: str, incidents: int, resolvedIncidents: int,
-  alert: obj({ samples: int, p50Seconds: nnum, p90Seconds: nnum, withinPromise: int, promiseSeconds: int }),
+  alert: obj({
+    samples: int, p50Seconds: nnum, p90Seconds: nnum, withinPromise: int, promiseSeconds: int,
+    fromStart: obj({ p50Seconds: nnum, p90Seconds: nnum }), dryRunExcluded: int,
+  }),
   reach: obj({ affected: int, reached: int, share: nnum, goal: numb }),
   resolutionNotices: obj({ affected: int, notified: int, share: nnum }),
   followUps: obj({ due: int, done: int, share: nnum }),
-  series: arr(obj({ start: str, incidents: int, alertP50Seconds: nnum, alertP90Seconds: nnum, affected: int, reached: int })),
+  escalations: obj({
+    tickets: int, beforeContact: int, afterContact: int, customers: int, perAffectedCustomer: nnum,
+    baseline: obj({ source: nstr, from: nstr, to: nstr, perAffectedCustomer: nnum }), change: nnum, goal: numb,
+  }),
+  csat: obj({ ratings: int, average: nnum, goal: numb, distribution: obj({ 1: int, 2: int, 3: int, 4: int, 5: int }) }),
+  series: arr(obj({
+    start: str, incidents: int, alertP50Seconds: nnum, alertP90Seconds: nnum, affected: int, reached: int,
+    tickets: int, ticketsBeforeContact: int, csatRatings: int, csatAverage: nnum,
+  })),
 });
 
 export const outboxSchema = obj({

@@ -1,15 +1,20 @@
 /**
  * GET /api/metrics/summary — the product's success metrics, for one incident or for the incidents
- * detected in a period: time from detection to each CSM alert (p50 / p90, against the 5-minute promise),
- * the share of affected customers reached proactively, resolution notices, follow-ups done.
+ * detected in a period (db/success-metrics.ts): time to each CSM alert from detection and from the
+ * source's start, the share of affected customers reached proactively, customer-initiated escalations
+ * against the baseline, CSAT, resolution notices and follow-ups done.
  */
-import { getIncident, metricsSummary } from '../../db/incident-queries';
+import { getIncident } from '../../db/incident-queries';
+import { metricsSummary } from '../../db/success-metrics';
 import type { RoutePlugin } from '../app';
 import { requireAuth } from '../auth';
 import { HttpProblem, problemSchema } from '../problem';
 import { authErrors } from './schemas';
 
 const share = { type: 'number', nullable: true, description: 'Between 0 and 1; null when there is nothing to count.' } as const;
+const nnum = { type: 'number', nullable: true } as const;
+const int = { type: 'integer' } as const;
+const latency = { p50Seconds: nnum, p90Seconds: nnum, maxSeconds: nnum };
 const DEFAULT_PERIOD_DAYS = 30;
 
 export const summaryRoutes: RoutePlugin = async (app, deps) => {
@@ -40,16 +45,39 @@ export const summaryRoutes: RoutePlugin = async (app, deps) => {
             incidents: { type: 'integer' },
             timeToAlert: {
               type: 'object',
-              description: 'Seconds from detection to each CSM alert sent (outbox, kind "alert").',
+              description: 'Seconds from detection to each CSM alert Slack accepted (outbox, kind "alert", status "sent"); '
+                + 'fromStart: the same alerts from the source\'s start of the incident. Dry-run alerts reached nobody: only counted.',
               properties: {
-                alerts: { type: 'integer' },
-                p50Seconds: { type: 'number', nullable: true },
-                p90Seconds: { type: 'number', nullable: true },
-                maxSeconds: { type: 'number', nullable: true },
+                alerts: int, ...latency, dryRunExcluded: int,
+                fromStart: { type: 'object', properties: latency },
               },
             },
             affectedCustomers: { type: 'integer' },
             outreach: { type: 'object', description: 'Customers with outreach sent or beyond.', properties: { reached: { type: 'integer' }, share } },
+            escalations: {
+              type: 'object',
+              description: 'Support tickets opened by affected customers while the incident ran, before and after their first contact '
+                + 'from their CSM, per affected customer, against the baseline (ESCALATION_BASELINE_FROM/TO or _RATE). Goal: change <= -0.6.',
+              properties: {
+                tickets: int, beforeContact: int, afterContact: int, customers: int, perAffectedCustomer: nnum,
+                baseline: {
+                  type: 'object',
+                  properties: {
+                    source: { type: 'string', nullable: true, description: "'period', 'rate', or null without a baseline" }, from: { type: 'string', nullable: true },
+                    to: { type: 'string', nullable: true }, perAffectedCustomer: nnum,
+                  },
+                },
+                change: { type: 'number', nullable: true, description: 'perAffectedCustomer / baseline - 1 (-0.6: 60% fewer).' },
+                goal: { type: 'number' },
+              },
+            },
+            csat: {
+              type: 'object', description: 'Ratings (1-5) from the resolution email links. Goal: average >= 4.',
+              properties: {
+                ratings: int, average: nnum, goal: { type: 'number' },
+                distribution: { type: 'object', properties: { 1: int, 2: int, 3: int, 4: int, 5: int } },
+              },
+            },
             resolutionNotice: {
               type: 'object', description: 'Customers of resolved incidents who got a resolution notice.',
               properties: { eligible: { type: 'integer' }, notified: { type: 'integer' }, share },
@@ -69,11 +97,11 @@ export const summaryRoutes: RoutePlugin = async (app, deps) => {
     if (incidentId) {
       if (req.query.from || req.query.to) throw new HttpProblem(400, 'Invalid request', 'Give either incidentId or a period (from, to), not both.', [{ path: 'querystring/incidentId', message: 'cannot be combined with from/to' }]);
       if (!(await getIncident(deps.db, incidentId))) throw new HttpProblem(404, 'Incident not found', `No incident has id ${incidentId}.`);
-      return { scope: { incidentId }, ...(await metricsSummary(deps.db, { incidentId })) };
+      return { scope: { incidentId }, ...(await metricsSummary(deps.db, { incidentId }, deps.config.metrics.escalationBaseline)) };
     }
     const to = req.query.to ? new Date(req.query.to) : new Date();
     const from = req.query.from ? new Date(req.query.from) : new Date(to.getTime() - DEFAULT_PERIOD_DAYS * 86_400_000);
     if (from >= to) throw new HttpProblem(400, 'Invalid request', `from (${from.toISOString()}) must be before to (${to.toISOString()}).`, [{ path: 'querystring/from', message: 'must be before to' }]);
-    return { scope: { from: from.toISOString(), to: to.toISOString() }, ...(await metricsSummary(deps.db, { from, to })) };
+    return { scope: { from: from.toISOString(), to: to.toISOString() }, ...(await metricsSummary(deps.db, { from, to }, deps.config.metrics.escalationBaseline)) };
   });
 };

@@ -6,12 +6,13 @@
  *   set (https://developer.zendesk.com/documentation/webhooks/verifying/);
  * - any helpdesk's `{ ticketId, customerExternalId, subject, tags, createdAt }`, or a Zendesk event without a
  *   signature, with `Authorization: Bearer <SUPPORT_WEBHOOK_TOKEN or one of API_TOKENS>`.
- * The delivery is recorded, the ticket matched to components by their ticket tags and keywords, and each
+ * The delivery is recorded, the ticket stored with its customer and time (escalation metric), the ticket matched to components by their ticket tags and keywords, and each
  * matched component's spike detector gets it (signalWithStart). Deciding whether it is an incident is the
  * detector's job, so this answers fast.
  */
 import { createHmac } from 'node:crypto';
 import { supportMatchRules } from '../../db/detection';
+import { recordSupportTicket } from '../../db/support-tickets';
 import {
   isZendeskEvent, matchTicketComponents, parseGenericTicket, parseZendeskTicketEvent, TicketPayloadError, type ParsedTicketDelivery,
 } from '../../domain/support';
@@ -130,6 +131,8 @@ export const supportWebhook: RoutePlugin = async (app, deps) => {
           : { code: 200, body: { status: 'ignored', deliveryId, reason: ticketDelivery.reason } };
       }
       const { ticket } = ticketDelivery;
+      // Every ticket counts for the escalation metric, whether or not it matches a component.
+      await recordSupportTicket(db, ticket);
       const components = matchTicketComponents(ticket, await supportMatchRules(db));
       if (components.length === 0) {
         const reason = 'matched no component: give components ticket_tags or ticket_keywords that this ticket carries';

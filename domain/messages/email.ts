@@ -6,6 +6,7 @@
 import type { Incident, Segment } from '../types';
 import { componentLabels, formatDuration, joinWords, oneLine } from './format';
 import { approvedMessage, type ApprovedMessage, type MessageTemplate } from './templates';
+import { csatLinksText } from '../csat';
 
 export type EmailKind = 'outreach' | 'resolution';
 
@@ -37,13 +38,17 @@ export function renderCustomerEmail(input: {
   csm: { name: string; email: string };
   templates: MessageTemplate[];
   componentNames?: Record<string, string>;
+  /** Resolution emails: the customer's signed rating link (domain/csat-link.ts), when rating is configured. */
+  ratingLink?: string;
 }): CustomerEmail {
   const { kind, incident, customer, csm } = input;
+  const ratingLinks = kind === 'resolution' && input.ratingLink ? csatLinksText(input.ratingLink) : undefined;
   const approved = approvedMessage(input.templates, {
     incident,
     componentNames: input.componentNames,
     customer: { name: customer.name, contactName: customer.contactName, componentNames: customer.componentNames, segment: customer.segment },
     csm,
+    ratingLinks,
   }, { audience: 'customer', channel: 'email', status: kind === 'resolution' ? 'resolved' : undefined });
 
   const uses = customer.componentNames.length
@@ -65,6 +70,8 @@ export function renderCustomerEmail(input: {
     lines.push(`The issue${uses ? ` affecting ${uses}` : ''} was resolved${span}. Thank you for your patience while we worked on it.`, '');
     if (link) lines.push(`The full timeline is available here: ${link}`, '');
     lines.push(`I would be glad to set up a short call to walk you through what happened and what we are doing to prevent it. Just reply with a time that suits ${customerName}.`, '');
+    // A template may place the links itself ({{rating.links}}); otherwise they close the email.
+    if (ratingLinks && !approved.text.includes(input.ratingLink!)) lines.push(ratingLinks, '');
   }
   lines.push('Best regards,', oneLine(csm.name));
 

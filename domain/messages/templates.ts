@@ -56,6 +56,8 @@ export interface TemplateContext {
   componentNames?: Record<string, string>;
   customer?: { name: string; contactName?: string; componentNames?: string[]; segment?: Segment };
   csm?: { name: string; email: string };
+  /** The one-click rating lines of a resolution email (domain/csat-link.ts), when rating is configured. */
+  ratingLinks?: string;
 }
 
 export interface ApprovedMessage {
@@ -150,6 +152,7 @@ function placeholderValues(ctx: TemplateContext, audience: Audience): Record<str
     'customer.components': ctx.customer ? customerComponents : hint('components they use'),
     'csm.name': ctx.csm?.name ?? hint('your name'),
     'csm.email': ctx.csm?.email ?? hint('your email'),
+    'rating.links': ctx.ratingLinks ?? hint('rating links'),
   };
 }
 
@@ -158,6 +161,9 @@ export const PLACEHOLDER_NAMES: readonly string[] = Object.keys(placeholderValue
   id: '', workflowId: '', source: 'generic', externalId: '', title: '', status: 'investigating', severity: 'P1',
   components: [], regions: [], startedAt: new Date(0).toISOString(),
 } }, 'csm'));
+
+/** Placeholders that may render empty (rating links exist only when rating is configured): never a reason to skip a template. */
+const OPTIONAL_PLACEHOLDERS = new Set(['rating.links']);
 
 /** Placeholder names a template uses that Forewarn does not know (for import validation). */
 export function unknownPlaceholders(body: string): string[] {
@@ -189,6 +195,7 @@ export function renderTemplate(body: string, ctx: TemplateContext, audience: Aud
   let complete = true;
   const text = body.replace(PLACEHOLDER, (_m, name: string) => {
     const v = values[name];
+    if ((v === undefined || v === '') && OPTIONAL_PLACEHOLDERS.has(name)) return '';
     if (v === undefined || v === '') {
       complete = false;
       return '';

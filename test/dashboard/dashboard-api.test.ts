@@ -171,9 +171,16 @@ describe('dashboard HTTP routes', () => {
     const s = summary.json();
     assert.equal(outcomes.incidents, s.incidents);
     assert.equal(outcomes.alert.samples, s.timeToAlert.alerts);
-    assert.equal(outcomes.alert.p50Seconds, 30);
-    assert.equal(outcomes.alert.p90Seconds, 48);
-    assert.equal(Math.round(s.timeToAlert.p90Seconds), 48);
+    // Delivered alerts only (Alice's dry-run one is counted apart): 20, 30, 45, 50 s.
+    assert.equal(outcomes.alert.p50Seconds, 37.5);
+    assert.equal(outcomes.alert.p90Seconds, 48.5);
+    assert.equal(s.timeToAlert.p90Seconds, 48.5);
+    assert.equal(outcomes.alert.dryRunExcluded, 1);
+    assert.deepEqual(outcomes.alert.fromStart, { p50Seconds: 80, p90Seconds: 97.5 });
+    assert.deepEqual(outcomes.escalations, s.escalations);
+    assert.deepEqual([outcomes.escalations.tickets, outcomes.escalations.beforeContact, outcomes.escalations.afterContact], [3, 2, 1]);
+    assert.deepEqual(outcomes.csat, s.csat);
+    assert.equal(outcomes.csat.average, 4.5);
     assert.equal(outcomes.reach.reached, s.outreach.reached);
     assert.equal(outcomes.resolutionNotices.notified, s.resolutionNotice.notified);
     assert.equal(outcomes.followUps.done, s.followUps.done);
@@ -183,6 +190,8 @@ describe('dashboard HTTP routes', () => {
     assert.equal(sum('incidents'), outcomes.incidents);
     assert.equal(sum('affected'), outcomes.reach.affected);
     assert.equal(sum('reached'), outcomes.reach.reached);
+    assert.equal(outcomes.series.reduce((n: number, b: { tickets: number }) => n + b.tickets, 0), 3);
+    assert.equal(outcomes.series.reduce((n: number, b: { csatRatings: number }) => n + b.csatRatings, 0), 2);
   });
 
   test('a bad period or filter is a 400 that names the field', async () => {
@@ -214,7 +223,8 @@ describe('dashboard HTTP routes', () => {
       before = page.nextBefore;
     } while (before);
     assert.deepEqual(seen, all.items.map((i: { id: string }) => i.id));
-    assert.equal(all.counts.dry_run, 5);
+    assert.equal(all.counts.dry_run, 1);
+    assert.equal(all.counts.sent, 4);
     assert.equal(all.counts.failed, 1);
     const emails = (await app.inject({ url: '/api/dashboard/outbox?channel=email', headers: auth })).json();
     assert.deepEqual(emails.items.map((i: { recipient: string }) => i.recipient), ['ops@techcorp.test']);

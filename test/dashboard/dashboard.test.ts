@@ -11,11 +11,13 @@ import type { FastifyInstance } from 'fastify';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { buildApp } from '../../api/app';
 import { loadConfig } from '../../config';
+import { csatLink } from '../../domain/csat-link';
 import { createTestDb, type TestDb } from '../helpers/db';
 import { fitsViewport, LAPTOP, launchBrowser, PHONE, screenshot, texts, watchErrors } from './browser';
 import { seedDashboard, seedImpact, seedIncident, type Seeded } from './seed';
 
 const TOKEN = 'dashboard-test-token-0123456789';
+const CSAT_SIGNING_SECRET = 'csat-secret-for-tests-0123456789abcdef';
 
 /** Clicks a view in the navigation and waits until that view has rendered. */
 async function openView(page: Page, view: string, title: string): Promise<void> {
@@ -39,7 +41,7 @@ describe('dashboard in Chromium (seeded read model)', () => {
     testDb = await createTestDb(); // empty: the first tests see what a new user sees
     const config = loadConfig({
       NODE_ENV: 'test', API_TOKENS: TOKEN, TEMPORAL_UI_URL: 'http://temporal-ui.test:8233', TEMPORAL_NAMESPACE: 'forewarn',
-      PUBLIC_BASE_URL: 'https://forewarn.example.test',
+      PUBLIC_BASE_URL: 'https://forewarn.example.test', ESCALATION_BASELINE_RATE: '1', CSAT_SIGNING_SECRET,
     });
     // The views read Postgres only; a lazy client never connects unless a route needs Temporal.
     app = await buildApp({ config, db: testDb.db, temporal: new Client() });
@@ -283,23 +285,37 @@ describe('dashboard in Chromium (seeded read model)', () => {
     assert.equal(await page.locator('.outbox-item .channel').innerText(), 'Email');
   });
 
-  test('outcomes: p50/p90 time to CSM alert against 5 minutes, reach against 80%, with a chart', async () => {
+  test('outcomes: every success metric against its goal (alert time, reach, escalations, CSAT), with charts', async () => {
     await openView(page, 'outcomes', 'Outcomes');
     await page.locator('.metrics').waitFor();
     const metrics = await page.locator('.metric').allInnerTexts();
-    // Per (incident, CSM): 12, 20, 45 s on the P1 and 30, 50 s on the P3 → p50 30 s, p90 48 s.
-    assert.match(metrics[0]!, /30s \/ 48s/);
+    // Per (incident, CSM) delivered: 20, 45 s on the P1 and 30, 50 s on the P3 → p50 37.5 s, p90 48.5 s; Alice's dry-run alert is no sample.
+    assert.match(metrics[0]!, /38s \/ 49s/);
     assert.match(metrics[0]!, /✓ promise: under 5m/);
+    // From the source's start (the P1 was detected 60 s after it started, the P3 30 s): 80, 105, 60, 80 s.
+    assert.match(metrics[0]!, /From the source's start: 1m 20s \/ 1m 38s/);
+    assert.match(metrics[0]!, /1 dry-run alert not counted/);
     // Reached: TechCorp, GlobalInc, StartupXYZ on the P1 + both P3 customers = 5 of 9 (the P2's two are still pending).
     assert.match(metrics[1]!, /55\.6%/);
     assert.match(metrics[1]!, /✗ goal: 80%/);
-    assert.match(metrics[2]!, /100%/);
-    assert.match(metrics[3]!, /100%/);
+    // 3 tickets from 9 affected customers = 33.3 per 100, against a baseline of 100 per 100: -66.7%, goal -60%.
+    assert.match(metrics[2]!, /Customer escalations\s+33\.3 per 100/);
+    assert.match(metrics[2]!, /✓ goal: -60% vs baseline \(now -66\.7%\)/);
+    assert.match(metrics[2]!, /2 before their CSM's first contact, 1 after/);
+    assert.match(metrics[3]!, /4\.5 \/ 5/);
+    assert.match(metrics[3]!, /✓ goal: 4\.0 or more/);
+    assert.match(metrics[3]!, /2 ratings from resolution emails/);
+    assert.match(metrics[4]!, /Resolution notices\s+100%/);
+    assert.match(metrics[5]!, /Follow-ups done\s+100%/);
+    assert.equal(await page.locator('#escalation-chart .goal text').innerHTML(), 'goal 40 per 100');
+    assert.ok(await page.locator('#escalation-chart rect.chart-bar.before-contact').count() >= 1);
+    assert.equal(await page.locator('#csat-chart .goal text').innerHTML(), '4.0 goal');
+    assert.equal(await page.locator('#csat-chart rect.chart-bar.csat').count(), 1);
     const bars = page.locator('#alert-chart rect.chart-bar');
     assert.ok(await bars.count() >= 2, 'the alert chart draws bars');
     assert.equal(await page.locator('#alert-chart .goal text').innerHTML(), '5m promise');
     assert.equal(await page.locator('#reach-chart .goal text').innerHTML(), '80% goal');
-    assert.match(await page.locator('#alert-chart svg').getAttribute('aria-label') ?? '', /p50 30s, p90 48s/);
+    assert.match(await page.locator('#alert-chart svg').getAttribute('aria-label') ?? '', /p50 38s, p90 49s/);
     await screenshot(page, 'outcomes');
 
     await page.selectOption('#period', '1');
@@ -332,6 +348,25 @@ describe('dashboard in Chromium (seeded read model)', () => {
     await screenshot(p, 'phone-outbox');
     await phone.close();
     assert.deepEqual(errors, []);
+  });
+
+  test('the rating page from a resolution email works without JavaScript: the link shows the choice, the button records it', async () => {
+    const noScript = await browser.newContext({ viewport: PHONE, javaScriptEnabled: false, locale: 'en-US' });
+    const p = await noScript.newPage();
+    const link = csatLink({
+      baseUrl: base, secret: CSAT_SIGNING_SECRET, incidentId: seeded.p1.id, customerId: seeded.customers.techcorp,
+      expiresAt: new Date(Date.now() + 86_400_000),
+    });
+    await p.goto(`${link}?score=4`);
+    assert.match(await p.locator('h1').innerText(), /How did we handle/);
+    assert.equal(await p.locator('input[name=score][value="4"]').isChecked(), true);
+    assert.ok(await fitsViewport(p), 'the rating page fits a phone');
+    await screenshot(p, 'rating');
+    await p.click('button[type=submit]');
+    assert.equal(await p.locator('h1').innerText(), 'Thank you!');
+    assert.match(await p.locator('main').innerText(), /4 – Good/);
+    await screenshot(p, 'rating-thanks');
+    await noScript.close();
   });
 
   test('no script errors on the way', () => {

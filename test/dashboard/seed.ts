@@ -144,14 +144,15 @@ export async function seedDashboard(db: Kysely<Database>, now = new Date()): Pro
     { incident_id: resolved.id, kind: 'post_mortem', csm_email: null, due_at: new Date(now.getTime() + 48 * 60 * MIN), status: 'scheduled' },
   ]).execute();
 
-  const alert = (incident: { id: string; workflowId: string }, email: string, seconds: number, base: Date, payload: object) => ({
+  // Alice's P1 alert was rendered in dry-run (it reached nobody, so it is no time-to-alert sample); Slack accepted the others.
+  const alert = (incident: { id: string; workflowId: string }, email: string, seconds: number, base: Date, payload: object, status = 'sent') => ({
     idempotency_key: `${incident.workflowId}:alert:${email}`, incident_id: incident.id, channel: 'slack' as const, recipient: email, kind: 'alert',
-    payload: JSON.stringify(payload), status: 'dry_run', created_at: at(base, seconds), sent_at: at(base, seconds),
+    payload: JSON.stringify(payload), status, created_at: at(base, seconds), sent_at: at(base, seconds),
   });
   const p3Alert = { text: ':large_yellow_circle: P3 INCIDENT: Delayed webhook deliveries' };
   await db.insertInto('notifications').values([
     alert(p1, 'alice.chen@forewarn.test', 12, detected, p1AlertPayload(
-      [':rotating_light: TechCorp - $500K ARR - Heavy API Gateway user', ':warning: GlobalInc - $350K ARR - Moderate API Gateway user'], '$850K')),
+      [':rotating_light: TechCorp - $500K ARR - Heavy API Gateway user', ':warning: GlobalInc - $350K ARR - Moderate API Gateway user'], '$850K'), 'dry_run'),
     alert(p1, 'ben.ortiz@forewarn.test', 20, detected, p1AlertPayload(
       [':rotating_light: DataFlow - $200K ARR - Integration-dependent', ':warning: StartupXYZ - $50K ARR - Moderate impact'], '$250K')),
     alert(p1, 'chloe.park@forewarn.test', 45, detected, p1AlertPayload([':large_blue_circle: SmallBiz - $25K ARR - Low impact'], '$25K')),
@@ -168,6 +169,20 @@ export async function seedDashboard(db: Kysely<Database>, now = new Date()): Pro
     },
     alert(resolved, 'ben.ortiz@forewarn.test', 30, rDetected, p3Alert),
     alert(resolved, 'chloe.park@forewarn.test', 50, rDetected, p3Alert),
+  ]).execute();
+
+  // Escalations: TechCorp and StartupXYZ opened tickets before hearing from their CSM, GlobalInc after.
+  await db.updateTable('incident_customer_impact').set({ customer_notified_at: at(detected, 300) })
+    .where('incident_id', '=', p1.id).where('customer_id', 'in', [customers.techcorp, customers.globalinc]).execute();
+  await db.insertInto('support_tickets').values([
+    { ticket_id: 'ZD-101', customer_external_id: 'CUST-001', customer_id: customers.techcorp, subject: 'API timeouts', tags: ['api'], opened_at: at(started, 180) },
+    { ticket_id: 'ZD-102', customer_external_id: 'CUST-002', customer_id: customers.globalinc, subject: 'Still slow?', tags: ['api'], opened_at: at(detected, 600) },
+    { ticket_id: 'ZD-103', customer_external_id: 'CUST-004', customer_id: customers.startupxyz, subject: 'Dashboard slow', tags: [], opened_at: at(detected, 480) },
+  ]).execute();
+  // CSAT from the P3's resolution emails.
+  await db.insertInto('csat_ratings').values([
+    { incident_id: resolved.id, customer_id: customers.dataflow, rating: 5 },
+    { incident_id: resolved.id, customer_id: customers.smallbiz, rating: 4 },
   ]).execute();
 
   return { csms, customers, p1: { ...p1, detectedAt: detected }, resolved };

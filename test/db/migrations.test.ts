@@ -12,8 +12,8 @@ test('migrations apply to the latest schema, are idempotent and roll back cleanl
     assert.deepEqual(again.results, []);
     const tables = await sql<{ table_name: string }>`select table_name from information_schema.tables where table_schema = 'public' and table_name not like 'kysely_%' order by 1`.execute(t.db);
     assert.deepEqual(tables.rows.map((r) => r.table_name), [
-      'alert_digests', 'api_tokens', 'audit_log', 'component_aliases', 'components', 'csms', 'customer_components', 'customer_usage', 'customers', 'follow_ups',
-      'incident_customer_impact', 'incident_routes', 'incident_updates', 'message_templates', 'notifications', 'people', 'product_incidents', 'sessions', 'sign_in_attempts', 'webhook_deliveries',
+      'alert_digests', 'api_tokens', 'audit_log', 'component_aliases', 'components', 'csat_ratings', 'csms', 'customer_components', 'customer_usage', 'customers', 'follow_ups',
+      'incident_customer_impact', 'incident_routes', 'incident_updates', 'message_templates', 'notifications', 'people', 'product_incidents', 'sessions', 'sign_in_attempts', 'support_tickets', 'webhook_deliveries',
     ]);
     const migrator = createMigrator(t.db);
     const down = await migrator.migrateTo(NO_MIGRATIONS);

@@ -50,9 +50,18 @@ describe('GET /api/metrics/summary', () => {
     assert.deepEqual(res.json(), {
       scope: { incidentId: A },
       incidents: 1,
-      timeToAlert: { alerts: 3, p50Seconds: 10, p90Seconds: 58, maxSeconds: 70 },
+      // The dry-run alert (70 s) reached nobody: counted, not a sample.
+      timeToAlert: {
+        alerts: 2, p50Seconds: 7, p90Seconds: 9.4, maxSeconds: 10, dryRunExcluded: 1,
+        fromStart: { p50Seconds: 12, p90Seconds: 14.4, maxSeconds: 15 },
+      },
       affectedCustomers: 4,
       outreach: { reached: 1, share: 0.25 },
+      escalations: {
+        tickets: 0, beforeContact: 0, afterContact: 0, customers: 0, perAffectedCustomer: 0,
+        baseline: { source: null, from: null, to: null, perAffectedCustomer: null }, change: null, goal: -0.6,
+      },
+      csat: { ratings: 0, average: null, distribution: { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 }, goal: 4 },
       resolutionNotice: { eligible: 0, notified: 0, share: null },
       followUps: { due: 0, done: 0, share: null },
     });
@@ -64,7 +73,7 @@ describe('GET /api/metrics/summary', () => {
     const body = res.json();
     assert.deepEqual(body.scope, { from: '2026-01-01T00:00:00.000Z', to: '2026-02-01T00:00:00.000Z' });
     assert.equal(body.incidents, 2);
-    assert.deepEqual(body.timeToAlert, { alerts: 4, p50Seconds: 7, p90Seconds: 52, maxSeconds: 70 });
+    assert.deepEqual([body.timeToAlert.alerts, body.timeToAlert.p50Seconds, body.timeToAlert.p90Seconds, body.timeToAlert.maxSeconds], [3, 4, 8.8, 10]);
     assert.deepEqual(body.outreach, { reached: 3, share: 0.5 });
     assert.deepEqual(body.resolutionNotice, { eligible: 2, notified: 1, share: 0.5 });
     assert.deepEqual(body.followUps, { due: 2, done: 1, share: 0.5 });
