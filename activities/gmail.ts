@@ -168,12 +168,6 @@ export function createGmailMailboxes(config: ActivityDeps['config'], quotaWait: 
   };
   let key: ServiceAccountKey | undefined;
 
-  /** The customer's one-click rating link in resolution emails, when CSAT_SIGNING_SECRET is set. */
-  function ratingLinkFor(kind: 'outreach' | 'resolution', incidentId: string, customerId: string): string | undefined {
-    const { secret, linkDays } = config.csat;
-    if (kind !== 'resolution' || !secret) return undefined;
-    return csatLink({ baseUrl: config.api.publicBaseUrl, secret, incidentId, customerId, expiresAt: new Date(Date.now() + linkDays * 86_400_000) });
-  }
   const mailboxes = new Map<string, gmail_v1.Gmail>();
 
   /** A Gmail client acting as a mailbox (a CSM's, or the alert fallback sender's); one per mailbox so access tokens are reused. */
@@ -257,6 +251,12 @@ export function createGmailActivities(
   const { pageSize, quotaWait } = { ...DEFAULT_GMAIL_TUNING, ...tuning };
   const keyFile = config.google.serviceAccountKeyFile;
   const mailboxes = createGmailMailboxes(config, quotaWait);
+  /** The customer's one-click rating link in resolution emails, when CSAT_SIGNING_SECRET is set. */
+  function ratingLinkFor(kind: 'outreach' | 'resolution', incidentId: string, customerId: string): string | undefined {
+    const { secret, linkDays } = config.csat;
+    if (kind !== 'resolution' || !secret) return undefined;
+    return csatLink({ baseUrl: config.api.publicBaseUrl, secret, incidentId, customerId, expiresAt: new Date(Date.now() + linkDays * 86_400_000) });
+  }
 
   /** The per-customer core both activities share: render, then send once through the outbox. */
   async function emailOne(run: EmailRun, customer: EmailCustomer, delivered?: NotificationRow): Promise<CustomerOutcome> {
