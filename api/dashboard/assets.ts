@@ -73,6 +73,7 @@ export function renderShell(opts: { version: string; title?: string }): string {
     <a href="#/team" data-view="team">Team</a>
     <a href="#/outcomes" data-view="outcomes">Outcomes</a>
     <a href="#/outbox" data-view="outbox">Outbox</a>
+    <a href="#/templates" data-view="templates">Templates</a>
   </nav>
   <span id="live" class="live" role="status" aria-live="polite" hidden></span>
   <button id="sign-out" class="link-button" type="button" hidden>Sign out</button>

@@ -21,7 +21,8 @@ import { HttpProblem, problemSchema } from '../problem';
 import { authErrors } from './schemas';
 
 const KEY_PATTERN = '^[a-z0-9][a-z0-9._-]*$';
-const nullableEnum = (values: readonly string[]) => ({ type: 'string', enum: [...values], nullable: true }) as const;
+// null must be listed too: with an enum, `nullable` alone does not let null through.
+const nullableEnum = (values: readonly string[]) => ({ type: 'string', enum: [...values, null], nullable: true }) as const;
 const dateTime = { type: 'string', format: 'date-time', nullable: true } as const;
 
 const contentProperties = {

@@ -49,15 +49,17 @@ export async function getJson(path, token = getToken()) {
   return { data, changed: true };
 }
 
-/** @param {string} path @param {unknown} body @returns {Promise<unknown>} */
-export async function postJson(path, body) {
-  const res = await fetch(path, {
-    method: 'POST',
-    headers: { accept: 'application/json', 'content-type': 'application/json', authorization: `Bearer ${getToken()}` },
-    body: JSON.stringify(body),
-  });
+/** @param {'POST' | 'PUT'} method @param {string} path @param {unknown} [body] @returns {Promise<unknown>} */
+export async function sendJson(method, path, body) {
+  /** @type {Record<string, string>} */
+  const headers = { accept: 'application/json', authorization: `Bearer ${getToken()}` };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(path, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
   if (!res.ok) throw await problemOf(res);
   return res.status === 204 ? null : res.json();
 }
+
+/** @param {string} path @param {unknown} body @returns {Promise<unknown>} */
+export const postJson = (path, body) => sendJson('POST', path, body);
 
 export const forgetCache = () => cache.clear();

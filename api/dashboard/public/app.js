@@ -7,6 +7,7 @@ import { detailView } from './views/detail.js';
 import { teamView } from './views/team.js';
 import { outcomesView } from './views/outcomes.js';
 import { outboxView } from './views/outbox.js';
+import { templateListView, templateView } from './views/templates.js';
 
 /**
  * Each view renders the JSON of its own url, so the route table can hold views of any data type.
@@ -20,6 +21,8 @@ const routes = [
   { pattern: /^\/team$/, view: teamView, nav: 'team' },
   { pattern: /^\/outcomes$/, view: outcomesView, nav: 'outcomes' },
   { pattern: /^\/outbox$/, view: outboxView, nav: 'outbox' },
+  { pattern: /^\/templates$/, view: templateListView, nav: 'templates' },
+  { pattern: /^\/templates\/([^/]+)$/, view: templateView, nav: 'templates' },
   { pattern: /^\/(incidents)?$/, view: incidentsView, nav: 'incidents' },
 ];
 

@@ -6,6 +6,8 @@ import type { TeamMember } from '../../../db/dashboard/team';
 import type { Outcomes } from '../../../db/dashboard/outcomes';
 import type { OutboxItem } from '../../../db/dashboard/outbox';
 import type { OutreachCounts } from '../../../db/dashboard/incident-summary';
+import type { TemplateSummary, TemplateVersion } from '../../../db/templates';
+import type { TemplateContent, TemplatePreview } from '../../../domain/messages/template-lifecycle';
 
 type WithLinks<T> = T & { temporalUrl: string; slackUrl: string | null };
 
@@ -15,6 +17,11 @@ export type Detail = Omit<IncidentDetail, 'incident'> & { incident: WithLinks<In
 export type DetailCustomer = IncidentDetail['customers'][number];
 export type Team = { members: TeamMember[]; csmCount: number };
 export type { Outcomes, OutboxItem, OutreachCounts, TeamMember };
+export type { TemplateSummary, TemplateVersion, TemplateContent, TemplatePreview };
+/** GET /api/templates */
+export type TemplateList = { templates: TemplateSummary[] };
+/** GET /api/templates/:key */
+export type TemplateHistory = { key: string; activeVersion: number | null; versions: TemplateVersion[] };
 export type Outbox = { items: OutboxItem[]; counts: Record<string, number>; nextBefore: string | null };
 
 /** What h() and s() accept as children: nested arrays are flattened, null/false skipped. */
