@@ -78,9 +78,12 @@ export async function loadActiveTemplates(db: Db): Promise<MessageTemplate[]> {
   return rows.map(messageTemplateOf);
 }
 
-/** The person an actor is for the lifecycle: ids of different kinds never collide. */
+/**
+ * The person an actor is for the lifecycle: a person (signed in, or through any of their tokens) by
+ * email, so no one approves their own version with a second token; else the actor itself.
+ */
 export function personOf(actor: Actor, name: string): Person {
-  return { id: `${actor.kind}:${actor.id}`, name };
+  return { id: actor.email ? `email:${actor.email.toLowerCase()}` : `${actor.kind}:${actor.id}`, name };
 }
 
 /** Every template: its newest version and which version is active. */

@@ -17,6 +17,7 @@ import {
 import type { Database } from '../../db/types';
 import type { RoutePlugin } from '../app';
 import { actorOf, requireAuth } from '../auth';
+import { assertMayApproveTemplates } from '../roles';
 import { HttpProblem, problemSchema } from '../problem';
 import { authErrors } from './schemas';
 
@@ -81,17 +82,9 @@ function contentOf(body: Content): TemplateContent {
   };
 }
 
-/** The name a version's record shows: tokens are told apart by their id. */
+/** The name a version's record shows: a person's token names its person; other tokens are told apart by their id. */
 function personName(actor: Actor): string {
-  return actor.kind === 'token' ? `${actor.name} (${actor.id})` : actorLabel(actor);
-}
-
-/**
- * Who may approve templates. Admins may; the person-level permission (people who sign in, allowed
- * by an admin) joins here when people exist.
- */
-async function mayApprove(_db: Kysely<Database>, actor: Actor): Promise<boolean> {
-  return actor.role === 'admin';
+  return actor.kind === 'token' && !actor.email ? `${actor.name} (${actor.id})` : actorLabel(actor);
 }
 
 /** 400 naming every problem (an unknown placeholder by its name), or the content's components unknown. */
@@ -214,9 +207,8 @@ export const templateRoutes: RoutePlugin = async (app, deps) => {
       },
     }, async (req) => {
       const actor = actorOf(req);
-      if (name === 'approve' && !(await mayApprove(db, actor))) {
-        throw new HttpProblem(403, 'Forbidden', 'Approving templates needs an approver: an admin, or a person an admin allowed to approve templates.');
-      }
+      // Approvers: admins, and people an admin allowed to (people.can_approve_templates).
+      if (name === 'approve') await assertMayApproveTemplates(db, actor);
       const by = personOf(actor, personName(actor));
       return { version: await answering(() => moveTemplate(db, req.params.key, req.params.version, name, by, actor, req.body?.reason)) };
     });

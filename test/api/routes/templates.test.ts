@@ -5,6 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createApiToken } from '../../../db/api-tokens';
 import { loadApprovedTemplates } from '../../../db/message-data';
 import { approvedMessage } from '../../../domain/messages';
 import { auth, startHarness, type Harness } from '../support/harness';
@@ -159,6 +160,29 @@ describe('template lifecycle', () => {
     const bad = await imp([{ key: 'x', body: 'Hi {{customer.nmae}}' }]);
     assert.equal(bad.statusCode, 422);
     assert.match(bad.body, /customer\.nmae/);
+  });
+
+  test('a person cannot approve with a second token what they wrote; a manager who may not approve templates is refused', async () => {
+    const person = async (email: string, name: string, isAdmin: boolean) => (await h.db.insertInto('people').values({ email, name, is_admin: isAdmin }).returning('id').executeTakeFirstOrThrow()).id;
+    const bearer = async (personId: string, name: string) => ({ authorization: `Bearer ${(await createApiToken(h.db, { name, scopes: ['read', 'write'], personId, createdBy: 'test' })).token}` });
+    const ada = await person('ada@corp.example', 'Ada Admin', true);
+    const laptop = await bearer(ada, 'laptop');
+    const phone = await bearer(ada, 'phone');
+    assert.equal((await draft('ada-wording', { body: 'Ada: {{incident.title}}' }, laptop)).statusCode, 201);
+    assert.equal((await move('ada-wording', 1, 'submit', laptop)).statusCode, 200);
+    const own = await move('ada-wording', 1, 'approve', phone);
+    assert.equal(own.statusCode, 403, 'the same person through another token');
+    assert.match((own.json() as Problem).detail, /someone other than/);
+
+    // Lee manages Ana (seeded): a CS manager, not allowed to approve templates until an admin says so.
+    const lee = await bearer(await person('lee@corp.example', 'Lee Park', false), 'lee');
+    const refused = await move('ada-wording', 1, 'approve', lee);
+    assert.equal(refused.statusCode, 403);
+    assert.match((refused.json() as Problem).detail, /may not approve message templates/);
+    assert.equal((await versions('ada-wording')).activeVersion, null);
+    assert.equal((await move('ada-wording', 1, 'approve', reviewer)).statusCode, 200, 'an admin token approves');
+    const [approved] = (await versions('ada-wording')).versions;
+    assert.match(approved!.createdBy, /Ada Admin|ada@corp\.example/);
   });
 
   test('bad input is a 4xx: unknown template, bad key, bad version, extra fields', async () => {
