@@ -10,7 +10,7 @@ import {
   mergeStatuspageIncidents, normalizeStatuspageIncident, selectStatuspageChanges, statuspageComponentIds,
 } from '../domain/sources/statuspage';
 import { distinctCustomers, supportTicketsNote, suspectedIncidentTitle } from '../domain/support';
-import type { IncidentEvent } from '../domain/types';
+import { CLOSED_STATUSES, type IncidentEvent } from '../domain/types';
 import { forwardDelivery } from '../db/deliveries';
 import { recordRoute, routedIncidentStarts, routeIncidentEvent } from '../db/incident-routing';
 import { parseIncidentWorkflowId } from '../domain/correlation';
@@ -120,10 +120,11 @@ export function createDetectionActivities(deps: ActivityDeps): DetectionActiviti
   async function findOpenIncidentForComponent(input: { componentKey: string; attachedWorkflowId?: string }): Promise<OpenIncidentLookup> {
     const rows = await incidentsOnComponent(db, input.componentKey, input.attachedWorkflowId);
     const attached = rows.find((r) => r.workflowId === input.attachedWorkflowId);
-    const open = (attached && attached.status !== 'resolved' ? attached : undefined) ?? rows.find((r) => r.status !== 'resolved');
+    const closed = (status: string) => (CLOSED_STATUSES as readonly string[]).includes(status);
+    const open = (attached && !closed(attached.status) ? attached : undefined) ?? rows.find((r) => !closed(r.status));
     return {
       open: open ? { workflowId: open.workflowId, source: open.source, externalId: open.externalId, title: open.title } : null,
-      attachedResolved: attached?.status === 'resolved',
+      attachedResolved: attached !== undefined && closed(attached.status),
     };
   }
 

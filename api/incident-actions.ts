@@ -13,7 +13,11 @@ import { actorLabel, type Actor } from '../domain/actor';
 import { incidentIdFor } from '../domain/incident-state';
 import type { GenericIncidentBody } from '../domain/sources/generic';
 import type { EventStatus, IncidentEvent, Severity } from '../domain/types';
-import { incidentStartOptions, WORKFLOW_TYPES } from '../workflows/contract';
+import type { Client } from '@temporalio/client';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/types';
+import { dismissUpdate, incidentStartOptions, WORKFLOW_TYPES, type DismissResult } from '../workflows/contract';
+import { executeUpdate } from './workflow-calls';
 import { HttpProblem } from './problem';
 import { genericEvent } from './webhooks/generic';
 import { forwardFromApi, type IngestDeps } from './webhooks/ingest';
@@ -65,8 +69,8 @@ async function forward(ingest: IngestDeps, action: ManualAction, event: Incident
 }
 
 /** The audit record of an action the workflow got (a repeated request is not a second action). */
-async function audit(ingest: IngestDeps, action: ManualAction, name: string, incidentId: string, detail: Record<string, unknown>): Promise<void> {
-  await recordAudit(ingest.db, {
+async function audit(db: Kysely<Database>, action: ManualAction, name: string, incidentId: string, detail: Record<string, unknown>): Promise<void> {
+  await recordAudit(db, {
     actor: action.actor, action: name, incidentId,
     detail: { ...detail, deliveryId: action.deliveryId, ...(action.onBehalfOf ? { onBehalfOf: action.onBehalfOf } : {}) },
   });
@@ -86,7 +90,7 @@ export async function declareIncident(ingest: IngestDeps, body: DeclareBody, act
   const incidentId = incidentIdFor(workflowId);
   const externalId = workflowId.replace(/^incident:manual:/, '');
   if (result.status !== 'duplicate') {
-    await audit(ingest, action, 'incident.declared', incidentId, { externalId, title: event.title, severity: event.severity, components: event.components });
+    await audit(ingest.db, action, 'incident.declared', incidentId, { externalId, title: event.title, severity: event.severity, components: event.components });
   }
   return { status: result.status === 'duplicate' ? 'duplicate' : 'accepted', workflowId, incidentId, externalId };
 }
@@ -122,7 +126,27 @@ export async function changeIncident(ingest: IngestDeps, incident: IncidentView,
     throw new HttpProblem(409, 'Incident closed', `Forewarn no longer follows "${incident.title}" (its follow-ups are done); the change is recorded but not applied.`);
   }
   if (result.status !== 'duplicate') {
-    await audit(ingest, action, change.status === 'resolved' ? 'incident.resolved' : 'incident.changed', incident.id, { ...change, from: { status: incident.status, severity: incident.severity } });
+    await audit(ingest.db, action, change.status === 'resolved' ? 'incident.resolved' : 'incident.changed', incident.id, { ...change, from: { status: incident.status, severity: incident.severity } });
   }
   return { status: result.status === 'duplicate' ? 'duplicate' : 'accepted', workflowId, incidentId: incident.id };
+}
+
+/**
+ * A suspected incident (support spike) dismissed as a false alarm: through the workflow's `dismiss`
+ * update, which tells the CSMs already alerted and ends the incident as `dismissed`. A confirmed,
+ * resolved or already dismissed incident is refused with 409 and the reason.
+ */
+export async function dismissIncident(
+  deps: { db: Kysely<Database>; temporal: Client }, incident: IncidentView, action: ManualAction, reason?: string,
+): Promise<DismissResult & { incidentId: string; status: 'dismissed' }> {
+  const name = `"${incident.title}"`;
+  if (incident.status === 'dismissed') throw new HttpProblem(409, 'Already dismissed', `${name} is already dismissed.`);
+  if (incident.status === 'resolved') throw new HttpProblem(409, 'Incident resolved', `${name} is resolved: there is nothing to dismiss.`);
+  if (!incident.suspected) {
+    throw new HttpProblem(409, 'Confirmed incident',
+      `${name} is a confirmed incident (${incident.source}, ${incident.severity}, ${incident.status}), not a suspected one: resolve it instead.`);
+  }
+  const result = await executeUpdate(deps.temporal, incident.workflowId, dismissUpdate, { actor: label(action), ...(reason ? { reason } : {}) });
+  await audit(deps.db, action, 'incident.dismissed', incident.id, { reason: reason ?? null, csmsTold: result.csmsTold });
+  return { status: 'dismissed', incidentId: incident.id, ...result };
 }

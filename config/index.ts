@@ -58,6 +58,8 @@ export interface Config {
      * service-account impersonation). No sender: no fallback, the failure is recorded as before.
      */
     alertFallback: { sender?: string; afterAttempts: number };
+    /** A suspected incident with no new ticket or event this long closes as dismissed. */
+    suspectedAutoCloseMinutes: number;
   };
 }
 
@@ -331,6 +333,7 @@ export function loadConfig(env: Env = readEnvironment(), options: LoadOptions = 
         windowSeconds: int('ALERT_DIGEST_WINDOW_SECONDS', 120, 1, 86_400),
       },
       alertFallback: { sender: fallbackSender, afterAttempts: int('ALERT_FALLBACK_AFTER_ATTEMPTS', 5, 1, 1000) },
+      suspectedAutoCloseMinutes: num('SUSPECTED_AUTO_CLOSE_MINUTES', 120),
     },
   };
   if (problems.length > 0) throw new ConfigError(problems);
@@ -350,7 +353,7 @@ export const CONFIG_VARIABLES = [
   'CORRELATION_WINDOW_MINUTES', 'ESCALATION_MINUTES', 'UPDATE_CADENCE_MINUTES', 'FOLLOW_UP_HOURS', 'POST_MORTEM_HOURS', 'ALERT_CUSTOMER_LIMIT',
   'ALERT_DIGEST_THRESHOLD', 'ALERT_DIGEST_WINDOW_SECONDS', 'ALERT_FALLBACK_SENDER', 'ALERT_FALLBACK_AFTER_ATTEMPTS',
   'ESCALATION_BASELINE_FROM', 'ESCALATION_BASELINE_TO', 'ESCALATION_BASELINE_RATE', 'CSAT_SIGNING_SECRET', 'CSAT_LINK_DAYS',
-  'GMAIL_TRACK_OUTREACH', 'GMAIL_TRACK_SECONDS', 'GMAIL_TRACK_DAYS',
+  'GMAIL_TRACK_OUTREACH', 'GMAIL_TRACK_SECONDS', 'GMAIL_TRACK_DAYS', 'SUSPECTED_AUTO_CLOSE_MINUTES',
 ] as const;
 
 /** What incident workflows need from the config, passed as their input. */
@@ -362,5 +365,6 @@ export function incidentSettings(config: Config): IncidentSettings {
     postMortemHours: config.incidents.postMortemHours,
     sendResolutionEmails: config.google.sendResolutionEmails,
     dashboardUrl: `${config.api.publicBaseUrl}/dashboard`,
+    suspectedAutoCloseMinutes: config.incidents.suspectedAutoCloseMinutes,
   };
 }

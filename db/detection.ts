@@ -2,7 +2,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './types';
 import type { SupportMatchRule } from '../domain/support';
-import type { IncidentSource } from '../domain/types';
+import { CLOSED_STATUSES, type IncidentSource } from '../domain/types';
 
 /** Statuspage component id → Forewarn component keys (component_aliases, source 'statuspage'). */
 export async function statuspageAliasMap(db: Kysely<Database>, componentIds: string[]): Promise<Map<string, string[]>> {
@@ -73,7 +73,7 @@ export async function incidentsOnComponent(db: Kysely<Database>, key: string, wo
     .select(['workflow_id', 'source', 'external_id', 'title', 'status'])
     .where((eb) => {
       // @> uses the GIN index on affected_components.
-      const open = eb.and([eb('status', '<>', 'resolved'), sql<boolean>`affected_components @> array[${key}]::text[]`]);
+      const open = eb.and([eb('status', 'not in', CLOSED_STATUSES), sql<boolean>`affected_components @> array[${key}]::text[]`]);
       return workflowId ? eb.or([open, eb('workflow_id', '=', workflowId)]) : open;
     })
     .orderBy('started_at', 'desc')

@@ -7,6 +7,7 @@ import type { IncidentProblem } from '../domain/incident/model';
 import { storableText, storableValue } from '../domain/text';
 import type { Incident } from '../domain/types';
 import { ensureIncident } from './incident-writes';
+import { CLOSED_STATUS_LIST } from './incident-queries';
 import type { Database } from './types';
 
 export interface IncidentProblemView { at: string; step: string; message: string; count: number }
@@ -45,8 +46,8 @@ export async function recordIncidentProblem(db: Kysely<Database>, input: { incid
 export async function countIncidentProblems(db: Kysely<Database>): Promise<{ open: number; resolved: number; problems: number }> {
   const row = await db.selectFrom('product_incidents')
     .select([
-      sql<string>`count(*) filter (where status <> 'resolved')`.as('open'),
-      sql<string>`count(*) filter (where status = 'resolved')`.as('resolved'),
+      sql<string>`count(*) filter (where status not in ${CLOSED_STATUS_LIST})`.as('open'),
+      sql<string>`count(*) filter (where status in ${CLOSED_STATUS_LIST})`.as('resolved'),
       sql<string>`coalesce(sum(problem_count), 0)`.as('problems'),
     ])
     .where('problem_count', '>', 0)

@@ -6,7 +6,7 @@
 import { sql, type Kysely } from 'kysely';
 import { problemView, type IncidentProblemView } from './incident-problems';
 import type { Database } from './types';
-import type { ImpactLevel, IncidentSource, IncidentStatus, OutreachStatus, Segment, Severity } from '../domain/types';
+import { CLOSED_STATUSES, type ImpactLevel, type IncidentSource, type IncidentStatus, type OutreachStatus, type Segment, type Severity } from '../domain/types';
 
 export interface IncidentView {
   id: string;
@@ -29,6 +29,8 @@ export interface IncidentView {
   businessImpactEstimate: number;
   detectedAt: string;
   updatedAt: string;
+  /** Opened by the support-spike detector and not confirmed yet: it can be dismissed as a false alarm. */
+  suspected: boolean;
   /** The latest part of the incident Forewarn could not process (Postgres refused the data), or null. */
   lastProblem: IncidentProblemView | null;
 }
@@ -65,7 +67,7 @@ export interface TimelineEntryView {
 export interface IncidentFilters {
   status?: IncidentStatus[];
   severity?: Severity[];
-  /** true: not resolved; false: resolved. */
+  /** true: not resolved or dismissed; false: resolved or dismissed. */
   active?: boolean;
   source?: string;
   externalId?: string;
@@ -74,6 +76,9 @@ export interface IncidentFilters {
   limit: number;
   offset: number;
 }
+
+/** `('resolved','dismissed')`: the statuses of an incident nobody needs to act on, for raw SQL. */
+export const CLOSED_STATUS_LIST = sql.raw(`(${CLOSED_STATUSES.map((s) => `'${s}'`).join(',')})`);
 
 const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
 const SEVERITY_ORDER = sql<number>`array_position(array['P1','P2','P3','P4']::text[], pi.severity)`;
@@ -84,7 +89,7 @@ function selectIncidents(db: Kysely<Database>) {
     'pi.affected_components', 'pi.affected_regions', 'pi.started_at', 'pi.resolved_at', 'pi.status_page_url',
     'pi.latest_message', 'pi.slack_channel_id', 'pi.affected_customer_count', 'pi.arr_at_risk',
     'pi.business_impact_estimate', 'pi.detected_at', 'pi.updated_at',
-    'pi.last_problem', 'pi.last_problem_step', 'pi.last_problem_at', 'pi.problem_count',
+    'pi.last_problem', 'pi.last_problem_step', 'pi.last_problem_at', 'pi.problem_count', 'pi.suspected',
   ]);
 }
 type IncidentQuery = ReturnType<typeof selectIncidents>;
@@ -112,6 +117,7 @@ function toIncidentView(r: IncidentRow): IncidentView {
     businessImpactEstimate: Number(r.business_impact_estimate),
     detectedAt: iso(r.detected_at)!,
     updatedAt: iso(r.updated_at)!,
+    suspected: r.suspected,
     lastProblem: problemView(r),
   };
 }
@@ -119,8 +125,8 @@ function toIncidentView(r: IncidentRow): IncidentView {
 function applyFilters(q: IncidentQuery, f: IncidentFilters): IncidentQuery {
   if (f.status?.length) q = q.where('pi.status', 'in', f.status);
   if (f.severity?.length) q = q.where('pi.severity', 'in', f.severity);
-  if (f.active === true) q = q.where('pi.status', '<>', 'resolved');
-  if (f.active === false) q = q.where('pi.status', '=', 'resolved');
+  if (f.active === true) q = q.where('pi.status', 'not in', CLOSED_STATUSES);
+  if (f.active === false) q = q.where('pi.status', 'in', CLOSED_STATUSES);
   if (f.source) q = q.where('pi.source', '=', f.source);
   if (f.externalId) q = q.where('pi.external_id', '=', f.externalId);
   if (f.component) q = q.where(sql<boolean>`pi.affected_components @> array[${f.component}]::text[]`);
@@ -153,7 +159,7 @@ export async function getIncidentByWorkflowId(db: Kysely<Database>, workflowId: 
 /** Open incidents, most severe first (for `/forewarn status`). */
 export async function listOpenIncidents(db: Kysely<Database>, limit = 20): Promise<IncidentView[]> {
   const rows = await selectIncidents(db)
-    .where('pi.status', '<>', 'resolved')
+    .where('pi.status', 'not in', CLOSED_STATUSES)
     .orderBy(SEVERITY_ORDER).orderBy('pi.started_at', 'desc').limit(limit).execute();
   return rows.map(toIncidentView);
 }
@@ -233,7 +239,7 @@ export async function getCsmQueue(db: Kysely<Database>, csmEmail: string): Promi
     .innerJoin('product_incidents as pi', 'pi.id', 'i.incident_id')
     .select(['pi.title as incident_title', 'pi.severity as incident_severity', 'pi.status as incident_status', 'pi.started_at as incident_started_at'])
     .where(sql<string>`lower(m.email)`, '=', csmEmail.toLowerCase())
-    .where('pi.status', '<>', 'resolved')
+    .where('pi.status', 'not in', CLOSED_STATUSES)
     .orderBy(sql`case when i.outreach_status = 'pending' then 0 else 1 end`)
     .orderBy(sql`array_position(array['P1','P2','P3','P4']::text[], pi.severity)`)
     .orderBy('pi.started_at', 'desc')

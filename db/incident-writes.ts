@@ -26,6 +26,8 @@ export interface IncidentRecord {
   postMortemRemindedAt?: string;
   /** A correlated incident's source incidents (domain/incident/sources.ts LinkedSourceView); absent: one source. */
   sources?: unknown[];
+  /** Support-spike incidents: suspected until confirmed (left as stored when absent). */
+  suspected?: boolean;
 }
 
 /** The product_incidents columns that come straight from the workflow's Incident. */
@@ -69,6 +71,7 @@ export async function upsertIncident(db: Db, r: IncidentRecord): Promise<{ id: s
       follow_up_at: r.followUpAt ?? null,
       post_mortem_reminded_at: r.postMortemRemindedAt ?? null,
       linked_sources: JSON.stringify(r.sources ?? []),
+      suspected: r.suspected ?? false,
     })
     .onConflict((oc) => oc.columns(['source', 'external_id']).doUpdateSet((eb) => ({
       title: eb.ref('excluded.title'),
@@ -93,6 +96,7 @@ export async function upsertIncident(db: Db, r: IncidentRecord): Promise<{ id: s
       follow_up_at: sql`coalesce(excluded.follow_up_at, product_incidents.follow_up_at)`,
       post_mortem_reminded_at: sql`coalesce(excluded.post_mortem_reminded_at, product_incidents.post_mortem_reminded_at)`,
       ...(r.sources ? { linked_sources: eb.ref('excluded.linked_sources') } : {}),
+      ...(r.suspected !== undefined ? { suspected: eb.ref('excluded.suspected') } : {}),
       updated_at: sql`now()`,
     })))
     .returning('id')

@@ -75,6 +75,7 @@ export interface OutreachRecordedInput { csmEmail: string; customerId: string; i
 export const outreachRecordedSignal = defineSignal<[OutreachRecordedInput]>('outreachRecorded');
 
 // ---- queries -------------------------------------------------------------------------------
+
 export const stateQuery = defineQuery<IncidentState>('state');
 
 // ---- updates -------------------------------------------------------------------------------
@@ -100,6 +101,14 @@ export const sendResolutionEmailsUpdate = defineUpdate<DraftEmailsResult, [Draft
 export interface ScheduleFollowUpsInput { csmEmail?: string; slackUserId?: string; inHours?: number }
 export interface ScheduleFollowUpsResult { dueAt: string }
 export const scheduleFollowUpsUpdate = defineUpdate<ScheduleFollowUpsResult, [ScheduleFollowUpsInput]>('scheduleFollowUps');
+
+/**
+ * Dismiss a suspected incident as a false alarm (validated: a confirmed, resolved or closed incident
+ * is refused with the reason). Answers once the incident is dismissed and its alerted CSMs were told.
+ */
+export interface DismissInput { actor: string; reason?: string }
+export interface DismissResult { dismissedAt: string; csmsTold: number }
+export const dismissUpdate = defineUpdate<DismissResult, [DismissInput]>('dismiss');
 
 /**
  * `ApplicationFailure` types the update validators reject with (its message says what to do).

@@ -4,11 +4,11 @@
  * enters the history. Outreach itself is recorded in Postgres by the API (db/outreach.ts): the
  * workflow only hears that a CSM acted, which cancels their escalation.
  */
-import { ApplicationFailure, isCancellation, log, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, isCancellation, log, setHandler } from '@temporalio/workflow';
 import { findCsm } from '../domain/incident-state';
 import type { CsmSummary } from '../domain/incident/model';
 import {
-  acknowledgeSignal, draftEmailsUpdate, incidentEventSignal, joinWarRoomSignal, outreachRecordedSignal, scheduleFollowUpsUpdate,
+  acknowledgeSignal, dismissUpdate, draftEmailsUpdate, incidentEventSignal, joinWarRoomSignal, outreachRecordedSignal, scheduleFollowUpsUpdate,
   sendResolutionEmailsUpdate, stateQuery, UPDATE_REJECTIONS, type DraftEmailsInput, type DraftEmailsResult,
 } from './contract';
 import { slack, store } from './incident-activities';
@@ -16,6 +16,7 @@ import { dueKey, revisionKey, timelineKey } from './incident-keys';
 import { rescheduleFollowUp } from './incident-lifecycle';
 import { dataErrorMessage } from './incident-problems';
 import { errorMessage, type IncidentRun } from './incident-run';
+import { dismissRefusal } from './incident-suspected';
 
 const MAX_FOLLOW_UP_HOURS = 24 * 30;
 
@@ -129,6 +130,22 @@ export function registerHandlers(run: IncidentRun): void {
       if (s.phase !== 'resolved') {
         reject(UPDATE_REJECTIONS.notAllowed, `Resolution emails can only be sent once the incident is resolved; "${s.incident.title}" is ${s.incident.status}.`);
       }
+    },
+  });
+
+  setHandler(dismissUpdate, async (input) => {
+    // The main loop does the work (between events, never in the middle of one); this waits for its outcome.
+    run.dismissal = { actor: input.actor, ...(input.reason ? { reason: input.reason } : {}) };
+    await condition(() => run.dismissal?.told !== undefined || run.dismissal?.refused !== undefined);
+    const d = run.dismissal!;
+    if (d.refused !== undefined) reject(UPDATE_REJECTIONS.notAllowed, d.refused);
+    return { dismissedAt: run.s.dismissedAt!, csmsTold: d.told! };
+  }, {
+    validator: (_input) => {
+      started(run);
+      const refusal = dismissRefusal(run);
+      if (refusal) reject(UPDATE_REJECTIONS.notAllowed, refusal);
+      if (run.dismissal) reject(UPDATE_REJECTIONS.notAllowed, `"${run.s.incident.title}" is being dismissed already.`);
     },
   });
 

@@ -10,6 +10,7 @@ import { formatDuration } from '../domain/messages/format';
 import { slack, store } from './incident-activities';
 import { dueKey, onceKey, revisionKey, timelineKey } from './incident-keys';
 import { delivered, errorMessage, type IncidentRun } from './incident-run';
+import { autoCloseDue, dismiss } from './incident-suspected';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -32,6 +33,7 @@ export function nextDeadline(s: IncidentState): number | undefined {
   if (s.phase === 'active') {
     for (const c of s.csms) if (!c.escalatedAt) due.push(ms(c.escalationDueAt));
     due.push(ms(s.nextUpdateReminderAt));
+    if (s.suspected) due.push(ms(s.autoCloseAt));
   } else if (s.phase === 'resolved') {
     for (const c of s.csms) if (!c.followUpDoneAt) due.push(ms(c.followUpDueAt));
     if (!s.postMortemRemindedAt) due.push(ms(s.postMortemDueAt));
@@ -45,6 +47,11 @@ export async function runDueWork(run: IncidentRun): Promise<void> {
   const s = run.s;
   const now = Date.now();
   const isDue = (value: string | undefined) => value !== undefined && Date.parse(value) <= now;
+  const quiet = autoCloseDue(run, now);
+  if (quiet) {
+    await dismiss(run, quiet);
+    return;
+  }
   if (s.phase === 'active') {
     const escalations = s.csms.filter((c) => !c.escalatedAt && isDue(c.escalationDueAt));
     if (escalations.length) await escalate(run, escalations.map((c) => c.email));

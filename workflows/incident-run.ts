@@ -18,6 +18,7 @@ import type { IncidentEvent } from '../domain/types';
 import { SEARCH_ATTRIBUTES, type IncidentWorkflowInput } from './contract';
 import { gmail, slack, store } from './incident-activities';
 import { dataErrorMessage } from './incident-problems';
+import type { Dismissal } from './incident-suspected';
 import { Lock } from './lock';
 
 /** CSMs per messaging or email activity: small enough to retry cheaply, large enough to keep history small. */
@@ -55,6 +56,8 @@ export class IncidentRun {
   readonly inbox: IncidentEvent[];
   /** Set by handlers that move a deadline, so the main loop re-arms its timer. */
   wake = false;
+  /** A person's dismissal (the `dismiss` update), done by the main loop; `told` once done, `refused` when it no longer applied. */
+  dismissal: (Dismissal & { told?: number; refused?: string }) | undefined;
   /** Email runs one at a time: an automatic draft run and a button's run never race over the same customers. */
   readonly outreachLock = new Lock();
   readonly settings: IncidentSettings;
@@ -138,6 +141,7 @@ export class IncidentRun {
       followUpAt: s.followUpDueAt,
       postMortemRemindedAt: s.postMortemRemindedAt,
       ...(s.sources ? { sources: sourceViews(s.sources) } : {}),
+      ...(s.suspected !== undefined ? { suspected: s.suspected } : {}),
     });
   }
 

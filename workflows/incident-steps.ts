@@ -18,6 +18,7 @@ import { slack, store } from './incident-activities';
 import { onceKey, revisionKey, timelineKey } from './incident-keys';
 import { reopen, resolve } from './incident-lifecycle';
 import { delivered, errorMessage, type IncidentRun } from './incident-run';
+import { followSuspicion, markSuspected } from './incident-suspected';
 
 const MINUTE = 60_000;
 
@@ -64,6 +65,7 @@ async function start(run: IncidentRun, event: IncidentEvent): Promise<void> {
     ...run.takeParked(),
   };
   run.state = s;
+  markSuspected(run, event);
   const { incident } = s;
   const at = Number.isNaN(Date.parse(event.occurredAt)) ? now : new Date(event.occurredAt).toISOString();
   // Time to awareness: the row must exist first (everything else points at it), then the
@@ -111,6 +113,7 @@ export async function handleEvent(run: IncidentRun, event: IncidentEvent): Promi
   s.deliveryIds = result.deliveryIds;
   const { changes } = result;
   const entries = eventEntries(s, event, changes, result.appliedAt.status && changes.status ? result.appliedAt.status : now);
+  entries.push(...followSuspicion(run, event, changes, now));
   await followChanges(run, changes, entries, titleChanged, []);
 }
 
@@ -134,7 +137,7 @@ async function handleSourceEvent(run: IncidentRun, event: IncidentEvent): Promis
   if (!applied.source) {
     // A note for the incident (support tickets...), or a source beyond the limit: the timeline only.
     if (!s.sources && !isSameSource(s.incident, event)) log.warn('event of an unlinked source incident kept as a note', { source: event.source, externalId: event.externalId });
-    await run.timeline(eventEntries(s, event, {}, now));
+    await run.timeline([...eventEntries(s, event, {}, now), ...followSuspicion(run, event, {}, now)]);
     return;
   }
   s.sources = applied.sources;
@@ -148,6 +151,8 @@ async function handleSourceEvent(run: IncidentRun, event: IncidentEvent): Promis
     : applied.statusChanged ? sourceStatusLine(source.source, source.view.title, source.view.status) : undefined;
   const at = Number.isNaN(Date.parse(event.occurredAt)) ? now : new Date(event.occurredAt).toISOString();
   const entries = eventEntries(s, event, changes, at);
+  // A source that is not a support spike joining confirms a suspected incident.
+  entries.push(...followSuspicion(run, event, changes, at, applied.isNew && !source.person && !source.suspected));
   if (news) {
     entries.unshift({
       kind: applied.isNew ? 'source_linked' : 'source_status', summary: news, actor: event.actor, occurredAt: at,

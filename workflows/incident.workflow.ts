@@ -30,6 +30,7 @@ import { nextDeadline, runDueWork } from './incident-lifecycle';
 import { skipOnDataError } from './incident-problems';
 import { IncidentRun } from './incident-run';
 import { handleEvent } from './incident-steps';
+import { dismiss, dismissRefusal } from './incident-suspected';
 
 /** Deadline work Postgres refused is tried again after this long, not in a tight loop (it normally marks itself done first). */
 const DUE_WORK_RETRY_MS = 60_000;
@@ -42,6 +43,23 @@ async function apply(run: IncidentRun, event: IncidentEvent): Promise<void> {
   const starting = !run.state;
   const applied = await skipOnDataError(run, `event ${event.deliveryId}`, () => handleEvent(run, event));
   if (!applied && starting) run.abandonStart();
+}
+
+/** A person's dismissal waiting for the main loop (the `dismiss` update waits for its outcome). */
+function dismissalPending(run: IncidentRun): boolean {
+  return run.dismissal !== undefined && run.dismissal.told === undefined && run.dismissal.refused === undefined;
+}
+
+/** Dismisses as the person asked, unless an event applied meanwhile made it no longer possible (confirmed, resolved). */
+async function dismissAsAsked(run: IncidentRun): Promise<void> {
+  const d = run.dismissal!;
+  const refusal = dismissRefusal(run);
+  if (refusal) {
+    d.refused = refusal;
+    return;
+  }
+  await skipOnDataError(run, 'dismissal', async () => { d.told = await dismiss(run, d); });
+  d.told ??= 0;
 }
 
 export async function incidentWorkflowV2(input: IncidentWorkflowInput): Promise<void> {
@@ -58,7 +76,8 @@ export async function incidentWorkflowV2(input: IncidentWorkflowInput): Promise<
       await condition(() => run.inbox.length > 0);
       continue;
     }
-    const dueWorkDone = run.shouldContinueAsNew() || await skipOnDataError(run, 'deadline work', () => runDueWork(run));
+    if (dismissalPending(run)) await dismissAsAsked(run);
+    const dueWorkDone = run.s.phase === 'completed' || run.shouldContinueAsNew() || await skipOnDataError(run, 'deadline work', () => runDueWork(run));
     const s = run.s;
     if (s.phase === 'completed') break;
 
@@ -75,7 +94,7 @@ export async function incidentWorkflowV2(input: IncidentWorkflowInput): Promise<
 
     run.wake = false;
     const due = nextDeadline(s);
-    const ready = () => run.inbox.length > 0 || run.wake || run.shouldContinueAsNew();
+    const ready = () => run.inbox.length > 0 || run.wake || run.shouldContinueAsNew() || dismissalPending(run);
     if (due === undefined) await condition(ready);
     else if (due > Date.now()) await condition(ready, due - Date.now());
     else if (!dueWorkDone) await condition(ready, DUE_WORK_RETRY_MS);

@@ -8,7 +8,7 @@ import { EVENT_STATUSES, SEVERITIES } from '../../domain/types';
 import type { RoutePlugin } from '../app';
 import { actorOf, requireAuth } from '../auth';
 import {
-  changeIncident, declareIncident, manualDeliveryId, type DeclareBody, type IncidentChange, type ManualAction,
+  changeIncident, declareIncident, dismissIncident, manualDeliveryId, type DeclareBody, type IncidentChange, type ManualAction,
 } from '../incident-actions';
 import { problemSchema } from '../problem';
 import { genericIncidentSchema } from '../webhooks/generic';
@@ -142,5 +142,34 @@ export const incidentActionRoutes: RoutePlugin = async (app, deps) => {
       const change = { status: 'resolved' as const, ...(note ? { note, resolutionNote: note } : {}) };
       return { code: 202, body: await changeIncident(deps.ingestDeps(req.log, deadline), incident, change, action(req, actor)) };
     }, deps.track);
+  });
+
+  app.post<{ Params: IdParams; Body: { reason?: string; actor?: string } }>('/api/incidents/:incidentId/dismiss', {
+    preValidation: optionalBody,
+    schema: {
+      tags: ['incidents'],
+      summary: 'Dismiss a suspected incident as a false alarm',
+      description: 'Only for a suspected incident (opened by the support-spike detector, not confirmed yet): it ends as `dismissed`, '
+        + 'and the CSMs already alerted are told in their alert\'s thread. 409 with the reason for a confirmed, resolved or dismissed incident.',
+      params: incidentIdParams,
+      body: {
+        type: 'object', additionalProperties: false,
+        properties: { reason: { type: 'string', maxLength: 2000, description: 'Why it is a false alarm (told to the CSMs).' }, actor: actorProperty },
+      },
+      response: {
+        200: {
+          type: 'object',
+          properties: {
+            status: { type: 'string', enum: ['dismissed'] }, incidentId: { type: 'string', format: 'uuid' },
+            dismissedAt: { type: 'string', format: 'date-time' }, csmsTold: { type: 'integer', description: 'Alerted CSMs told in their thread.' },
+          },
+        },
+        ...actionErrors,
+      },
+    },
+  }, async (req) => {
+    const incident = await incidentOr404(deps.db, req.params.incidentId);
+    const { actor, reason } = req.body;
+    return dismissIncident(deps, incident, action(req, actor), reason);
   });
 };

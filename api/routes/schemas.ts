@@ -30,6 +30,7 @@ export const incidentSchema = {
     businessImpactEstimate: { type: 'number' },
     detectedAt: dateTime,
     updatedAt: dateTime,
+    suspected: { type: 'boolean', description: 'Opened by the support-spike detector and not confirmed yet: POST …/dismiss closes it as a false alarm.' },
     lastProblem: {
       type: 'object',
       nullable: true,

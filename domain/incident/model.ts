@@ -33,6 +33,11 @@ export interface IncidentSettings {
   postMortemHours: number;
   sendResolutionEmails: boolean;
   dashboardUrl: string;
+  /**
+   * A suspected incident (opened by the support-spike detector) with no new ticket or event for this
+   * long is closed as dismissed. Absent in the input of incidents started before it existed: 120.
+   */
+  suspectedAutoCloseMinutes?: number;
 }
 
 /** One CSM's share of the incident, as the latest impact analysis found it. */
@@ -95,6 +100,15 @@ export interface IncidentState {
    * which `incident` is derived (domain/incident/sources.ts). Undefined while the incident has one source.
    */
   sources?: LinkedSource[];
+  /**
+   * Opened by the support-spike detector and not confirmed yet (no status or severity change by a
+   * person or a source): it can be dismissed, and closes by itself at `autoCloseAt`.
+   */
+  suspected?: boolean;
+  /** Suspected only: when it closes as dismissed unless a ticket or event comes first. */
+  autoCloseAt?: string;
+  /** When it was dismissed (by a person, or automatically after its quiet period). */
+  dismissedAt?: string;
   /** How many times this incident's workflow continued as new. */
   continuedAsNew?: number;
   /** The latest parts of the incident Forewarn could not process (bounded: PROBLEMS_KEPT, messages truncated). */

@@ -10,9 +10,12 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { FastifyInstance } from 'fastify';
 import { createActivities } from '../../activities';
 import { buildApp } from '../../api/app';
-import { loadConfig, type Config } from '../../config';
+import { incidentSettings, loadConfig, type Config } from '../../config';
 import { applyImport } from '../../db/import';
 import { validateImport } from '../../domain/import';
+import { incidentIdFor } from '../../domain/incident-state';
+import type { IncidentEvent } from '../../domain/types';
+import { incidentStartOptions, WORKFLOW_TYPES, type IncidentSettings } from '../../workflows/contract';
 import { FakeSlack, type FakeMessage } from '../fakes/slack';
 import { FakeGmail } from '../fakes/gmail';
 import { createTestDb, type TestDb } from '../helpers/db';
@@ -68,7 +71,25 @@ describe('incident lifecycle by hand and by events (dev server, Postgres, fake S
   const dmsAbout = (userId: string, title: string): FakeMessage[] => slack.dmsTo(userId).filter((m) => m.text.includes(title));
   const incident = async (id: string) => (await app.inject({ method: 'GET', url: `/api/incidents/${id}`, headers: auth })).json();
   const timeline = async (id: string) => (await app.inject({ method: 'GET', url: `/api/incidents/${id}/timeline`, headers: auth })).json().entries as
-    { kind: string; summary: string; actor: string | null }[];
+    { kind: string; summary: string; actor: string | null; occurredAt: string }[];
+
+  /** A suspected incident as the support-spike detector opens it (activities/detection.ts). */
+  async function openSuspected(externalId: string, title: string, settings: Partial<IncidentSettings> = {}): Promise<{ workflowId: string; incidentId: string }> {
+    const now = new Date().toISOString();
+    const event: IncidentEvent = {
+      source: 'support', externalId, title, status: 'investigating', severity: 'P3', components: ['checkout'],
+      startedAt: now, occurredAt: now, deliveryId: `support-open:${externalId}`,
+    };
+    const options = incidentStartOptions(event, { ...incidentSettings(config), ...settings }, config.temporal.taskQueue);
+    await env.client.workflow.signalWithStart(WORKFLOW_TYPES.incident, options);
+    return { workflowId: options.workflowId, incidentId: incidentIdFor(options.workflowId) };
+  }
+
+  /** The reply in each alerted CSM's thread that tells them it was a false alarm. */
+  async function toldInThread(user: string, title: string, pattern: RegExp): Promise<FakeMessage> {
+    const alert = await waitFor(`${user}'s alert`, () => dmsAbout(user, title)[0]);
+    return waitFor(`${user}'s thread reply`, () => slack.messages.find((m) => m.threadTs === alert.ts && pattern.test(m.text)));
+  }
 
   before(async () => {
     [env, t, slack, google] = await Promise.all([createDevServerEnv(), createTestDb(), FakeSlack.start({ users: SLACK_USERS }), FakeGmail.start()]);
@@ -141,5 +162,67 @@ describe('incident lifecycle by hand and by events (dev server, Postgres, fake S
     const twice = await app.inject({ method: 'POST', url: `/api/incidents/${incidentId}/resolve`, headers: auth });
     assert.equal(twice.statusCode, 409);
     assert.match(twice.json().detail, /already resolved/);
+  });
+
+  test('a suspected incident dismissed by a person: alerted CSMs told in their thread, status dismissed everywhere', async () => {
+    const title = 'Suspected incident on Checkout: 5 support tickets from 5 customers in 15 minutes';
+    const { workflowId, incidentId } = await openSuspected('checkout-dismiss', title);
+    for (const user of ['UANA', 'UBEN']) await waitFor(`${user}'s alert`, () => dmsAbout(user, title).length > 0);
+    const suspected = await waitFor('suspected on record', async () => { const i = await incident(incidentId); return i.suspected === true && i; });
+    assert.equal(suspected.status, 'investigating');
+
+    const res = await app.inject({ method: 'POST', url: `/api/incidents/${incidentId}/dismiss`, headers: auth, payload: { reason: 'A customer\'s own proxy', actor: 'ana@corp.example' } });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.deepEqual([res.json().status, res.json().csmsTold], ['dismissed', 2]);
+    for (const user of ['UANA', 'UBEN']) {
+      const reply = await toldInThread(user, title, /Dismissed as a false alarm by ana@corp\.example \(via API_TOKENS bootstrap token\): A customer's own proxy/);
+      assert.match(reply.text, /No action needed for your customers/);
+    }
+    const after = await incident(incidentId);
+    assert.deepEqual([after.status, after.suspected], ['dismissed', false]);
+    const listed = (await app.inject({ method: 'GET', url: '/api/incidents?active=false&source=support', headers: auth })).json();
+    assert.ok(listed.items.some((i: { id: string }) => i.id === incidentId), 'a dismissed incident is no longer active');
+    const d = await env.client.workflow.getHandle(workflowId).describe();
+    assert.equal(d.status.name, 'COMPLETED');
+    assert.deepEqual(d.searchAttributes.IncidentStatus, ['dismissed']);
+    const again = await app.inject({ method: 'POST', url: `/api/incidents/${incidentId}/dismiss`, headers: auth });
+    assert.equal(again.statusCode, 409);
+    assert.match(again.json().detail, /already dismissed/);
+  });
+
+  test('a confirmed incident cannot be dismissed: 409 with the reason', async () => {
+    const title = 'Suspected incident on Checkout, then confirmed';
+    const { incidentId } = await openSuspected('checkout-confirmed', title);
+    await waitFor('suspected on record', async () => (await incident(incidentId)).suspected === true);
+    const confirm = await app.inject({ method: 'PATCH', url: `/api/incidents/${incidentId}`, headers: auth, payload: { status: 'identified' } });
+    assert.equal(confirm.statusCode, 202);
+    await waitFor('confirmed on record', async () => (await incident(incidentId)).suspected === false);
+    const res = await app.inject({ method: 'POST', url: `/api/incidents/${incidentId}/dismiss`, headers: auth });
+    assert.equal(res.statusCode, 409);
+    assert.match(res.json().detail, /is a confirmed incident \(support, P3, identified\), not a suspected one: resolve it instead/);
+  });
+
+  test('a suspected incident with no new tickets for its quiet period closes by itself; a ticket in between starts the period afresh', async () => {
+    const title = 'Suspected incident on Checkout that goes quiet';
+    const quietMs = 4_000;
+    const { workflowId, incidentId } = await openSuspected('checkout-quiet', title, { suspectedAutoCloseMinutes: quietMs / 60_000 });
+    await waitFor('Ana\'s alert', () => dmsAbout('UANA', title).length > 0);
+    await new Promise((r) => setTimeout(r, quietMs / 2));
+    const now = new Date().toISOString();
+    await env.client.workflow.getHandle(workflowId).signal('incidentEvent', {
+      source: 'support', externalId: 'checkout-quiet', note: '1 more support ticket', occurredAt: now, deliveryId: 'support-note:late',
+    } satisfies IncidentEvent);
+    await toldInThread('UANA', title, /Closed as a false alarm: No new tickets or events for 0\.0\d+ minutes/);
+    const closed = await waitFor('dismissed on record', async () => { const i = await incident(incidentId); return i.status === 'dismissed' && i; });
+    assert.equal(closed.suspected, false);
+    const entries = await waitFor('the closing on the timeline', async () => {
+      const all = await timeline(incidentId);
+      return all.some((e) => e.summary.startsWith('Closed as a false alarm')) && all;
+    });
+    const note = entries.find((e) => e.kind === 'note' && e.summary === '1 more support ticket')!;
+    const closing = entries.find((e) => e.summary.startsWith('Closed as a false alarm'))!;
+    assert.equal(closing.actor, 'Forewarn');
+    // The workflow's own clock: the quiet period counted from the late ticket, not from the opening.
+    assert.ok(Date.parse(closing.occurredAt) - Date.parse(note.occurredAt) >= quietMs, 'the ticket started the quiet period afresh');
   });
 });

@@ -19,7 +19,7 @@ import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 const DIR = path.join(__dirname, 'histories', 'v2');
-const TESTS = ['incident.workflow.test.ts', 'incident-csms.workflow.test.ts', 'incident-sources.workflow.test.ts'].map((f) => path.join(__dirname, f));
+const TESTS = ['incident.workflow.test.ts', 'incident-csms.workflow.test.ts', 'incident-sources.workflow.test.ts', 'incident-lifecycle.workflow.test.ts'].map((f) => path.join(__dirname, f));
 
 rmSync(DIR, { recursive: true, force: true });
 mkdirSync(DIR, { recursive: true });

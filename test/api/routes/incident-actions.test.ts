@@ -97,4 +97,17 @@ describe('incident actions: declare, change, resolve', () => {
     assert.equal(dismissed.statusCode, 409);
     assert.match(dismissed.json().detail, /dismissed as a false alarm/);
   });
+
+  test('dismiss 4xx: only a suspected incident, with the reason otherwise', async () => {
+    assert.equal((await post(`/api/incidents/${UNKNOWN}/dismiss`)).statusCode, 404);
+    assert.equal((await post(`/api/incidents/${OPEN}/dismiss`, undefined, {})).statusCode, 401);
+    assert.equal((await post(`/api/incidents/${OPEN}/dismiss`, { reason: 42 })).statusCode, 400);
+    const confirmed = await post(`/api/incidents/${OPEN}/dismiss`);
+    assert.equal(confirmed.statusCode, 409);
+    assert.match(confirmed.json().detail, /is a confirmed incident \(pagerduty, P\d, \w+\), not a suspected one: resolve it instead/);
+    assert.match((await post(`/api/incidents/${RESOLVED}/dismiss`)).json().detail, /is resolved: there is nothing to dismiss/);
+    const twice = await post(`/api/incidents/${DISMISSED}/dismiss`);
+    assert.equal(twice.statusCode, 409);
+    assert.match(twice.json().detail, /already dismissed/);
+  });
 });

@@ -1,0 +1,83 @@
+/**
+ * Suspected incidents in the time-skipping test server, with mocked activities: dismissed by a
+ * person (the `dismiss` update) or closed by themselves after their quiet period, and never a
+ * confirmed one. Its runs are recorded for the replay test (record-histories.ts).
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { dismissUpdate, SEARCH_ATTRIBUTES, UPDATE_REJECTIONS } from '../../workflows/contract';
+import { createTimeSkippingEnv } from '../helpers/temporal';
+import { at, IncidentHarness, MINUTE, pdEvent, rejection, SETTINGS } from './incident-harness';
+
+let env: TestWorkflowEnvironment;
+before(async () => { env = await createTimeSkippingEnv(); });
+after(async () => { await env?.teardown(); });
+
+/** A suspected incident as the support-spike detector opens it. */
+const spike = (externalId: string) => pdEvent(externalId, {
+  source: 'support', title: 'Suspected incident on API Gateway: 5 support tickets from 5 customers in 15 minutes',
+  severity: 'P3', statusPageUrl: undefined, deliveryId: `support-open:${externalId}`,
+});
+
+describe('suspected incidents', () => {
+  test('dismiss: a suspected incident ends dismissed; alerted CSMs told in their thread; a confirmed one is refused', async () => {
+    const h = new IncidentHarness(env);
+    await h.run('dismiss', async () => {
+      const wf = await h.send(spike('api-gateway-20260129T193000Z'));
+      const s = await h.until(wf, 'CSMs alerted', (x) => x.csms.filter((c) => c.alertedAt).length === 2);
+      assert.equal(s.suspected, true);
+
+      const result = await wf.executeUpdate(dismissUpdate, { args: [{ actor: 'ana@example.com', reason: 'one customer\'s proxy' }] });
+      assert.equal(result.csmsTold, 2);
+      const told = h.mock.sent.filter((m) => m.kind === 'update');
+      assert.deepEqual(told.map((m) => m.to).sort(), ['ana@example.com', 'bo@example.com']);
+      for (const m of told) {
+        assert.ok(m.thread, 'in the alert\'s thread');
+        assert.deepEqual(m.changes, ['Dismissed as a false alarm by ana@example.com: one customer\'s proxy. No action needed for your customers.']);
+      }
+      const end = await h.state(wf);
+      assert.deepEqual([end.incident.status, end.phase, end.suspected, end.dismissedAt], ['dismissed', 'completed', false, result.dismissedAt]);
+      await wf.result();
+      const d = await wf.describe();
+      assert.equal(d.typedSearchAttributes.get(SEARCH_ATTRIBUTES.status), 'dismissed');
+      assert.equal(h.mock.of('recordIncident').at(-1)!.incident.status, 'dismissed');
+
+      // A PagerDuty incident is confirmed from the start: refused, with the reason, before anything happens.
+      const pd = await h.send(pdEvent('CONFIRMED1'));
+      await h.until(pd, 'alerted', (x) => x.csms.some((c) => c.alertedAt));
+      const refused = await rejection(pd.executeUpdate(dismissUpdate, { args: [{ actor: 'ana@example.com' }] }));
+      assert.equal(refused.type, UPDATE_REJECTIONS.notAllowed);
+      assert.match(refused.message, /is a confirmed incident \(pagerduty, P1, investigating\), not a suspected one: resolve it instead/);
+    });
+  });
+
+  test('auto-close: quiet for the configured period → dismissed; a new ticket starts the period afresh; a severity change confirms', async () => {
+    const h = new IncidentHarness(env, { ...SETTINGS, suspectedAutoCloseMinutes: 60 });
+    await h.run('auto close', async () => {
+      const wf = await h.send(spike('api-gateway-20260129T200000Z'));
+      await h.until(wf, 'alerted', (x) => x.csms.some((c) => c.alertedAt));
+      await env.sleep(40 * MINUTE);
+      await h.send({ ...spike('api-gateway-20260129T200000Z'), title: undefined, status: undefined, severity: undefined, components: undefined,
+        note: '1 more support ticket', deliveryId: 'support-note:1', occurredAt: at(40) });
+      await h.until(wf, 'the ticket noted', (x) => x.deliveryIds.includes('support-note:1'));
+      await env.sleep(40 * MINUTE);
+      assert.equal((await h.state(wf)).incident.status, 'investigating', 'the ticket moved the quiet period');
+      await env.sleep(30 * MINUTE);
+      await wf.result();
+      const s = await h.state(wf);
+      assert.deepEqual([s.incident.status, s.phase], ['dismissed', 'completed']);
+      assert.ok(h.mock.sent.filter((m) => m.kind === 'update').every((m) => m.changes?.[0] === 'Closed as a false alarm: No new tickets or events for 60 minutes. No action needed for your customers.'));
+      assert.ok(h.mock.timeline.some((t) => t.actor === 'Forewarn' && t.summary.startsWith('Closed as a false alarm')));
+
+      // Confirmed by a severity change: no auto-close any more.
+      const other = await h.send(spike('api-gateway-20260129T220000Z'));
+      await h.until(other, 'alerted', (x) => x.csms.some((c) => c.alertedAt));
+      await h.send({ ...spike('api-gateway-20260129T220000Z'), severity: 'P2', deliveryId: 'manual:raise', actor: 'ana@example.com', occurredAt: at(200) });
+      await h.until(other, 'confirmed', (x) => x.suspected === false && x.incident.severity === 'P2');
+      assert.ok(h.mock.timeline.some((t) => t.summary === 'Confirmed by ana@example.com: no longer a suspected incident'));
+      await env.sleep(3 * 60 * MINUTE);
+      assert.equal((await h.state(other)).incident.status, 'investigating');
+    });
+  });
+});
