@@ -82,7 +82,9 @@ export interface IncidentActivities {
   recordIncident(input: { incident: Incident; totals: IncidentTotals; detectedAt: string; warRoomChannelId?: string;
     resolutionNotifiedAt?: string; followUpAt?: string; postMortemRemindedAt?: string;
     /** A correlated incident's source incidents (bounded: MAX_LINKED_SOURCES). */
-    sources?: LinkedSourceView[] }): Promise<void>;
+    sources?: LinkedSourceView[];
+    /** Merged into another incident (its workflow id), which follows it from then on. */
+    mergedInto?: { workflowId: string; at: string } }): Promise<void>;
   recordTimeline(input: { incidentId: string; entries: TimelineEntry[] }): Promise<void>;
   recordFollowUp(input: { incidentId: string; kind: FollowUpKind; csmEmail?: string; dueAt: string; status: 'scheduled' | 'done' | 'cancelled' }): Promise<void>;
   /** recordFollowUp for many CSMs at once (null: an incident-wide reminder). */

@@ -16,6 +16,7 @@ import { healthRoutes } from './routes/health';
 import { metricsRoutes, createApiMetrics, instrumentRequests, type ApiMetrics } from './metrics';
 import { importRoutes } from './routes/import';
 import { incidentRoutes } from './routes/incidents';
+import { incidentCorrelationRoutes } from './routes/incident-correlation';
 import { incidentActionRoutes } from './routes/incident-actions';
 import { csmRoutes } from './routes/csms';
 import { summaryRoutes } from './routes/summary';
@@ -101,7 +102,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }),
   };
   const plugins: RoutePlugin[] = [
-    healthRoutes, metricsRoutes, importRoutes, incidentRoutes, incidentActionRoutes, csmRoutes, summaryRoutes, auditRoutes, templateRoutes, signInRoutes, tokenRoutes, ratingRoutes,
+    healthRoutes, metricsRoutes, importRoutes, incidentRoutes, incidentActionRoutes, incidentCorrelationRoutes, csmRoutes, summaryRoutes, auditRoutes, templateRoutes, signInRoutes, tokenRoutes, ratingRoutes,
     genericWebhook, pagerdutyWebhook, opsgenieWebhook, statuspageWebhook, supportWebhook, slackRoutes, dashboardRoutes,
   ];
   for (const plugin of plugins) await app.register(async (scope) => plugin(scope, routeDeps));

@@ -6,6 +6,8 @@
 import { sql, type Kysely } from 'kysely';
 import { problemView, type IncidentProblemView } from './incident-problems';
 import type { Database } from './types';
+import { incidentIdFor } from '../domain/incident-state';
+import type { LinkedSourceView } from '../domain/incident/sources';
 import { CLOSED_STATUSES, type ImpactLevel, type IncidentSource, type IncidentStatus, type OutreachStatus, type Segment, type Severity } from '../domain/types';
 
 export interface IncidentView {
@@ -33,6 +35,10 @@ export interface IncidentView {
   suspected: boolean;
   /** The latest part of the incident Forewarn could not process (Postgres refused the data), or null. */
   lastProblem: IncidentProblemView | null;
+  /** The source incidents that feed it when several do (correlation); [] for one source. */
+  linkedSources: LinkedSourceView[];
+  /** Merged into another incident, which follows it from then on; null otherwise. */
+  mergedInto: { workflowId: string; incidentId: string; at: string | null } | null;
 }
 
 export interface CustomerView {
@@ -90,6 +96,7 @@ function selectIncidents(db: Kysely<Database>) {
     'pi.latest_message', 'pi.slack_channel_id', 'pi.affected_customer_count', 'pi.arr_at_risk',
     'pi.business_impact_estimate', 'pi.detected_at', 'pi.updated_at',
     'pi.last_problem', 'pi.last_problem_step', 'pi.last_problem_at', 'pi.problem_count', 'pi.suspected',
+    'pi.linked_sources', 'pi.merged_into', 'pi.merged_at',
   ]);
 }
 type IncidentQuery = ReturnType<typeof selectIncidents>;
@@ -119,13 +126,15 @@ function toIncidentView(r: IncidentRow): IncidentView {
     updatedAt: iso(r.updated_at)!,
     suspected: r.suspected,
     lastProblem: problemView(r),
+    linkedSources: Array.isArray(r.linked_sources) ? r.linked_sources as LinkedSourceView[] : [],
+    mergedInto: r.merged_into ? { workflowId: r.merged_into, incidentId: incidentIdFor(r.merged_into), at: iso(r.merged_at) } : null,
   };
 }
 
 function applyFilters(q: IncidentQuery, f: IncidentFilters): IncidentQuery {
   if (f.status?.length) q = q.where('pi.status', 'in', f.status);
   if (f.severity?.length) q = q.where('pi.severity', 'in', f.severity);
-  if (f.active === true) q = q.where('pi.status', 'not in', CLOSED_STATUSES);
+  if (f.active === true) q = q.where('pi.status', 'not in', CLOSED_STATUSES).where('pi.merged_into', 'is', null);
   if (f.active === false) q = q.where('pi.status', 'in', CLOSED_STATUSES);
   if (f.source) q = q.where('pi.source', '=', f.source);
   if (f.externalId) q = q.where('pi.external_id', '=', f.externalId);
@@ -160,6 +169,7 @@ export async function getIncidentByWorkflowId(db: Kysely<Database>, workflowId: 
 export async function listOpenIncidents(db: Kysely<Database>, limit = 20): Promise<IncidentView[]> {
   const rows = await selectIncidents(db)
     .where('pi.status', 'not in', CLOSED_STATUSES)
+    .where('pi.merged_into', 'is', null)
     .orderBy(SEVERITY_ORDER).orderBy('pi.started_at', 'desc').limit(limit).execute();
   return rows.map(toIncidentView);
 }

@@ -28,6 +28,7 @@ export interface IncidentRecord {
   sources?: unknown[];
   /** Support-spike incidents: suspected until confirmed (left as stored when absent). */
   suspected?: boolean;
+  mergedInto?: { workflowId: string; at: string };
 }
 
 /** The product_incidents columns that come straight from the workflow's Incident. */
@@ -72,6 +73,8 @@ export async function upsertIncident(db: Db, r: IncidentRecord): Promise<{ id: s
       post_mortem_reminded_at: r.postMortemRemindedAt ?? null,
       linked_sources: JSON.stringify(r.sources ?? []),
       suspected: r.suspected ?? false,
+      merged_into: r.mergedInto?.workflowId ?? null,
+      merged_at: r.mergedInto?.at ?? null,
     })
     .onConflict((oc) => oc.columns(['source', 'external_id']).doUpdateSet((eb) => ({
       title: eb.ref('excluded.title'),
@@ -97,6 +100,7 @@ export async function upsertIncident(db: Db, r: IncidentRecord): Promise<{ id: s
       post_mortem_reminded_at: sql`coalesce(excluded.post_mortem_reminded_at, product_incidents.post_mortem_reminded_at)`,
       ...(r.sources ? { linked_sources: eb.ref('excluded.linked_sources') } : {}),
       ...(r.suspected !== undefined ? { suspected: eb.ref('excluded.suspected') } : {}),
+      ...(r.mergedInto ? { merged_into: eb.ref('excluded.merged_into'), merged_at: eb.ref('excluded.merged_at') } : {}),
       updated_at: sql`now()`,
     })))
     .returning('id')

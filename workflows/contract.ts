@@ -5,6 +5,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { IncidentSettings, IncidentState } from '../domain/incident/model';
+import type { LinkedSource } from '../domain/incident/sources';
 import { incidentWorkflowId, parseIncidentWorkflowId } from '../domain/correlation';
 import type { IncidentEvent, IncidentSource, OutreachStatus } from '../domain/types';
 
@@ -73,6 +74,31 @@ export const joinWarRoomSignal = defineSignal<[JoinWarRoomInput]>('joinWarRoom')
  */
 export interface OutreachRecordedInput { csmEmail: string; customerId: string; impactLevel: string; status: OutreachStatus; at: string }
 export const outreachRecordedSignal = defineSignal<[OutreachRecordedInput]>('outreachRecorded');
+
+/**
+ * Merge and split (api/incident-correlation.ts; docs/incident-workflow.md "Merge and split"). The API has
+ * already pointed the routes at their new incident; these tell the workflows.
+ * - `mergeInto` to the incident merged away (B): it hands its sources and its CSMs' alert threads to `into`
+ *   (A) with `absorbIncident`, forwards any event it still holds, records the merge and ends;
+ * - `absorbIncident` to A: B's sources join; CSMs alerted by B keep B's thread (never a second alert), and
+ *   every alerted CSM hears of the merge in the thread they know;
+ * - `detachSource` to A: the source incident leaves it (its own incident is started by the API).
+ */
+export interface MergeIntoInput { into: string; intoTitle: string; actor: string }
+export const mergeIntoSignal = defineSignal<[MergeIntoInput]>('mergeInto');
+
+/** What B hands A: bounded by its sources (MAX_LINKED_SOURCES) and its alerted CSMs. */
+export interface AbsorbIncidentInput {
+  from: string;
+  title: string;
+  actor: string;
+  sources: LinkedSource[];
+  alerted: { email: string; slackUserId?: string; alertedAt: string; thread?: { channel: string; ts: string } }[];
+}
+export const absorbIncidentSignal = defineSignal<[AbsorbIncidentInput]>('absorbIncident');
+
+export interface DetachSourceInput { source: IncidentSource; externalId: string; into: string; actor: string }
+export const detachSourceSignal = defineSignal<[DetachSourceInput]>('detachSource');
 
 // ---- queries -------------------------------------------------------------------------------
 

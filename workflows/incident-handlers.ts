@@ -8,7 +8,8 @@ import { ApplicationFailure, condition, isCancellation, log, setHandler } from '
 import { findCsm } from '../domain/incident-state';
 import type { CsmSummary } from '../domain/incident/model';
 import {
-  acknowledgeSignal, dismissUpdate, draftEmailsUpdate, incidentEventSignal, joinWarRoomSignal, outreachRecordedSignal, scheduleFollowUpsUpdate,
+  absorbIncidentSignal, acknowledgeSignal, detachSourceSignal, dismissUpdate, draftEmailsUpdate, incidentEventSignal, joinWarRoomSignal, mergeIntoSignal,
+  outreachRecordedSignal, scheduleFollowUpsUpdate,
   sendResolutionEmailsUpdate, stateQuery, UPDATE_REJECTIONS, type DraftEmailsInput, type DraftEmailsResult,
 } from './contract';
 import { slack, store } from './incident-activities';
@@ -59,6 +60,10 @@ export function registerHandlers(run: IncidentRun): void {
   setHandler(incidentEventSignal, (event) => {
     run.inbox.push(event);
   });
+
+  setHandler(mergeIntoSignal, (input) => { run.commands.push({ kind: 'mergeInto', input }); });
+  setHandler(absorbIncidentSignal, (input) => { run.commands.push({ kind: 'absorb', input }); });
+  setHandler(detachSourceSignal, (input) => { run.commands.push({ kind: 'detach', input }); });
 
   setHandler(acknowledgeSignal, async (input) => {
     const s = run.state;

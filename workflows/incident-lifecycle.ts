@@ -256,8 +256,14 @@ async function remindPostMortem(run: IncidentRun): Promise<void> {
 
 /** A non-resolved status after resolution: pending follow-ups are cancelled, the incident is followed again. */
 export async function reopen(run: IncidentRun): Promise<void> {
+  run.s.phase = 'active';
+  await cancelFollowUps(run);
+  await run.recordIncident();
+}
+
+/** Scheduled follow-ups and the post-mortem reminder are cancelled (a reopen, or the incident merged into another). */
+export async function cancelFollowUps(run: IncidentRun): Promise<void> {
   const s = run.s;
-  s.phase = 'active';
   const followUps = new Map<string, string[]>();
   const postMortems: string[] = [];
   for (const c of s.csms) {
@@ -276,5 +282,4 @@ export async function reopen(run: IncidentRun): Promise<void> {
   s.postMortemDueAt = undefined;
   s.postMortemRemindedAt = undefined;
   await Promise.all(cancels);
-  await run.recordIncident();
 }

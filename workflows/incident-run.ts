@@ -19,6 +19,7 @@ import { SEARCH_ATTRIBUTES, type IncidentWorkflowInput } from './contract';
 import { gmail, slack, store } from './incident-activities';
 import { dataErrorMessage } from './incident-problems';
 import type { Dismissal } from './incident-suspected';
+import type { IncidentCommand } from './incident-merge';
 import { Lock } from './lock';
 
 /** CSMs per messaging or email activity: small enough to retry cheaply, large enough to keep history small. */
@@ -54,6 +55,8 @@ export class IncidentRun {
   state: IncidentState | undefined;
   /** Events received by the signal handler, applied one at a time by the main loop. */
   readonly inbox: IncidentEvent[];
+  /** Merges and splits received, run by the main loop before further events (incident-merge.ts). */
+  readonly commands: IncidentCommand[] = [];
   /** Set by handlers that move a deadline, so the main loop re-arms its timer. */
   wake = false;
   /** A person's dismissal (the `dismiss` update), done by the main loop; `told` once done, `refused` when it no longer applied. */
@@ -142,6 +145,7 @@ export class IncidentRun {
       postMortemRemindedAt: s.postMortemRemindedAt,
       ...(s.sources ? { sources: sourceViews(s.sources) } : {}),
       ...(s.suspected !== undefined ? { suspected: s.suspected } : {}),
+      ...(s.mergedInto ? { mergedInto: { workflowId: s.mergedInto.workflowId, at: s.mergedInto.at } } : {}),
     });
   }
 

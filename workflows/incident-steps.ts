@@ -167,7 +167,7 @@ async function handleSourceEvent(run: IncidentRun, event: IncidentEvent): Promis
  * What every event leads to once applied: the timeline, and for a change (or news of a source) the
  * re-analysis, alerts, thread updates, war room, drafts and deadlines it calls for.
  */
-async function followChanges(run: IncidentRun, changes: IncidentChanges, entries: TimelineEntry[], titleChanged: boolean, news: string[]): Promise<void> {
+export async function followChanges(run: IncidentRun, changes: IncidentChanges, entries: TimelineEntry[], titleChanged: boolean, news: string[]): Promise<void> {
   const s = run.s;
   const now = run.now();
   if (!hasChanges(changes) && news.length === 0) {

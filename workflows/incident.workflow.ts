@@ -29,6 +29,7 @@ import { registerHandlers } from './incident-handlers';
 import { nextDeadline, runDueWork } from './incident-lifecycle';
 import { skipOnDataError } from './incident-problems';
 import { IncidentRun } from './incident-run';
+import { runCommand } from './incident-merge';
 import { handleEvent } from './incident-steps';
 import { dismiss, dismissRefusal } from './incident-suspected';
 
@@ -69,6 +70,11 @@ export async function incidentWorkflowV2(input: IncidentWorkflowInput): Promise<
   else await condition(() => run.inbox.length > 0);
 
   for (;;) {
+    // Merges and splits first: events after them go where they now belong.
+    while (run.state && run.commands.length > 0 && run.s.phase !== 'completed') {
+      await skipOnDataError(run, 'merge or split', () => runCommand(run, run.commands.shift()!));
+    }
+    if (run.state?.phase === 'completed') break;
     // A storm of events is applied across runs: the rest of the inbox travels with continue-as-new.
     while (run.inbox.length > 0 && (!run.state || !run.shouldContinueAsNew())) await apply(run, run.inbox.shift()!);
     if (!run.state) {
@@ -94,7 +100,7 @@ export async function incidentWorkflowV2(input: IncidentWorkflowInput): Promise<
 
     run.wake = false;
     const due = nextDeadline(s);
-    const ready = () => run.inbox.length > 0 || run.wake || run.shouldContinueAsNew() || dismissalPending(run);
+    const ready = () => run.inbox.length > 0 || run.commands.length > 0 || run.wake || run.shouldContinueAsNew() || dismissalPending(run);
     if (due === undefined) await condition(ready);
     else if (due > Date.now()) await condition(ready, due - Date.now());
     else if (!dueWorkDone) await condition(ready, DUE_WORK_RETRY_MS);

@@ -7,6 +7,23 @@ import { problemSchema } from '../problem';
 const nullableString = { type: 'string', nullable: true } as const;
 const dateTime = { type: 'string', format: 'date-time' } as const;
 
+/** One source incident of a correlated incident (domain/incident/sources.ts LinkedSourceView). */
+export const linkedSourceSchema = {
+  type: 'object',
+  properties: {
+    source: { type: 'string', enum: [...INCIDENT_SOURCES] },
+    externalId: { type: 'string' },
+    title: { type: 'string' },
+    status: { type: 'string', enum: [...INCIDENT_STATUSES] },
+    severity: { type: 'string', enum: [...SEVERITIES] },
+    components: { type: 'array', items: { type: 'string' } },
+    suspected: { type: 'boolean', description: 'A support spike: never holds up the resolution.' },
+    linkedAt: dateTime,
+    lastEventAt: dateTime,
+    mergedFrom: { type: 'string', description: 'The incident (workflow id) it came with, when merged in.' },
+  },
+} as const;
+
 export const incidentSchema = {
   type: 'object',
   properties: {
@@ -42,6 +59,16 @@ export const incidentSchema = {
         message: { type: 'string', description: 'The activity and what Postgres answered.' },
         count: { type: 'integer', description: 'Problems recorded on this incident so far.' },
       },
+    },
+    linkedSources: {
+      type: 'array',
+      description: 'The source incidents that feed it when several do (correlation: docs/incident-workflow.md); empty for one source.',
+      items: linkedSourceSchema,
+    },
+    mergedInto: {
+      type: 'object', nullable: true,
+      description: 'Set when a person merged it into another incident, which follows its sources and CSMs from then on.',
+      properties: { workflowId: { type: 'string' }, incidentId: { type: 'string', format: 'uuid' }, at: { ...dateTime, nullable: true } },
     },
   },
 } as const;

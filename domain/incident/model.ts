@@ -109,6 +109,10 @@ export interface IncidentState {
   autoCloseAt?: string;
   /** When it was dismissed (by a person, or automatically after its quiet period). */
   dismissedAt?: string;
+  /** Incidents merged into this one (their workflow ids; a repeated hand-over changes nothing). */
+  mergedFrom?: string[];
+  /** This incident was merged into another and ended: that one follows its sources and CSMs. */
+  mergedInto?: { workflowId: string; title: string; at: string };
   /** How many times this incident's workflow continued as new. */
   continuedAsNew?: number;
   /** The latest parts of the incident Forewarn could not process (bounded: PROBLEMS_KEPT, messages truncated). */

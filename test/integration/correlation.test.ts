@@ -49,6 +49,8 @@ const customerBase = {
   components: [
     { key: 'checkout', name: 'Checkout', ticketTags: ['checkout'], aliases: [{ source: 'opsgenie', externalId: 'checkout' }, { source: 'statuspage', externalId: 'sp0checkout0' }] },
     { key: 'payments', name: 'Payments', aliases: [{ source: 'statuspage', externalId: 'sp0payments0' }] },
+    { key: 'orders', name: 'Orders', aliases: [{ source: 'opsgenie', externalId: 'orders' }] },
+    { key: 'search', name: 'Search', aliases: [{ source: 'opsgenie', externalId: 'search' }] },
     ...RACE.map((key, r) => ({
       key, name: `Service ${r}`,
       aliases: [{ source: 'opsgenie', externalId: key }, { source: 'statuspage', externalId: `sp0race${String(r).padStart(4, '0')}` }, { source: 'pagerduty', externalId: `PRACE${r}` }, { source: 'generic', externalId: key }],
@@ -60,6 +62,11 @@ const customerBase = {
       externalId: `org-${c.i}${k}`, name: `${c.name}Shop${k}`, contactEmail: `ops@${c.name.toLowerCase()}shop${k}.example`, arr: 100_000 + c.i * 10_000 + k, segment: 'mid-market', region: 'us-east', csmEmail: c.email,
       components: [{ key: 'checkout', usage: k === 0 ? 'heavy' : 'moderate' }],
     }))),
+    // Orders: Ana and Ben; search: Ben and Cat (for merge and split).
+    ...[['ana', 'orders'], ['ben', 'orders'], ['ben', 'search'], ['cat', 'search']].map(([n, key]) => ({
+      externalId: `org-${n}-${key}`, name: `${n.toUpperCase()}${key}`, contactEmail: `ops@${n}${key}.example`, arr: 70_000, segment: 'smb', region: 'us-east',
+      csmEmail: `${n}@corp.example`, components: [{ key, usage: 'heavy' }],
+    })),
     { externalId: 'org-pay', name: 'PayOnly', contactEmail: 'ops@payonly.example', arr: 90_000, segment: 'smb', region: 'us-east', csmEmail: 'fay@corp.example', components: [{ key: 'payments', usage: 'heavy' }] },
     ...RACE.flatMap((key, r) => RACE_CSMS.map((c) => ({
       externalId: `race-${r}-${c.i}`, name: `Race${r}${c.name}`, contactEmail: `ops@race${r}${c.i}.example`, arr: 50_000, segment: 'smb', region: 'us-east', csmEmail: c.email, components: [{ key, usage: 'heavy' }],
@@ -253,5 +260,65 @@ describe('correlation end to end (webhooks, detector, dev server, Postgres, fake
     }
     const incidents = await t.db.selectFrom('product_incidents').select('workflow_id').where(sql<boolean>`affected_components && ${RACE}::text[]`).execute();
     assert.equal(incidents.length, 20, 'one incident per round');
+  });
+
+  test('merge through the API: nobody alerted twice, the merged incident\'s CSMs told in their thread, its sources follow; split one back out', async () => {
+    const api = { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' };
+    const a = (await opsgenie('Create', 'og-orders', 'orders', 'Orders failing')).json();
+    const b = (await opsgenie('Create', 'og-search', 'search', 'Search timeouts')).json();
+    assert.notEqual(a.workflowId, b.workflowId);
+    const about = (word: string) => (m: FakeMessage) => m.text.includes(word);
+    await waitFor('both incidents alerted', () => topLevelAlerts('UANA', about('Orders failing')).length === 1 && topLevelAlerts('UBEN', about('Orders failing')).length === 1
+      && topLevelAlerts('UBEN', about('Search timeouts')).length === 1 && topLevelAlerts('UCAT', about('Search timeouts')).length === 1);
+    const incident = (workflowId: string) => t.db.selectFrom('product_incidents').selectAll().where('workflow_id', '=', workflowId).executeTakeFirst();
+    const [rowA, rowB] = await waitFor('both recorded', async () => {
+      const rows = [await incident(a.workflowId), await incident(b.workflowId)];
+      return rows.every(Boolean) && rows;
+    });
+
+    // Refused: merging an incident into itself, or an unknown one; without a token.
+    assert.equal((await app.inject({ method: 'POST', url: `/api/incidents/${rowA!.id}/merge`, headers: api, payload: { incidentId: rowA!.id } })).statusCode, 409);
+    assert.equal((await app.inject({ method: 'POST', url: `/api/incidents/${rowA!.id}/merge`, headers: api, payload: { incidentId: '00000000-0000-4000-8000-000000000000' } })).statusCode, 404);
+    assert.equal((await app.inject({ method: 'POST', url: `/api/incidents/${rowA!.id}/merge`, payload: { incidentId: rowB!.id } })).statusCode, 401);
+
+    const merged = await app.inject({ method: 'POST', url: `/api/incidents/${rowA!.id}/merge`, headers: api, payload: { incidentId: rowB!.id } });
+    assert.equal(merged.statusCode, 202, merged.body);
+    assert.deepEqual(merged.json(), { status: 'accepted', workflowId: a.workflowId, incidentId: rowA!.id, mergedIncidentId: rowB!.id });
+    const line = 'Merged with "Search timeouts"';
+    await waitFor('the merge told in each thread', () => ['UANA', 'UBEN', 'UCAT'].every((u) => threadReplies(u).some(about(line))));
+    // Cat was alerted by B only: told in B's thread, never alerted about A.
+    const catAlert = topLevelAlerts('UCAT', about('Search timeouts'))[0];
+    assert.ok(threadReplies('UCAT').some((m) => m.threadTs === catAlert.ts && m.text.includes(line)));
+    assert.equal(topLevelAlerts('UCAT', about('Orders failing')).length, 0);
+    for (const u of ['UANA', 'UBEN', 'UCAT']) assert.equal(topLevelAlerts(u, (m) => about('Orders failing')(m) || about('Search timeouts')(m)).length, u === 'UBEN' ? 2 : 1);
+    const view = await waitFor('B shown as merged into A', async () => {
+      const r = await app.inject({ method: 'GET', url: `/api/incidents/${rowB!.id}`, headers: api });
+      return r.json().mergedInto && r.json();
+    });
+    assert.deepEqual(view.mergedInto.incidentId, rowA!.id);
+    const aView = await waitFor('A follows both sources', async () => {
+      const r = (await app.inject({ method: 'GET', url: `/api/incidents/${rowA!.id}`, headers: api })).json();
+      return r.linkedSources.length === 2 && r;
+    });
+    assert.deepEqual(aView.components, ['orders', 'search']);
+    await waitFor('B ended', async () => (await env.client.workflow.getHandle(b.workflowId).describe()).status.name === 'COMPLETED');
+    // B's source incident now feeds A.
+    const later = await opsgenie('Close', 'og-search', 'search', 'Search timeouts');
+    assert.equal(later.json().workflowId, a.workflowId);
+
+    // Split the Opsgenie search alert back out: its own incident, alerting its CSMs; A goes back to orders.
+    const split = await app.inject({ method: 'POST', url: `/api/incidents/${rowA!.id}/split`, headers: api, payload: { source: 'opsgenie', externalId: 'og-search' } });
+    assert.equal(split.statusCode, 202, split.body);
+    const { workflowId: splitId } = split.json();
+    assert.match(splitId, /^incident:opsgenie:og-search:split-/, 'a new incident (B\'s id is taken)');
+    await waitFor('A back to orders', async () => {
+      const r = (await app.inject({ method: 'GET', url: `/api/incidents/${rowA!.id}`, headers: api })).json();
+      return r.linkedSources.length === 1 && r.components.join() === 'orders';
+    });
+    await waitFor('the split incident recorded', () => incident(splitId));
+    assert.equal((await app.inject({ method: 'POST', url: `/api/incidents/${rowA!.id}/split`, headers: api, payload: { source: 'opsgenie', externalId: 'og-orders' } })).statusCode, 409, 'not the source it is named after');
+    assert.equal((await app.inject({ method: 'POST', url: `/api/incidents/${rowA!.id}/split`, headers: api, payload: { source: 'statuspage', externalId: 'nope' } })).statusCode, 404);
+    const route = await t.db.selectFrom('incident_routes').select(['workflow_id', 'how']).where('external_id', '=', 'og-search').executeTakeFirstOrThrow();
+    assert.deepEqual(route, { workflow_id: splitId, how: 'split' });
   });
 });

@@ -8,6 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { detachSourceSignal, mergeIntoSignal } from '../../workflows/contract';
 import { createTimeSkippingEnv } from '../helpers/temporal';
 import { at, IncidentHarness, pdEvent } from './incident-harness';
 
@@ -100,6 +101,40 @@ describe('correlated incident workflow', () => {
       await h.eventually('alerts', () => h.mock.sent.filter((m) => m.kind === 'alert').length === 2);
       await h.eventually('the PagerDuty news', () => h.mock.sent.some((m) => m.changes?.[0] === 'Also reported by PagerDuty: Checkout down — investigating'));
       assert.equal(h.mock.sent.filter((m) => m.kind === 'alert').length, 2);
+    });
+  });
+
+  test('merge B into A: no CSM alerted twice, B\'s CSMs told in the thread they have, B ends; split a source back out', async () => {
+    const h = new IncidentHarness(env);
+    await h.run('merge and split', async () => {
+      const { mock } = h;
+      const a = await h.send(pdEvent('MERGE-A', { title: 'Checkout errors', severity: 'P2', statusPageUrl: undefined }));
+      const b = await h.send(pdEvent('og-b', { source: 'opsgenie', title: 'Billing 5xx', severity: 'P2', components: ['billing'], statusPageUrl: undefined, deliveryId: 'og-b-1' }));
+      await h.until(a, 'A alerted Ana and Bo', (x) => x.csms.filter((c) => c.alertedAt).length === 2);
+      const sb = await h.until(b, 'B alerted Bo and Cy', (x) => x.csms.filter((c) => c.alertedAt).length === 2);
+      const cyThread = sb.csms.find((c) => c.email === 'cy@example.com')!.thread;
+      assert.equal(mock.sent.filter((m) => m.kind === 'alert').length, 4);
+
+      await b.signal(mergeIntoSignal, { into: a.workflowId, intoTitle: 'Checkout errors', actor: 'lee@example.com' });
+      const merged = await h.until(a, 'B absorbed', (x) => x.sources?.length === 2 && x.incident.components.includes('billing'));
+      assert.deepEqual(merged.sources!.map((x) => [x.source, x.externalId, x.mergedFrom]), [['pagerduty', 'MERGE-A', undefined], ['opsgenie', 'og-b', 'incident:opsgenie:og-b']]);
+      assert.deepEqual(merged.mergedFrom, ['incident:opsgenie:og-b']);
+      assert.deepEqual(merged.csms.find((c) => c.email === 'cy@example.com')!.thread, cyThread, 'Cy keeps B\'s thread');
+      await h.eventually('B recorded as merged', () => mock.of('recordIncident').some((r) => r.mergedInto?.workflowId === a.workflowId));
+      for (let i = 0; i < 100 && (await b.describe()).status.name === 'RUNNING'; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.equal((await b.describe()).status.name, 'COMPLETED', 'B ends');
+
+      const line = 'Merged with "Billing 5xx" by lee@example.com: one incident from now on, followed here';
+      await h.eventually('the merge told in each thread', () => ['ana@example.com', 'bo@example.com', 'cy@example.com']
+        .every((e) => mock.sent.some((m) => m.kind === 'update' && m.to === e && m.changes?.[0] === line)));
+      const cyUpdate = mock.sent.find((m) => m.kind === 'update' && m.to === 'cy@example.com' && m.changes?.[0] === line)!;
+      assert.deepEqual(cyUpdate.thread, cyThread, 'in the thread Cy already has');
+      assert.equal(mock.sent.filter((m) => m.kind === 'alert').length, 4, 'nobody alerted again');
+
+      await a.signal(detachSourceSignal, { source: 'opsgenie', externalId: 'og-b', into: 'incident:opsgenie:og-b:split-1', actor: 'lee@example.com' });
+      const split = await h.until(a, 'the Opsgenie source split out', (x) => x.sources?.length === 1);
+      assert.deepEqual(split.incident.components, ['api-gateway']);
+      await h.eventually('the split told', () => mock.sent.some((m) => m.kind === 'update' && m.changes?.[0] === 'Opsgenie incident "Billing 5xx" split out into its own incident by lee@example.com'));
     });
   });
 });
