@@ -193,9 +193,10 @@ describe('dashboard end to end: webhook → workflow → dashboard → outreach 
     assert.match(await alertToAna.first().innerText(), /TechCorp/);
     assert.doesNotMatch(await alertToAna.first().innerText(), /GlobalInc/); // Ben's customer, not Ana's
     assert.equal(await alertToAna.first().locator('.delivery').innerText(), 'Dry run');
-    // The workflow's Block Kit, as Slack would show it: emoji codes drawn, the approved message quoted.
+    // The workflow's Block Kit, as Slack would show it: emoji codes drawn, the approved message in quotes
+    // on the line after its label (the spec's layout).
     assert.match(await alertToAna.first().locator('.slack-header').innerText(), /^🚨 P1 INCIDENT: API Gateway latency/);
-    assert.match(await alertToAna.first().locator('.slack-quote').first().innerText(), /We are investigating API Gateway latency/);
+    assert.match(await alertToAna.first().innerText(), /Approved Messaging:\n"We are investigating API Gateway latency/);
     await screenshot(page, 'e2e-outbox');
     assert.deepEqual(errors, []);
   });
