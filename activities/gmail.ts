@@ -48,6 +48,8 @@ import type { EmailResult, IncidentActivities } from './types';
 const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
 /** Drafts and sending; nothing that reads the CSM's mail. */
 export const GMAIL_SCOPES = ['https://www.googleapis.com/auth/gmail.compose'];
+/** The outreach tracking only: whether a Forewarn draft was sent and the customer replied (its own token). */
+export const GMAIL_READ_SCOPES = ['https://www.googleapis.com/auth/gmail.readonly'];
 
 /** Page size and quota back-off; tests shorten the waits. */
 export interface GmailTuning {
@@ -157,6 +159,8 @@ export interface MailboxUse { sender: { email: string }; send: boolean; hb: Hear
 export interface GmailMailboxes {
   /** Sends (or drafts) the message from `use.sender`'s mailbox through the outbox protocol; a retry finds a copy by Message-ID. */
   provider(use: MailboxUse, messageId: string, raw: () => string): Provider;
+  /** Reads `mailbox` with the read scope alone, waiting out Gmail's quota errors (heartbeating): the outreach tracking. */
+  read<T>(mailbox: string, hb: Heartbeat<unknown>, call: (gmail: gmail_v1.Gmail) => Promise<T>): Promise<T>;
 }
 
 export function createGmailMailboxes(config: ActivityDeps['config'], quotaWait: GmailTuning['quotaWait'] = DEFAULT_GMAIL_TUNING.quotaWait): GmailMailboxes {
@@ -170,12 +174,13 @@ export function createGmailMailboxes(config: ActivityDeps['config'], quotaWait: 
 
   const mailboxes = new Map<string, gmail_v1.Gmail>();
 
-  /** A Gmail client acting as a mailbox (a CSM's, or the alert fallback sender's); one per mailbox so access tokens are reused. */
-  function gmailFor(email: string): gmail_v1.Gmail {
-    const cached = mailboxes.get(email);
+  /** A Gmail client acting as a mailbox (a CSM's, or the alert fallback sender's); one per mailbox and scope so access tokens are reused. */
+  function gmailFor(email: string, scopes = GMAIL_SCOPES): gmail_v1.Gmail {
+    const cacheKey = `${scopes.join(' ')} ${email}`;
+    const cached = mailboxes.get(cacheKey);
     if (cached) return cached;
     key ??= JSON.parse(readFileSync(keyFile!, 'utf8')) as ServiceAccountKey;
-    const auth = new google.auth.JWT({ email: key.client_email, key: key.private_key, scopes: GMAIL_SCOPES, subject: email });
+    const auth = new google.auth.JWT({ email: key.client_email, key: key.private_key, scopes, subject: email });
     if (tokenUrl) {
       // google-auth-library has the token endpoint built in; redirect the exchange when configured.
       auth.transporter.interceptors.request.add({
@@ -186,7 +191,7 @@ export function createGmailMailboxes(config: ActivityDeps['config'], quotaWait: 
       });
     }
     const gmail = google.gmail({ version: 'v1', auth, rootUrl: config.google.gmailApiRootUrl ? `${config.google.gmailApiRootUrl}/` : undefined });
-    mailboxes.set(email, gmail);
+    mailboxes.set(cacheKey, gmail);
     return gmail;
   }
 
@@ -241,7 +246,10 @@ export function createGmailMailboxes(config: ActivityDeps['config'], quotaWait: 
     };
   }
 
-  return { provider: gmailProvider };
+  return {
+    provider: gmailProvider,
+    read: (mailbox, hb, call) => withinQuota(hb, () => cancellable(call(gmailFor(mailbox, GMAIL_READ_SCOPES)))),
+  };
 }
 
 export function createGmailActivities(

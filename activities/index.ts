@@ -9,6 +9,7 @@ import { createImpactActivities } from './impact';
 import { createSlackActivities } from './slack';
 import { createGmailActivities } from './gmail';
 import { createDetectionActivities, type DetectionActivities } from './detection';
+import { createOutreachTrackingActivities, type OutreachTrackingActivities } from './outreach-tracking';
 import { createBatchActivities } from './batches';
 import { withDataErrors } from './data-errors';
 import { withHeartbeats } from './heartbeat';
@@ -26,7 +27,7 @@ export interface ActivityDeps {
  * the incident workflow records on the incident, rather than being retried for ever; and each
  * heartbeats while it runs (heartbeat.ts), so a killed worker's work moves on within seconds.
  */
-export function createActivities(deps: ActivityDeps): IncidentActivities & DetectionActivities {
+export function createActivities(deps: ActivityDeps): IncidentActivities & DetectionActivities & OutreachTrackingActivities {
   const slack = createSlackActivities(deps);
   const gmail = createGmailActivities(deps);
   return withHeartbeats(withDataErrors({
@@ -37,5 +38,6 @@ export function createActivities(deps: ActivityDeps): IncidentActivities & Detec
     ...gmail,
     ...createBatchActivities({ ...slack, ...gmail }),
     ...createDetectionActivities(deps),
+    ...createOutreachTrackingActivities(deps),
   }));
 }

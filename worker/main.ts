@@ -9,7 +9,7 @@ import { loadConfig, readEnvironment } from '../config';
 import { createLogger } from '../config/logger';
 import { createDb } from '../db/connect';
 import { createActivities } from '../activities';
-import { ensureStatuspageSchedule } from './schedules';
+import { ensureOutreachTrackingSchedule, ensureStatuspageSchedule } from './schedules';
 import { startHealthServer } from './health';
 import { probeDependencies } from '../db/health';
 import { SHUTDOWN_FORCE_SECONDS, SHUTDOWN_GRACE_SECONDS } from './shutdown';
@@ -63,8 +63,9 @@ async function main() {
   if (config.slack.dryRun) log.warn('SLACK_BOT_TOKEN is not set: Slack messages are rendered into the outbox, not sent (dry-run)');
   if (config.google.dryRun) log.warn('GOOGLE_SERVICE_ACCOUNT_KEY_FILE is not set: emails are rendered into the outbox, not drafted (dry-run)');
   const schedule = await ensureStatuspageSchedule(client, config);
+  const outreachTrackingSchedule = await ensureOutreachTrackingSchedule(client, config);
   status = 'ok';
-  log.info({ workflowCode: 'workflowBundle' in code ? 'prebuilt bundle' : 'bundled at start', statuspageSchedule: schedule, taskQueue: config.temporal.taskQueue, address: config.temporal.address, metricsPort: config.worker.metricsPort, healthPort: config.worker.healthPort }, 'worker started');
+  log.info({ workflowCode: 'workflowBundle' in code ? 'prebuilt bundle' : 'bundled at start', statuspageSchedule: schedule, outreachTrackingSchedule, taskQueue: config.temporal.taskQueue, address: config.temporal.address, metricsPort: config.worker.metricsPort, healthPort: config.worker.healthPort }, 'worker started');
   try {
     await worker.run();
   } finally {

@@ -152,6 +152,9 @@ export const UPDATE_REJECTIONS = {
 // ---- detection workflows ------------------------------------------------------------------
 export const STATUSPAGE_SYNC_SCHEDULE_ID = 'forewarn-statuspage-sync';
 export const STATUSPAGE_SYNC_WORKFLOW_ID = 'statuspage-sync';
+/** Reads CSMs' Gmail for sent Forewarn drafts and customer replies (GMAIL_TRACK_SECONDS). */
+export const OUTREACH_TRACKING_SCHEDULE_ID = 'forewarn-outreach-tracking';
+export const OUTREACH_TRACKING_WORKFLOW_ID = 'outreach-tracking';
 
 export function supportDetectorWorkflowId(componentKey: string): string {
   return `support-detector:${componentKey}`;
@@ -192,6 +195,8 @@ export interface SupportDetectorState {
 }
 export const supportDetectorStateQuery = defineQuery<SupportDetectorState>('supportDetectorState');
 
+/** One run of the outreach tracking: rows read, moves to sent and responded, mailboxes Gmail would not let us read. */
+export interface OutreachTrackingResult { checked: number; sent: number; responded: number; skippedMailboxes: string[] }
 export interface StatuspageSyncResult { fetched: number; forwarded: number; duplicates: number; workflowIds: string[] }
 
 // ---- search attributes (the ops view in the Temporal UI) ------------------------------------
@@ -222,4 +227,5 @@ export const WORKFLOW_TYPES = {
   incidentV1: 'incidentWorkflow',
   statuspageSync: 'statuspageSyncWorkflow',
   supportDetector: 'supportDetectorWorkflow',
+  outreachTracking: 'outreachTrackingWorkflow',
 } as const;

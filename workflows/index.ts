@@ -4,3 +4,4 @@ export { incidentWorkflowV2 } from './incident.workflow';
 export { incidentWorkflow } from './incident-v1/incident.workflow';
 export { statuspageSyncWorkflow } from './statuspage-sync.workflow';
 export { supportDetectorWorkflow } from './support-detector.workflow';
+export { outreachTrackingWorkflow } from './outreach-tracking.workflow';

@@ -4,6 +4,11 @@
  * 127.0.0.1 (random port). Point `GMAIL_API_ROOT_URL` at `fake.rootUrl` and `GOOGLE_TOKEN_URL` at
  * `fake.tokenUrl`; `writeServiceAccountKey()` writes a key file whose signature the fake checks.
  * It records every request and can be told to refuse a mailbox, rate-limit, or fail.
+ *
+ * The mailbox side of the outreach tracking: `sendDraft()` is the CSM pressing Send on a draft (it moves
+ * to Sent with its Message-ID and thread, as Gmail keeps them), `receiveReply()` the customer answering
+ * in the thread; messages.list (`q`: `rfc822msgid:`, `in:sent`), messages.get and threads.get answer
+ * them as Gmail does (ids, threadId, labelIds, internalDate, payload.headers).
  */
 import http from 'node:http';
 import { createVerify, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
@@ -29,11 +34,14 @@ export interface FakeMail {
   mailbox: string;
   raw: string;
   parsed: ParsedEmail;
+  labelIds: string[];
+  /** Epoch ms, as Gmail's internalDate (a string in its JSON). */
+  internalDate: number;
 }
 
 export interface GmailRequest { method: string; path: string; at: number; status: number; mailbox?: string; body?: unknown }
 
-type Operation = 'token' | 'drafts.create' | 'messages.send' | 'drafts.list' | 'messages.list';
+type Operation = 'token' | 'drafts.create' | 'messages.send' | 'drafts.list' | 'messages.list' | 'messages.get' | 'threads.get';
 
 // Deliberately close to Gmail's own check of the To header.
 const ADDRESS = /<?([^<>\s@]+@[^<>\s@]+\.[^<>\s@]+)>?\s*$/;
@@ -78,8 +86,12 @@ export class FakeGmail {
   readonly requests: GmailRequest[] = [];
   readonly drafts: FakeMail[] = [];
   readonly sent: FakeMail[] = [];
+  /** Mail the mailboxes received (customers' replies). */
+  readonly inbox: FakeMail[] = [];
   /** access token → impersonated mailbox */
   private tokens = new Map<string, string>();
+  /** access token → the scopes it was granted */
+  private tokenScopes = new Map<string, string>();
   private serviceAccounts = new Map<string, KeyObject>();
   private deniedMailboxes = new Set<string>();
   private failures = new Map<Operation, { status: number; message: string; times: number; retryAfter?: number; reason?: string }>();
@@ -107,6 +119,7 @@ export class FakeGmail {
     this.requests.length = 0;
     this.drafts.length = 0;
     this.sent.length = 0;
+    this.inbox.length = 0;
     this.deniedMailboxes.clear();
     this.failures.clear();
   }
@@ -146,6 +159,42 @@ export class FakeGmail {
     return this.drafts.filter((d) => d.mailbox === mailbox);
   }
 
+  /** The CSM presses Send on a draft: it leaves Drafts for Sent, keeping its Message-ID and thread. */
+  sendDraft(draftId: string, at = Date.now()): FakeMail {
+    const i = this.drafts.findIndex((d) => d.id === draftId);
+    if (i < 0) throw new Error(`no draft ${draftId}`);
+    const [draft] = this.drafts.splice(i, 1);
+    const mail = { ...draft!, labelIds: ['SENT'], internalDate: at };
+    this.sent.push(mail);
+    return mail;
+  }
+
+  /** The customer answers in the thread of `to` (a sent mail): a message in that mailbox's inbox. */
+  receiveReply(to: FakeMail, from: string, text = 'Thanks, we are seeing errors too.', at = Date.now()): FakeMail {
+    this.seq += 1;
+    const headers = [
+      `From: ${from}`, `To: ${to.mailbox}`, `Subject: Re: ${to.parsed.subject}`, `Message-ID: <reply-${this.seq}@customer.example>`,
+      `In-Reply-To: <${to.parsed.messageId}>`, 'Content-Type: text/plain; charset=UTF-8',
+    ];
+    const raw = Buffer.from(`${headers.join('\r\n')}\r\n\r\n${text}`).toString('base64url');
+    const mail: FakeMail = {
+      id: `r-${this.seq}`, messageId: `m${String(this.seq).padStart(15, '0')}`, threadId: to.threadId, mailbox: to.mailbox,
+      raw, parsed: parseRawEmail(raw), labelIds: ['INBOX', 'UNREAD'], internalDate: at,
+    };
+    this.inbox.push(mail);
+    return mail;
+  }
+
+  /** A message as Gmail's messages.get / threads.get show it (format metadata: the headers asked for). */
+  private messageResource(m: FakeMail, metadataHeaders: string[]) {
+    const names: Record<string, string> = { from: 'From', to: 'To', subject: 'Subject', 'message-id': 'Message-ID', date: 'Date', 'in-reply-to': 'In-Reply-To' };
+    const wanted = metadataHeaders.map((h) => h.toLowerCase());
+    const headers = Object.entries(m.parsed.headers)
+      .filter(([k]) => wanted.length === 0 || wanted.includes(k))
+      .map(([k, value]) => ({ name: names[k] ?? k, value }));
+    return { id: m.messageId, threadId: m.threadId, labelIds: m.labelIds, internalDate: String(m.internalDate), payload: { headers } };
+  }
+
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
@@ -181,11 +230,29 @@ export class FakeGmail {
     if (route === 'drafts.list' || route === 'messages.list') {
       const q = url.searchParams.get('q') ?? '';
       const wanted = /rfc822msgid:(\S+)/.exec(q)?.[1]?.replace(/[<>]/g, '');
-      const pool = route === 'drafts.list' ? this.drafts : this.sent;
+      const pool = route === 'drafts.list' ? this.drafts : /(^|\s)in:sent(\s|$)/i.test(q) ? this.sent : [...this.sent, ...this.inbox];
       const found = pool.filter((m) => m.mailbox === mailbox && (!wanted || m.parsed.messageId === wanted));
+      // Like Gmail, an empty result has no list at all.
       return route === 'drafts.list'
-        ? reply(200, { drafts: found.map((d) => ({ id: d.id, message: { id: d.messageId, threadId: d.threadId } })), resultSizeEstimate: found.length })
-        : reply(200, { messages: found.map((m) => ({ id: m.messageId, threadId: m.threadId })), resultSizeEstimate: found.length });
+        ? reply(200, { ...(found.length ? { drafts: found.map((d) => ({ id: d.id, message: { id: d.messageId, threadId: d.threadId } })) } : {}), resultSizeEstimate: found.length })
+        : reply(200, { ...(found.length ? { messages: found.map((m) => ({ id: m.messageId, threadId: m.threadId })) } : {}), resultSizeEstimate: found.length });
+    }
+    if (route === 'messages.get' || route === 'threads.get') {
+      // Reading mail takes a read scope; gmail.compose alone is refused, as by Gmail.
+      if (!/gmail\.(readonly|modify)|mail\.google\.com/.test(this.tokenScopes.get(auth!) ?? '')) {
+        return reply(403, googleError(403, 'Request had insufficient authentication scopes.', 'PERMISSION_DENIED', 'insufficientPermissions'));
+      }
+      const id = decodeURIComponent(url.pathname.split('/')[6] ?? '');
+      const headers = url.searchParams.getAll('metadataHeaders');
+      const all = [...this.sent, ...this.inbox, ...this.drafts].filter((m) => m.mailbox === mailbox);
+      if (route === 'messages.get') {
+        const m = all.find((x) => x.messageId === id);
+        return m ? reply(200, this.messageResource(m, headers)) : reply(404, googleError(404, 'Requested entity was not found.', 'NOT_FOUND', 'notFound'));
+      }
+      const thread = all.filter((x) => x.threadId === id && !x.labelIds.includes('DRAFT')).sort((a, b) => a.internalDate - b.internalDate);
+      return thread.length
+        ? reply(200, { id, historyId: String(this.seq), messages: thread.map((m) => this.messageResource(m, headers)) })
+        : reply(404, googleError(404, 'Requested entity was not found.', 'NOT_FOUND', 'notFound'));
     }
 
     let json: { raw?: string; message?: { raw?: string } };
@@ -202,7 +269,7 @@ export class FakeGmail {
     this.seq += 1;
     const mail: FakeMail = {
       id: `r-${this.seq}`, messageId: `m${String(this.seq).padStart(15, '0')}`, threadId: `t${String(this.seq).padStart(15, '0')}`,
-      mailbox, raw, parsed,
+      mailbox, raw, parsed, labelIds: route === 'drafts.create' ? ['DRAFT'] : ['SENT'], internalDate: Date.now(),
     };
     if (route === 'drafts.create') {
       this.drafts.push(mail);
@@ -214,6 +281,9 @@ export class FakeGmail {
 
   private route(method: string, pathname: string): Operation | undefined {
     if (method === 'POST' && pathname === '/token') return 'token';
+    const item = /^\/gmail\/v1\/users\/[^/]+\/(messages|threads)\/[^/]+$/.exec(pathname);
+    if (item && item[1] === 'threads') return method === 'GET' ? 'threads.get' : undefined;
+    if (item && pathname.split('/')[6] !== 'send') return method === 'GET' ? 'messages.get' : undefined;
     const m = /^\/gmail\/v1\/users\/[^/]+\/(drafts|messages\/send|messages)$/.exec(pathname);
     if (!m) return undefined;
     if (m[1] === 'drafts') return method === 'POST' ? 'drafts.create' : method === 'GET' ? 'drafts.list' : undefined;
@@ -239,11 +309,12 @@ export class FakeGmail {
     if (this.deniedMailboxes.has(mailbox)) {
       return reply(401, { error: 'unauthorized_client', error_description: 'Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested.' });
     }
-    if (!/gmail\.(compose|send|modify)|mail\.google\.com/.test(claims.scope ?? '')) {
+    if (!/gmail\.(compose|send|modify|readonly)|mail\.google\.com/.test(claims.scope ?? '')) {
       return reply(400, { error: 'invalid_scope', error_description: 'Invalid OAuth scope' });
     }
     const accessToken = `ya29.fake-${randomBytes(12).toString('hex')}`;
     this.tokens.set(accessToken, mailbox);
+    this.tokenScopes.set(accessToken, claims.scope ?? '');
     return reply(200, { access_token: accessToken, expires_in: 3599, token_type: 'Bearer' });
   }
 }
