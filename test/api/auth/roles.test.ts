@@ -91,12 +91,17 @@ describe('roles: who may change what', () => {
     assert.match(stranger?.text ?? '', /UNOBODY01 is not a CSM, CS manager or admin in Forewarn/);
   });
 
-  test('admins decide who may approve message templates', async () => {
+  test('admins decide who may approve message templates, and the template lifecycle asks', async () => {
     const people = (await h.app.inject({ method: 'GET', url: '/api/people', headers: boss })).json().items as { id: string; email: string; role: string; canApproveTemplates: boolean }[];
     assert.deepEqual(people.map((p) => [p.email, p.role, p.canApproveTemplates]), [
       ['ana@corp.example', 'csm', false], ['boss@corp.example', 'admin', false], ['lee@corp.example', 'manager', false],
     ]);
     const leeId = people.find((p) => p.email === 'lee@corp.example')!.id;
+    const template = (path: string, headers: Record<string, string>, payload?: object) => h.app.inject({ method: 'POST', url: `/api/templates/role-test/versions${path}`, headers, ...(payload ? { payload } : {}) });
+    assert.equal((await template('', boss, { body: 'We are looking into {{incident.title}}.' })).statusCode, 201);
+    assert.equal((await template('/1/submit', boss)).statusCode, 200);
+    const notYet = await template('/1/approve', lee);
+    assert.equal(notYet.statusCode, 403);
     const leeActor = { kind: 'person' as const, id: leeId, name: 'Lee Chen', email: 'lee@corp.example', role: 'manager' as const };
     assert.equal(await canApproveTemplates(h.db, leeActor), false);
     assert.equal((await h.app.inject({ method: 'PATCH', url: `/api/people/${leeId}`, headers: ana, payload: { canApproveTemplates: true } })).statusCode, 403);
@@ -104,6 +109,9 @@ describe('roles: who may change what', () => {
     assert.equal(ok.statusCode, 200, ok.body);
     assert.equal(ok.json().canApproveTemplates, true);
     assert.equal(await canApproveTemplates(h.db, leeActor), true);
+    const approved = await template('/1/approve', lee);
+    assert.equal(approved.statusCode, 200, approved.body);
+    assert.equal(approved.json().version.state, 'active');
     assert.equal(await canApproveTemplates(h.db, { kind: 'token', id: 'bootstrap:x', name: 'b', role: 'admin' }), true, 'admins always may');
     const [entry] = await h.db.selectFrom('audit_log').selectAll().where('action', '=', 'person.updated').execute();
     assert.deepEqual([entry!.actor_name, entry!.target, entry!.detail], ['Bo Boss <boss@corp.example>', 'lee@corp.example', { canApproveTemplates: true }]);
