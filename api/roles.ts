@@ -45,6 +45,20 @@ async function csmByEmail(db: Db, email: string) {
     .where(sql<string>`lower(email)`, '=', email.toLowerCase()).executeTakeFirst();
 }
 
+/**
+ * The CSM emails whose customers the actor may change (lower case); null: anyone's. The dashboard
+ * uses it to enable only the outreach controls the server would accept.
+ */
+export async function outreachScope(db: Db, actor: Actor): Promise<string[] | null> {
+  if (actor.role === 'admin' || isIntegration(actor)) return null;
+  if (!actor.email || !actor.role) return [];
+  const me = actor.email.toLowerCase();
+  if (actor.role === 'csm') return [me];
+  const team = await db.selectFrom('csms').select(sql<string>`lower(email)`.as('email'))
+    .where(sql<string>`lower(manager_email)`, '=', me).orderBy('email').execute();
+  return [...new Set([me, ...team.map((t) => t.email)])];
+}
+
 /** Acting for a named CSM (drafts, resolution emails, follow-ups, acknowledgement). */
 export async function assertMayActForCsm(db: Db, actor: Actor, csmEmail: string): Promise<void> {
   if (mayActForCsm(actor, await csmByEmail(db, csmEmail))) return;

@@ -16,6 +16,7 @@ import type { RoutePlugin } from './app';
 import { actorOf, requireAuth, SESSION_COOKIE } from './auth';
 import { createOidcClient, SignInError } from './oidc';
 import { problemSchema, sendProblem } from './problem';
+import { outreachScope } from './roles';
 
 const ATTEMPT_COOKIE = 'forewarn_sign_in';
 const ATTEMPT_TTL_MS = 10 * 60_000;
@@ -141,6 +142,10 @@ export const signInRoutes: RoutePlugin = async (app, deps) => {
             actor: actorSchema,
             via: { type: 'string', enum: ['bearer', 'session'] },
             csrfToken: { type: 'string', nullable: true, description: 'Send as X-CSRF-Token with every change made with the session cookie.' },
+            outreachFor: {
+              type: 'array', nullable: true, items: { type: 'string' },
+              description: 'The CSMs (emails, lower case) whose customers\' outreach this actor may change; null: anyone\'s.',
+            },
           },
         },
         401: problemSchema, 403: problemSchema,
@@ -148,6 +153,10 @@ export const signInRoutes: RoutePlugin = async (app, deps) => {
     },
   }, async (req) => {
     const credentials = req.credentials!;
-    return { actor: actorOf(req), via: credentials.via, csrfToken: credentials.via === 'session' ? credentials.csrfToken : null };
+    const actor = actorOf(req);
+    return {
+      actor, via: credentials.via, csrfToken: credentials.via === 'session' ? credentials.csrfToken : null,
+      outreachFor: await outreachScope(deps.db, actor),
+    };
   });
 };

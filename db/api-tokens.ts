@@ -3,7 +3,7 @@
  * revocable, with the time of last use.
  */
 import type { Kysely } from 'kysely';
-import type { Actor, TokenScope } from '../domain/actor';
+import type { Actor, ApiTokenView, TokenScope } from '../domain/actor';
 import { actorOfPerson } from './people';
 import { randomSecret, sha256Hex } from './sessions';
 import type { Database } from './types';
@@ -15,11 +15,6 @@ export const TOKEN_PREFIX = 'fwt_';
 /** Last use is written at most this often per token: a busy integration does not write on every request. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
-export interface ApiTokenView {
-  id: string; name: string; prefix: string; scopes: TokenScope[];
-  person: { id: string; name: string; email: string } | null;
-  createdBy: string; createdAt: string; lastUsedAt: string | null; revokedAt: string | null;
-}
 
 export async function createApiToken(db: Db, input: { name: string; scopes: TokenScope[]; personId?: string | null; createdBy: string }): Promise<{ token: string; view: ApiTokenView }> {
   const token = `${TOKEN_PREFIX}${randomSecret()}`;

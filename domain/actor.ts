@@ -25,6 +25,13 @@ export interface Actor {
   scopes?: TokenScope[];
 }
 
+/** An API token as listed (never the token itself). */
+export interface ApiTokenView {
+  id: string; name: string; prefix: string; scopes: TokenScope[];
+  person: { id: string; name: string; email: string } | null;
+  createdBy: string; createdAt: string; lastUsedAt: string | null; revokedAt: string | null;
+}
+
 /** Forewarn acting on its own (timers, detectors, automatic closing). */
 export const SYSTEM_ACTOR: Actor = { kind: 'system', id: 'forewarn', name: 'Forewarn' };
 

@@ -47,8 +47,8 @@ export function assetsVersion(assets: Map<string, Asset>): string {
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /**
- * The page itself: header, navigation and the sign-in form are server-rendered; every piece of
- * data is fetched by the script with the token, so nothing is visible before signing in.
+ * The page itself: header, navigation and the sign-in choices are server-rendered; every piece of
+ * data is fetched by the script once signed in, so nothing is visible before.
  */
 export function renderShell(opts: { version: string; title?: string }): string {
   const v = encodeURIComponent(opts.version);
@@ -74,20 +74,24 @@ export function renderShell(opts: { version: string; title?: string }): string {
     <a href="#/outcomes" data-view="outcomes">Outcomes</a>
     <a href="#/outbox" data-view="outbox">Outbox</a>
     <a href="#/templates" data-view="templates">Templates</a>
+    <a href="#/audit" data-view="audit">Audit</a>
+    <a href="#/tokens" data-view="tokens" id="nav-tokens" hidden>Tokens</a>
   </nav>
   <span id="live" class="live" role="status" aria-live="polite" hidden></span>
+  <span id="who" class="who" hidden></span>
   <button id="sign-out" class="link-button" type="button" hidden>Sign out</button>
 </header>
 <main id="main" tabindex="-1">
   <section id="sign-in" class="sign-in" aria-labelledby="sign-in-title">
     <h1 id="sign-in-title">Sign in to Forewarn</h1>
-    <p>Use one of the API tokens configured in <code>API_TOKENS</code>. It is kept only for this browser tab's session.</p>
-    <form id="sign-in-form" novalidate>
+    <p id="sign-in-oidc" hidden><a id="sign-in-oidc-link" class="button">Sign in</a></p>
+    <form id="sign-in-form" novalidate hidden>
+      <p>Local development: use one of the API tokens configured in <code>API_TOKENS</code>. It is kept only for this browser tab's session.</p>
       <label for="token">API token</label>
       <input id="token" name="token" type="password" autocomplete="current-password" required spellcheck="false">
-      <button type="submit">Sign in</button>
-      <p id="sign-in-error" class="error" role="alert" hidden></p>
+      <button type="submit">Sign in with the token</button>
     </form>
+    <p id="sign-in-error" class="error" role="alert" hidden></p>
   </section>
   <div id="view" hidden></div>
 </main>

@@ -148,7 +148,7 @@ describe('dashboard end to end: webhook → workflow → dashboard → outreach 
     assert.match(await page.locator('.flash').innerText(), /SmallBiz: outreach set to Sent/);
     // The workflow recorded the change: it is on the timeline with who made it.
     await page.locator('ol.timeline li', { hasText: 'Outreach to SmallBiz: sent' }).waitFor({ timeout: 5_000 });
-    assert.match(await page.locator('ol.timeline li', { hasText: 'Outreach to SmallBiz: sent' }).innerText(), /dashboard/);
+    assert.match(await page.locator('ol.timeline li', { hasText: 'Outreach to SmallBiz: sent' }).innerText(), /API_TOKENS bootstrap token/, 'the timeline names who changed it');
     await screenshot(page, 'e2e-incident-detail');
   });
 

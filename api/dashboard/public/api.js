@@ -1,11 +1,22 @@
-// Talks to the API with the signed-in token. The token lives in sessionStorage: it survives a
-// reload of this tab and is gone when the tab closes.
+// Talks to the API as whoever is signed in: a person through the session cookie (the browser sends
+// it; changes carry the session's CSRF token), or, in local development, with a pasted API token
+// kept in sessionStorage (it survives a reload of this tab and is gone when the tab closes).
 
 const TOKEN_KEY = 'forewarn.token';
 
 export const getToken = () => sessionStorage.getItem(TOKEN_KEY);
 export const setToken = (/** @type {string} */ token) => sessionStorage.setItem(TOKEN_KEY, token);
 export const clearToken = () => sessionStorage.removeItem(TOKEN_KEY);
+
+/** The signed-in session's CSRF token (from GET /api/me), sent with every change. */
+let csrfToken = /** @type {string | null} */ (null);
+export const setCsrfToken = (/** @type {string | null} */ token) => { csrfToken = token; };
+
+/** @param {string | null} token @returns {Record<string, string>} */
+function credentials(token) {
+  if (token) return { authorization: `Bearer ${token}` };
+  return csrfToken ? { 'x-csrf-token': csrfToken } : {};
+}
 
 export class ApiError extends Error {
   /** @param {number} status @param {string | undefined} title @param {string | undefined} detail */
@@ -38,7 +49,7 @@ async function problemOf(res) {
 export async function getJson(path, token = getToken()) {
   const cached = cache.get(path);
   /** @type {Record<string, string>} */
-  const headers = { accept: 'application/json', authorization: `Bearer ${token}` };
+  const headers = { accept: 'application/json', ...credentials(token) };
   if (cached) headers['if-none-match'] = cached.etag;
   const res = await fetch(path, { headers, cache: 'no-store' });
   if (res.status === 304 && cached) return { data: /** @type {T} */ (cached.data), changed: false };
@@ -49,17 +60,18 @@ export async function getJson(path, token = getToken()) {
   return { data, changed: true };
 }
 
-/** @param {'POST' | 'PUT'} method @param {string} path @param {unknown} [body] @returns {Promise<unknown>} */
+/** @param {string} method @param {string} path @param {unknown} [body] @returns {Promise<any>} */
 export async function sendJson(method, path, body) {
-  /** @type {Record<string, string>} */
-  const headers = { accept: 'application/json', authorization: `Bearer ${getToken()}` };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(path, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  const res = await fetch(path, {
+    method,
+    headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...credentials(getToken()) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
   if (!res.ok) throw await problemOf(res);
   return res.status === 204 ? null : res.json();
 }
 
-/** @param {string} path @param {unknown} body @returns {Promise<unknown>} */
+/** @param {string} path @param {unknown} body @returns {Promise<any>} */
 export const postJson = (path, body) => sendJson('POST', path, body);
 
 export const forgetCache = () => cache.clear();

@@ -1,6 +1,7 @@
-// The dashboard's entry point: sign-in, hash routing between views, and live updates by short
-// polling (each view's JSON carries an ETag, so an unchanged view costs a 304 and no re-render).
-import { ApiError, clearToken, forgetCache, getJson, getToken, setToken } from './api.js';
+// The dashboard's entry point: sign-in (OpenID Connect, or a pasted API token in local
+// development), hash routing between views, and live updates by short polling (each view's JSON
+// carries an ETag, so an unchanged view costs a 304 and no re-render).
+import { ApiError, clearToken, forgetCache, getJson, getToken, sendJson, setCsrfToken, setToken } from './api.js';
 import { h } from './dom.js';
 import { incidentsView } from './views/incidents.js';
 import { detailView } from './views/detail.js';
@@ -8,6 +9,8 @@ import { teamView } from './views/team.js';
 import { outcomesView } from './views/outcomes.js';
 import { outboxView } from './views/outbox.js';
 import { templateListView, templateView } from './views/templates.js';
+import { auditView } from './views/audit.js';
+import { tokensView } from './views/tokens.js';
 
 /**
  * Each view renders the JSON of its own url, so the route table can hold views of any data type.
@@ -23,6 +26,8 @@ const routes = [
   { pattern: /^\/outbox$/, view: outboxView, nav: 'outbox' },
   { pattern: /^\/templates$/, view: templateListView, nav: 'templates' },
   { pattern: /^\/templates\/([^/]+)$/, view: templateView, nav: 'templates' },
+  { pattern: /^\/audit$/, view: auditView, nav: 'audit' },
+  { pattern: /^\/tokens$/, view: tokensView, nav: 'tokens' },
   { pattern: /^\/(incidents)?$/, view: incidentsView, nav: 'incidents' },
 ];
 
@@ -37,6 +42,9 @@ const errorMessage = (/** @type {unknown} */ err) => (err instanceof Error ? err
 
 /** @type {import('./types').Session | null} */
 let session = null;
+/** @type {import('./types').SignInOptions} */
+let signInOptions = { oidc: null, tokenSignIn: true };
+const ROLE_LABELS = { admin: 'Admin', manager: 'CS manager', csm: 'CSM' };
 /** @type {CurrentRoute | null} */
 let current = null;
 /** @type {ReturnType<typeof setTimeout> | undefined} */
@@ -73,16 +81,30 @@ function showSignIn(message) {
   forgetCache();
   $('nav').hidden = true;
   $('sign-out').hidden = true;
+  $('who').hidden = true;
+  $('nav-tokens').hidden = true;
   $('live').hidden = true;
   $('view').hidden = true;
   $('view').replaceChildren();
   $('sign-in').hidden = false;
+  const { oidc, tokenSignIn } = signInOptions;
+  $('sign-in-oidc').hidden = !oidc;
+  if (oidc) {
+    const link = /** @type {HTMLAnchorElement} */ ($('sign-in-oidc-link'));
+    link.href = oidc.signInUrl;
+    link.textContent = `Sign in with ${oidc.providerName}`;
+  }
+  $('sign-in-form').hidden = !tokenSignIn;
   const err = $('sign-in-error');
-  err.hidden = !message;
-  err.textContent = message ?? '';
+  const text = message ?? (!oidc && !tokenSignIn ? 'Sign-in is not configured: set OIDC_CLIENT_ID (see docs/deployment.md).' : '');
+  err.hidden = !text;
+  err.textContent = text;
   tokenInput().value = '';
-  tokenInput().focus();
+  if (tokenSignIn) tokenInput().focus();
+  else if (oidc) $('sign-in-oidc-link').focus();
 }
+
+const expiredMessage = () => (getToken() ? 'Your token is no longer accepted. Sign in again.' : 'Your session has ended. Sign in again.');
 
 function stopPolling() {
   clearTimeout(pollTimer);
@@ -160,8 +182,9 @@ async function load({ navigation, force = false }) {
   } catch (err) {
     if (myGeneration !== generation) return;
     if (err instanceof ApiError && err.status === 401) {
+      const message = expiredMessage();
       clearToken();
-      return showSignIn('Your token is no longer accepted. Sign in again.');
+      return showSignIn(message);
     }
     if (navigation) {
       $('view').removeAttribute('aria-busy');
@@ -174,26 +197,47 @@ async function load({ navigation, force = false }) {
   if (myGeneration === generation) schedulePoll();
 }
 
-/** @param {string} token @param {{ fromForm: boolean }} options */
+/**
+ * Starts the page for whoever is signed in: with a token (pasted, or kept for this tab), else the
+ * session cookie, if any. No valid credentials: the sign-in choices.
+ * @param {string | null} token @param {{ fromForm: boolean }} options
+ */
 async function startSession(token, { fromForm }) {
   try {
-    /** @type {{ data: import('./types').Session }} */
+    /** @type {{ data: import('./types').Me }} */
+    const { data: me } = await getJson('/api/me', token);
+    setCsrfToken(me.csrfToken);
+    /** @type {{ data: Omit<import('./types').Session, 'me'> }} */
     const { data } = await getJson('/api/dashboard/session', token);
-    session = data;
-    setToken(token);
+    session = { ...data, me };
+    if (token) setToken(token);
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) {
       clearToken();
+      if (!token) return showSignIn();
       return showSignIn(fromForm ? 'That token was not accepted. Check it against API_TOKENS and try again.'
         : 'Your token is no longer accepted. Sign in again.');
     }
     return showSignIn(`Could not reach Forewarn: ${errorMessage(err)}`);
   }
+  const { actor } = session.me;
   $('sign-in').hidden = true;
   $('nav').hidden = false;
+  $('nav-tokens').hidden = actor.role !== 'admin';
   $('sign-out').hidden = false;
+  const who = $('who');
+  who.textContent = `${actor.name}${actor.role ? ` · ${ROLE_LABELS[actor.role]}` : ''}`;
+  who.title = actor.email ?? '';
+  who.hidden = false;
   $('view').hidden = false;
   await load({ navigation: true });
+}
+
+async function signOut() {
+  if (session?.me.via === 'session') await sendJson('POST', '/auth/sign-out').catch(() => {});
+  setCsrfToken(null);
+  clearToken();
+  showSignIn('You are signed out.');
 }
 
 function init() {
@@ -207,16 +251,18 @@ function init() {
     }
     void startSession(token, { fromForm: true });
   });
-  $('sign-out').addEventListener('click', () => {
-    clearToken();
-    showSignIn();
-  });
+  $('sign-out').addEventListener('click', () => { void signOut(); });
   window.addEventListener('hashchange', () => {
     if (session) void load({ navigation: true });
   });
-  const token = getToken();
-  if (token) void startSession(token, { fromForm: false });
-  else showSignIn();
+  void (async () => {
+    try {
+      signInOptions = /** @type {import('./types').SignInOptions} */ ((await getJson('/auth/options', null)).data);
+    } catch {
+      // Shown as it was: the token form; the session check below reports an unreachable server.
+    }
+    await startSession(getToken(), { fromForm: false });
+  })();
 }
 
 init();

@@ -8,6 +8,8 @@ import type { OutboxItem } from '../../../db/dashboard/outbox';
 import type { OutreachCounts } from '../../../db/dashboard/incident-summary';
 import type { TemplateSummary, TemplateVersion } from '../../../db/templates';
 import type { TemplateContent, TemplatePreview } from '../../../domain/messages/template-lifecycle';
+import type { AuditEntry } from '../../../db/audit';
+import type { Actor, ApiTokenView } from '../../../domain/actor';
 
 type WithLinks<T> = T & { temporalUrl: string; slackUrl: string | null };
 
@@ -27,8 +29,27 @@ export type Outbox = { items: OutboxItem[]; counts: Record<string, number>; next
 /** What h() and s() accept as children: nested arrays are flattened, null/false skipped. */
 export type Child = Node | string | number | boolean | null | undefined | Child[];
 
-/** GET /api/dashboard/session */
+/** GET /api/me: who is signed in, and whose outreach they may change (null: anyone's). */
+export interface Me {
+  actor: Actor;
+  via: 'bearer' | 'session';
+  csrfToken: string | null;
+  outreachFor: string[] | null;
+}
+
+/** GET /auth/options */
+export interface SignInOptions {
+  oidc: { providerName: string; signInUrl: string } | null;
+  tokenSignIn: boolean;
+}
+
+export type { AuditEntry, ApiTokenView };
+export type AuditPage = { items: AuditEntry[]; nextBefore: number | null };
+export type TokenList = { items: ApiTokenView[] };
+
+/** GET /api/dashboard/session, with GET /api/me as `me`. */
 export interface Session {
+  me: Me;
   temporalUiUrl: string;
   namespace: string;
   publicBaseUrl: string;

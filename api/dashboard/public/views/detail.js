@@ -59,7 +59,7 @@ function sortHeader(key, sortKey, dir, ctx) {
 /** @param {Detail['incident']} incident @param {DetailCustomer} customer @param {string} status @param {ViewContext} ctx */
 async function changeOutreach(incident, customer, status, ctx) {
   try {
-    await postJson(`/api/incidents/${encodeURIComponent(incident.id)}/customers/${encodeURIComponent(customer.customerId)}/outreach`, { status, actor: 'dashboard' });
+    await postJson(`/api/incidents/${encodeURIComponent(incident.id)}/customers/${encodeURIComponent(customer.customerId)}/outreach`, { status });
     rowErrors.delete(customer.customerId);
     flash = `${customer.name}: outreach set to ${label(status)}.`;
   } catch (err) {
@@ -102,6 +102,17 @@ function outreachForm(incident, c, ctx, error) {
   }, h('label', { class: 'visually-hidden', for: selectId }, `Outreach status for ${c.name}`), select, ' ', save);
 }
 
+/**
+ * Whether the signed-in actor may change this customer's outreach (the server decides; this only
+ * keeps controls it would refuse out of the way): their own customers for a CSM, their team's for
+ * a CS manager, any for an admin.
+ * @param {DetailCustomer} c @param {ViewContext} ctx
+ */
+function mayChange(c, ctx) {
+  const scope = ctx.session.me.outreachFor;
+  return scope === null || Boolean(c.csm && scope.includes(c.csm.email.toLowerCase()));
+}
+
 /** @param {Detail['incident']} incident @param {DetailCustomer} c @param {ViewContext} ctx */
 function customerRow(incident, c, ctx) {
   const error = rowErrors.get(c.customerId);
@@ -116,7 +127,8 @@ function customerRow(incident, c, ctx) {
     cell('Est. impact', h('span', { title: 'Business-impact estimate' }, usd(c.businessImpact))),
     cell('CSM', c.csm ? h('span', { title: c.csm.email }, c.csm.name) : h('span', { class: 'muted' }, 'Unassigned')),
     cell('Outreach',
-      outreachForm(incident, c, ctx, error),
+      mayChange(c, ctx) ? outreachForm(incident, c, ctx, error)
+        : h('span', { class: 'read-only', title: 'Only this customer\'s CSM, their manager or an admin can change it' }, label(c.outreachStatus)),
       error ? h('p', { id: `${selectId}-error`, class: 'error small', role: 'alert' }, error) : null,
       c.outreachUpdatedAt ? h('div', { class: 'muted small' }, 'since ', timeEl(c.outreachUpdatedAt)) : null));
 }
