@@ -1,23 +1,70 @@
 /**
  * The `/forewarn` slash command: `status` lists open incidents, `queue` the caller's customers
- * still waiting for outreach, `help` the usage. Answered in the request itself (a few rows from
- * Postgres, well inside Slack's 3 s), visible only to the caller.
+ * still waiting for outreach, `merge <A> <B>` merges incident B into A, `split <A> <source>:<id>` splits a
+ * source incident out of A (api/incident-correlation.ts), `help` the usage. Answered in the request itself
+ * (a few rows from Postgres and a signal, well inside Slack's 3 s), visible only to the caller.
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/types';
-import { findCsm, getCsmQueue, listOpenIncidents } from '../../db/incident-queries';
+import { findCsm, getCsmQueue, getIncident, getIncidentByWorkflowId, listIncidents, listOpenIncidents, type IncidentView } from '../../db/incident-queries';
+import { INCIDENT_SOURCES, type IncidentSource } from '../../domain/types';
+import { mergeIncidents, splitSource, type CorrelationDeps } from '../incident-correlation';
+import { HttpProblem } from '../problem';
+import { slackUserActor } from './button-actions';
 import { escapeMrkdwn, IMPACT_EMOJI, SEVERITY_EMOJI, statusLabel } from '../../domain/messages/format';
 import { formatArr } from '../../domain/money';
 
 export interface SlashReply { response_type: 'ephemeral'; text: string }
 
-const USAGE = '*Forewarn* — `/forewarn status`: open incidents · `/forewarn queue`: your customers waiting for outreach · `/forewarn help`';
+const USAGE = '*Forewarn* — `/forewarn status`: open incidents · `/forewarn queue`: your customers waiting for outreach · '
+  + '`/forewarn merge <A> <B>`: merge incident B into A · `/forewarn split <A> <source>:<id>`: split a source incident out of A · `/forewarn help`'
+  + ' (an incident is its id, or the incident id shown in its alert)';
 
-export async function runSlashCommand(db: Kysely<Database>, input: { text: string; userId: string; dashboardUrl: string }): Promise<SlashReply> {
-  const [sub = 'status'] = input.text.trim().toLowerCase().split(/\s+/).filter(Boolean);
+export async function runSlashCommand(
+  db: Kysely<Database>, input: { text: string; userId: string; userName?: string; dashboardUrl: string }, correlation?: CorrelationDeps,
+): Promise<SlashReply> {
+  const words = input.text.trim().split(/\s+/).filter(Boolean);
+  const sub = (words[0] ?? 'status').toLowerCase();
   if (sub === 'status') return { response_type: 'ephemeral', text: await statusText(db, input.dashboardUrl) };
   if (sub === 'queue') return { response_type: 'ephemeral', text: await queueText(db, input.userId, input.dashboardUrl) };
+  if ((sub === 'merge' || sub === 'split') && correlation) {
+    return { response_type: 'ephemeral', text: await correlationText(db, correlation, sub, words.slice(1), input) };
+  }
   return { response_type: 'ephemeral', text: sub === 'help' ? USAGE : `Unknown subcommand "${escapeMrkdwn(sub)}". ${USAGE}` };
+}
+
+/** An incident named as people see it: its id, its workflow id, or the external id its alert shows (when unique). */
+async function findIncident(db: Kysely<Database>, ref: string): Promise<IncidentView> {
+  const byId = /^[0-9a-f-]{36}$/i.test(ref) ? await getIncident(db, ref) : await getIncidentByWorkflowId(db, ref);
+  if (byId) return byId;
+  const { items } = await listIncidents(db, { externalId: ref, limit: 3, offset: 0 });
+  const open = items.filter((i) => !i.mergedInto);
+  if (open.length === 1) return open[0]!;
+  throw new HttpProblem(404, 'Unknown incident', open.length > 1 ? `"${ref}" names several incidents: use the incident's id.` : `No incident "${ref}".`);
+}
+
+async function correlationText(db: Kysely<Database>, correlation: CorrelationDeps, sub: 'merge' | 'split', args: string[],
+  input: { userId: string; userName?: string; dashboardUrl: string }): Promise<string> {
+  if (args.length !== 2) return `Usage: ${sub === 'merge' ? '`/forewarn merge <A> <B>` (B is merged into A)' : '`/forewarn split <A> <source>:<id>`'}`;
+  const csm = await findCsm(db, { slackUserId: input.userId }).catch(() => undefined);
+  const actor = await slackUserActor(db, { id: input.userId, name: input.userName }, csm);
+  if (!actor.role) return 'Your Slack account is not linked to a person in Forewarn, so it cannot change incidents.';
+  try {
+    const target = await findIncident(db, args[0]!);
+    if (sub === 'merge') {
+      const merged = await findIncident(db, args[1]!);
+      await mergeIncidents(correlation, target, merged, actor);
+      return `:twisted_rightwards_arrows: "${escapeMrkdwn(merged.title)}" is being merged into "${escapeMrkdwn(target.title)}": its CSMs hear it in their alert's thread. `
+        + `<${input.dashboardUrl}/incidents/${target.id}|Open it>`;
+    }
+    const [source, ...rest] = args[1]!.split(':');
+    if (!(INCIDENT_SOURCES as readonly string[]).includes(source!) || rest.length === 0) return `Name the source incident as <source>:<id>, e.g. statuspage:p31zjtct2jer.`;
+    const split = await splitSource(correlation, target, { source: source as IncidentSource, externalId: rest.join(':') }, actor);
+    return `:scissors: ${escapeMrkdwn(args[1]!)} is split out of "${escapeMrkdwn(target.title)}" into its own incident. <${input.dashboardUrl}/incidents/${split.incidentId}|Open it>`;
+  } catch (err) {
+    if (err instanceof HttpProblem) return `:warning: ${escapeMrkdwn(err.message)}`;
+    throw err;
+  }
 }
 
 async function statusText(db: Kysely<Database>, dashboardUrl: string): Promise<string> {

@@ -12,6 +12,7 @@ import { performAction, postToResponseUrl, responseUrlAllowed, type SlackBlockAc
 import { runSlashCommand } from './commands';
 import { verifySlackRequest } from './verify';
 import { findUnstorableText } from '../../domain/text';
+import { incidentSettings } from '../../config';
 
 interface BlockActionsPayload {
   type: string;
@@ -99,17 +100,18 @@ export const slackRoutes: RoutePlugin = async (app, deps) => {
     return reply.code(200).send();
   });
 
-  app.post<{ Body: { command?: string; text?: string; user_id: string; ssl_check?: string } }>('/api/slack/commands', {
+  app.post<{ Body: { command?: string; text?: string; user_id: string; user_name?: string; ssl_check?: string } }>('/api/slack/commands', {
     bodyLimit: deps.config.api.bodyLimitBytes,
     schema: {
       tags: ['slack'],
       summary: 'Slack slash command /forewarn',
-      description: '`/forewarn status` (open incidents), `/forewarn queue` (your customers waiting for outreach), `/forewarn help`. Signed by Slack.',
+      description: '`/forewarn status` (open incidents), `/forewarn queue` (your customers waiting for outreach), `/forewarn merge <A> <B>` '
+        + '(merge incident B into A), `/forewarn split <A> <source>:<id>` (split a source incident out of A), `/forewarn help`. Signed by Slack.',
       security: [],
       headers: slackHeaders,
       consumes: ['application/x-www-form-urlencoded'],
       body: formBody([], {
-        command: { type: 'string' }, text: { type: 'string' }, user_id: { type: 'string' }, ssl_check: { type: 'string' },
+        command: { type: 'string' }, text: { type: 'string' }, user_id: { type: 'string' }, user_name: { type: 'string' }, ssl_check: { type: 'string' },
       }),
       response: {
         200: { type: 'object', properties: { response_type: { type: 'string' }, text: { type: 'string' } } },
@@ -121,7 +123,7 @@ export const slackRoutes: RoutePlugin = async (app, deps) => {
     if (req.body.ssl_check) return reply.code(200).send({});
     if (!req.body.user_id) return sendProblem(reply, 400, 'Invalid request', 'user_id is required.', [{ path: 'body/user_id', message: 'is required' }]);
     return runSlashCommand(deps.db, {
-      text: req.body.text ?? '', userId: req.body.user_id, dashboardUrl: `${deps.config.api.publicBaseUrl}/dashboard`,
-    });
+      text: req.body.text ?? '', userId: req.body.user_id, userName: req.body.user_name, dashboardUrl: `${deps.config.api.publicBaseUrl}/dashboard`,
+    }, { db: deps.db, temporal: deps.temporal, taskQueue: deps.config.temporal.taskQueue, settings: incidentSettings(deps.config), log: req.log });
   });
 };

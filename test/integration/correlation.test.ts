@@ -23,6 +23,7 @@ import { loadConfig, type Config } from '../../config';
 import { applyImport } from '../../db/import';
 import { validateImport } from '../../domain/import';
 import { FakeSlack, type FakeMessage } from '../fakes/slack';
+import { slackHeaders } from '../api/support/harness';
 import { createTestDb, type TestDb } from '../helpers/db';
 import { createDevServerEnv, workflowBundle } from '../helpers/temporal';
 import opsgenieCreate from '../fixtures/opsgenie/create.json';
@@ -35,6 +36,7 @@ const OPSGENIE_TOKEN = 'correlation-opsgenie-token-0123';
 const STATUSPAGE_TOKEN = 'correlation-statuspage-token-01';
 const ZENDESK_SECRET = 'correlation-zendesk-secret-0123';
 const PD_SECRET = 'correlation-pagerduty-secret-012';
+const SLACK_SIGNING_SECRET = 'correlation-slack-signing-secret';
 
 const CSMS = ['ana', 'ben', 'cat', 'dan', 'eve', 'fay'].map((n, i) => ({
   email: `${n}@corp.example`, name: n.toUpperCase(), slackUserId: `U${n.toUpperCase()}`, managerEmail: 'lee@corp.example', i,
@@ -103,7 +105,7 @@ describe('correlation end to end (webhooks, detector, dev server, Postgres, fake
       STATUSPAGE_WEBHOOK_TOKEN: STATUSPAGE_TOKEN, ZENDESK_WEBHOOK_SECRET: ZENDESK_SECRET, PAGERDUTY_WEBHOOK_SECRETS: PD_SECRET,
       SUPPORT_SPIKE_THRESHOLD: '3', SUPPORT_SPIKE_WINDOW_MINUTES: '15', CORRELATION_WINDOW_MINUTES: '30',
       // The race below alerts the same CSMs 20 times in a minute: here each alert must stay its own DM.
-      ALERT_DIGEST_THRESHOLD: '0',
+      ALERT_DIGEST_THRESHOLD: '0', SLACK_SIGNING_SECRET,
     });
     worker = await Worker.create({
       connection: env.nativeConnection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
@@ -320,5 +322,20 @@ describe('correlation end to end (webhooks, detector, dev server, Postgres, fake
     assert.equal((await app.inject({ method: 'POST', url: `/api/incidents/${rowA!.id}/split`, headers: api, payload: { source: 'statuspage', externalId: 'nope' } })).statusCode, 404);
     const route = await t.db.selectFrom('incident_routes').select(['workflow_id', 'how']).where('external_id', '=', 'og-search').executeTakeFirstOrThrow();
     assert.deepEqual(route, { workflow_id: splitId, how: 'split' });
+
+    // And merged back from Slack by Ana (a CSM): `/forewarn merge <A> <B>`.
+    const splitRow = (await incident(splitId))!;
+    const slash = async (text: string) => {
+      const payload = new URLSearchParams({ command: '/forewarn', text, user_id: 'UANA', user_name: 'ana' }).toString();
+      const r = await app.inject({ method: 'POST', url: '/api/slack/commands', payload, headers: { ...slackHeaders(payload, Math.floor(Date.now() / 1000), SLACK_SIGNING_SECRET), 'content-type': 'application/x-www-form-urlencoded' } });
+      assert.equal(r.statusCode, 200, r.body);
+      return r.json().text as string;
+    };
+    assert.match(await slash('merge og-orders nope'), /No incident "nope"/);
+    assert.match(await slash(`merge og-orders ${splitRow.id}`), /is being merged into "Orders failing"/);
+    await waitFor('merged back from Slack', async () => {
+      const r = (await app.inject({ method: 'GET', url: `/api/incidents/${rowA!.id}`, headers: api })).json();
+      return r.linkedSources.length === 2;
+    });
   });
 });
