@@ -29,8 +29,11 @@ export interface DigestInput {
   dashboardUrl: string;
 }
 
-/** Incidents listed one per line; beyond that, counted with a link to the dashboard. */
-export const DIGEST_LISTED_MAX = 40;
+/**
+ * Incidents listed one per line (about 15 a section, so well within Slack's 50 blocks); beyond
+ * that, counted with a link to the dashboard. A storm of a hundred incidents is still listed whole.
+ */
+export const DIGEST_LISTED_MAX = 100;
 const TITLE_MAX = 120;
 const SEVERITY_ORDER: Record<Severity, number> = { P1: 0, P2: 1, P3: 2, P4: 3 };
 
