@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
-const BENCHMARKS = ['impact', 'import', 'awareness', 'awareness-floor', 'storm', 'large-incident', 'webhooks', 'dashboard', 'worker', 'cluster'];
+const BENCHMARKS = ['impact', 'import', 'awareness', 'awareness-floor', 'storm', 'large-incident', 'webhooks', 'dashboard', 'auth', 'worker', 'cluster'];
 
 const only = process.argv.slice(2);
 const unknown = only.filter((name) => !BENCHMARKS.includes(name));

@@ -1,5 +1,5 @@
 /** The audit log: every change with its actor (migrations/20261206000000_audit_log.ts). */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Actor, ActorKind } from '../domain/actor';
 import type { Database } from './types';
 
@@ -41,6 +41,7 @@ export async function recordAudit(db: Kysely<Database>, input: AuditInput): Prom
     actor_kind: actor.kind,
     actor_id: actor.id,
     actor_name: actor.email && actor.email !== actor.name ? `${actor.name} <${actor.email}>` : actor.name,
+    actor_email: actor.email ?? null,
     action: input.action,
     incident_id: input.incidentId ?? null,
     target: input.target ?? null,
@@ -56,7 +57,7 @@ export async function listAudit(db: Kysely<Database>, filter: AuditFilter): Prom
     q = q.where((eb) => eb.or([
       eb('actor_id', '=', actor),
       eb('actor_name', '=', actor),
-      eb('actor_name', 'ilike', `%<${actor.replace(/[\\%_]/g, '\\$&')}>`),
+      eb(sql<string>`lower(actor_email)`, '=', actor.toLowerCase()),
     ]));
   }
   if (filter.actorKind !== undefined) q = q.where('actor_kind', '=', filter.actorKind);

@@ -257,6 +257,7 @@ export interface AuditLogTable {
   actor_kind: string;
   actor_id: string;
   actor_name: string;
+  actor_email: string | null;
   action: string;
   incident_id: string | null;
   target: string | null;
