@@ -15,6 +15,15 @@ const incidentProps = {
   id: str, workflowId: str, source: str, externalId: str, title: str, severity: str, status: str, components: arr(str),
   startedAt: str, resolvedAt: nstr, detectedAt: str, affectedCustomers: int, arrAtRisk: numb, businessImpact: numb,
   statusPageUrl: nstr, slackChannelId: nstr, outreach, lastCsmAlertAt: nstr,
+  // Correlation: the source incidents feeding it (when several do), and the incident it was merged into.
+  linkedSources: arr({
+    type: 'object', required: ['source', 'externalId', 'title', 'status', 'severity', 'components', 'suspected', 'linkedAt', 'lastEventAt'],
+    properties: {
+      source: str, externalId: str, title: str, status: str, severity: str, components: arr(str), suspected: { type: 'boolean' },
+      linkedAt: str, lastEventAt: str, mergedFrom: str,
+    },
+  }),
+  mergedInto: { type: ['object', 'null'], properties: { incidentId: str, workflowId: str, title: nstr }, required: ['incidentId', 'workflowId', 'title'] },
   // Links the dashboard shows; built from config so the page needs no configuration of its own.
   temporalUrl: str, slackUrl: nstr,
 };
@@ -47,6 +56,7 @@ export const detailSchema = obj({
   })),
   timeline: arr(obj({ kind: str, summary: str, actor: nstr, occurredAt: str })),
   followUps: arr(obj({ kind: str, csmEmail: nstr, dueAt: str, status: str, doneAt: nstr })),
+  mergeCandidates: arr(obj({ id: str, title: str, severity: str, source: str, externalId: str })),
 });
 
 export const teamSchema = obj({

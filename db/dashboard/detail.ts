@@ -1,6 +1,7 @@
 /** One incident in full: a page of its customers, totals per CSM, timeline and follow-ups. */
 import { sql, type Kysely } from 'kysely';
 import { problemView, type IncidentProblemView } from '../incident-problems';
+import { CLOSED_STATUSES } from '../../domain/types';
 import type { Database } from '../types';
 import { acknowledgedBy, iso, num } from './shared';
 import { incidentColumns, outreachLateral, toSummary, type IncidentRow, type IncidentSummary } from './incident-summary';
@@ -75,6 +76,8 @@ export interface IncidentDetail {
   timeline: TimelineItem[];
   timelineTotal: number;
   followUps: FollowUpItem[];
+  /** Other open incidents a person could merge into this one (most recent first). */
+  mergeCandidates: { id: string; title: string; severity: string; source: string; externalId: string }[];
 }
 
 export const CUSTOMER_SORTS = ['priority', 'arr', 'impact', 'csm', 'outreach', 'name'] as const;
@@ -121,7 +124,7 @@ export async function getIncidentDetail(db: Kysely<Database>, idOrWorkflowId: st
   if (!row) return undefined;
   const incidentId = row.id;
 
-  const [customers, customerCount, byCsm, timeline, timelineCount, followUps] = await Promise.all([
+  const [customers, customerCount, byCsm, timeline, timelineCount, followUps, mergeCandidates] = await Promise.all([
     db.selectFrom('incident_customer_impact as ici')
       .innerJoin('customers as cu', 'cu.id', 'ici.customer_id')
       .leftJoin('csms as cs', 'cs.id', 'cu.csm_id')
@@ -172,6 +175,9 @@ export async function getIncidentDetail(db: Kysely<Database>, idOrWorkflowId: st
       .executeTakeFirstOrThrow(),
     db.selectFrom('follow_ups').select(['kind', 'csm_email', 'due_at', 'status', 'done_at'])
       .where('incident_id', '=', incidentId).orderBy('due_at').execute(),
+    db.selectFrom('product_incidents').select(['id', 'title', 'severity', 'source', 'external_id'])
+      .where('id', '<>', incidentId).where('merged_into', 'is', null).where('status', 'not in', CLOSED_STATUSES)
+      .orderBy('started_at', 'desc').limit(50).execute(),
   ]);
 
   return {
@@ -216,5 +222,6 @@ export async function getIncidentDetail(db: Kysely<Database>, idOrWorkflowId: st
     timeline: timeline.reverse().map((t) => ({ kind: t.kind, summary: t.summary, actor: t.actor, occurredAt: iso(t.occurred_at)! })),
     timelineTotal: Number(timelineCount.n),
     followUps: followUps.map((f) => ({ kind: f.kind, csmEmail: f.csm_email, dueAt: iso(f.due_at)!, status: f.status, doneAt: iso(f.done_at) })),
+    mergeCandidates: mergeCandidates.map((m) => ({ id: m.id, title: m.title, severity: m.severity, source: m.source, externalId: m.external_id })),
   };
 }

@@ -3,6 +3,8 @@
  * alert, aggregated in Postgres by one lateral join per incident.
  */
 import { sql } from 'kysely';
+import { incidentIdFor } from '../../domain/incident-state';
+import type { LinkedSourceView } from '../../domain/incident/sources';
 import { iso, num } from './shared';
 
 /** Outreach counts per raw status; "affected" excludes customers a re-analysis no longer finds affected. */
@@ -36,6 +38,10 @@ export interface IncidentSummary {
   outreach: OutreachCounts;
   /** When the last CSM was alerted (null until the first alert). */
   lastCsmAlertAt: string | null;
+  /** The source incidents that feed it when several do (correlation); [] for one source. */
+  linkedSources: LinkedSourceView[];
+  /** Merged into another incident (its id and title), which follows it from then on. */
+  mergedInto: { incidentId: string; workflowId: string; title: string | null } | null;
 }
 
 /** Counts of affected customers by outreach status, as SQL select fragments over `ici`. */
@@ -54,6 +60,7 @@ export interface IncidentRow {
   arr_at_risk: string; business_impact_estimate: string; status_page_url: string | null; slack_channel_id: string | null;
   affected: number | null; pending: number | null; drafted: number | null; sent: number | null; responded: number | null;
   resolution_sent: number | null; followed_up: number | null; last_alert_at: Date | null;
+  linked_sources: unknown; merged_into: string | null; merged_into_title: string | null;
 }
 
 export function toSummary(r: IncidentRow): IncidentSummary {
@@ -79,6 +86,8 @@ export function toSummary(r: IncidentRow): IncidentSummary {
       responded: num(r.responded), resolutionSent: num(r.resolution_sent), followedUp: num(r.followed_up),
     },
     lastCsmAlertAt: iso(r.last_alert_at),
+    linkedSources: Array.isArray(r.linked_sources) ? r.linked_sources as LinkedSourceView[] : [],
+    mergedInto: r.merged_into ? { incidentId: incidentIdFor(r.merged_into), workflowId: r.merged_into, title: r.merged_into_title } : null,
   };
 }
 
@@ -86,7 +95,8 @@ export const incidentColumns = sql`
   i.id, i.workflow_id, i.source, i.external_id, i.title, i.severity, i.status, i.affected_components, i.started_at,
   i.resolved_at, i.detected_at, i.affected_customer_count, i.arr_at_risk, i.business_impact_estimate, i.status_page_url,
   i.slack_channel_id, o.affected, o.pending, o.drafted, o.sent, o.responded, o.resolution_sent, o.followed_up,
-  coalesce(na.last_alert_at, o.last_alert_at) as last_alert_at`;
+  coalesce(na.last_alert_at, o.last_alert_at) as last_alert_at, i.linked_sources, i.merged_into,
+  (select m.title from product_incidents m where m.workflow_id = i.merged_into) as merged_into_title`;
 
 export const outreachLateral = sql`
   left join lateral (

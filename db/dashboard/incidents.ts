@@ -11,19 +11,21 @@ export interface IncidentsOverview {
 }
 
 /**
- * Open incidents (most severe, then newest first), then incidents resolved within `resolvedDays`
- * (most recently resolved first).
+ * Open incidents (most severe, then newest first), then incidents resolved (or merged into another) within
+ * `resolvedDays` (most recent first).
  */
 export async function listIncidentsOverview(db: Kysely<Database>, opts: { resolvedDays: number; limit: number }): Promise<IncidentsOverview> {
   const rows = await sql<IncidentRow>`
     select ${incidentColumns}
     from product_incidents i ${outreachLateral}
-    where i.status not in ${CLOSED_STATUS_LIST} or coalesce(i.resolved_at, i.updated_at) > now() - make_interval(days => ${opts.resolvedDays})
-    order by (i.status in ${CLOSED_STATUS_LIST}), case when i.status not in ${CLOSED_STATUS_LIST} then i.severity end, coalesce(i.resolved_at, i.started_at) desc, i.id
+    where (i.status not in ${CLOSED_STATUS_LIST} and i.merged_into is null)
+      or coalesce(i.merged_at, i.resolved_at, i.updated_at) > now() - make_interval(days => ${opts.resolvedDays})
+    order by (i.status in ${CLOSED_STATUS_LIST} or i.merged_into is not null),
+      case when i.status not in ${CLOSED_STATUS_LIST} then i.severity end, coalesce(i.merged_at, i.resolved_at, i.started_at) desc, i.id
     limit ${opts.limit}`.execute(db);
   const counts = await sql<{ customers: number; csms: number; open_incidents: number }>`
     select (select count(*) from customers)::int as customers, (select count(*) from csms)::int as csms,
-           (select count(*) from product_incidents where status not in ${CLOSED_STATUS_LIST})::int as open_incidents`.execute(db);
+           (select count(*) from product_incidents where status not in ${CLOSED_STATUS_LIST} and merged_into is null)::int as open_incidents`.execute(db);
   const c = counts.rows[0]!;
   return { incidents: rows.rows.map(toSummary), counts: { customers: c.customers, csms: c.csms, openIncidents: c.open_incidents } };
 }

@@ -1,6 +1,7 @@
 // Incident detail: affected customers (sortable), outreach changed in place through the REST API
 // (so the workflow validates it), totals by CSM, timeline and follow-ups.
 import { ApiError, postJson } from '../api.js';
+import { sourcesSection } from './sources.js';
 import {
   cell, duration, h, impactBadge, label, moneyEl, outreachBar, rowHeader, secondsBetween, severityBadge, statusBadge, timeEl, usd,
 } from '../dom.js';
@@ -252,7 +253,7 @@ export const detailView = {
         fact('Started', timeEl(i.startedAt)),
         fact(open ? 'Running for' : 'Duration', duration(secondsBetween(i.startedAt, i.resolvedAt ?? new Date().toISOString()))),
         fact('CSMs alerted in', i.lastCsmAlertAt ? duration(secondsBetween(i.detectedAt, i.lastCsmAlertAt)) : 'not yet'),
-        fact('Source', `${i.source} · ${i.externalId}`),
+        fact(i.linkedSources.length > 1 ? 'Sources' : 'Source', i.linkedSources.length > 1 ? `${i.linkedSources.length} linked (below)` : `${i.source} · ${i.externalId}`),
         fact('Components', i.components.join(', ') || '—'),
         i.regions.length ? fact('Regions', i.regions.join(', ')) : null,
         fact('Links', h('span', { class: 'links' },
@@ -262,6 +263,7 @@ export const detailView = {
           h('a', { href: i.temporalUrl, target: '_blank', rel: 'noopener noreferrer' }, 'Workflow in Temporal')))),
       i.latestMessage ? h('blockquote', { class: 'latest' }, h('span', { class: 'muted small' }, 'Latest public update'), h('p', null, i.latestMessage)) : null,
       i.description ? h('p', { class: 'description' }, i.description) : null,
+      sourcesSection(data, ctx),
       h('section', { 'aria-labelledby': 'customers-title' },
         h('h2', { id: 'customers-title' }, ctx.query.csm ? `Customers of ${ctx.query.csm} (${data.customersTotal})` : `Affected customers (${i.affectedCustomers})`),
         ctx.query.csm ? h('p', { class: 'small' }, h('button', { type: 'button', class: 'link-like', onclick: () => ctx.setQuery({ csm: null, page: null }) }, 'Show every CSM\'s customers')) : null,

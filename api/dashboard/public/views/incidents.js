@@ -1,4 +1,5 @@
 // Incidents: open first (most severe, newest), then recently resolved.
+import { sourceLabel } from './sources.js';
 import {
   cell, code, duration, emptyState, h, moneyEl, outreachBar, pageHeader, rowHeader, secondsBetween, severityBadge, statusBadge, timeEl,
 } from '../dom.js';
@@ -14,16 +15,24 @@ function links(i) {
   return h('span', { class: 'links' }, items);
 }
 
+/** Neither closed nor merged into another incident. @param {import('../types').IncidentSummary} i */
+const isOpen = (i) => i.status !== 'resolved' && i.status !== 'dismissed' && !i.mergedInto;
+
 /** @param {import('../types').IncidentSummary} i */
 function row(i) {
   const now = new Date().toISOString();
-  const open = i.status !== 'resolved';
+  const open = isOpen(i);
   return h('tr', { 'data-incident-id': i.id, class: open ? 'open' : 'resolved' },
     cell('Severity', severityBadge(i.severity)),
     cell('Status', statusBadge(i.status)),
     rowHeader('Incident',
       h('a', { href: `#/incidents/${encodeURIComponent(i.id)}`, class: 'incident-title' }, i.title),
-      h('div', { class: 'muted small' }, `${i.source} · ${i.externalId}`)),
+      h('div', { class: 'muted small' }, `${i.source} · ${i.externalId}`),
+      // Correlation: several sources feed it, or it was merged into another incident.
+      i.linkedSources.length > 1 ? h('div', { class: 'sources-line small' }, `${i.linkedSources.length} sources: `,
+        i.linkedSources.map((s) => sourceLabel(s.source)).join(' · ')) : null,
+      i.mergedInto ? h('div', { class: 'merged-line small' }, 'Merged into ',
+        h('a', { href: `#/incidents/${encodeURIComponent(i.mergedInto.incidentId)}` }, i.mergedInto.title ?? i.mergedInto.workflowId)) : null),
     cell('Started', timeEl(i.startedAt)),
     cell('Duration', h('span', { class: 'duration' }, duration(secondsBetween(i.startedAt, i.resolvedAt ?? now))), open ? ' so far' : ''),
     cell('Customers', h('span', { class: 'customers' }, String(i.affectedCustomers))),
@@ -65,8 +74,8 @@ export const incidentsView = {
   title: () => 'Incidents',
   url: () => '/api/dashboard/incidents',
   render(data, { session }) {
-    const open = data.incidents.filter((i) => i.status !== 'resolved');
-    const resolved = data.incidents.filter((i) => i.status === 'resolved');
+    const open = data.incidents.filter(isOpen);
+    const resolved = data.incidents.filter((i) => !isOpen(i));
     const atRisk = open.reduce((sum, i) => sum + i.arrAtRisk, 0);
     const summary = h('p', { class: 'summary' },
       open.length ? [`${open.length} open incident${open.length === 1 ? '' : 's'} · `, moneyEl(atRisk), ' ARR at risk'] : 'No open incidents.');
