@@ -56,14 +56,14 @@ function parseArgs(argv: string[]): Options {
   return opts;
 }
 
-/** A dev API token kept in the data folder so the dashboard sign-in stays the same across restarts. */
-function devToken(dataDir: string): string {
-  const file = path.join(dataDir, 'dev-api-token');
+/** A dev secret kept in the data folder, so it stays the same across restarts (the sign-in token, the rating links). */
+function devSecret(dataDir: string, name: string, prefix = ''): string {
+  const file = path.join(dataDir, name);
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  const token = `dev-${randomBytes(16).toString('hex')}`;
+  const secret = `${prefix}${randomBytes(16).toString('hex')}`;
   mkdirSync(dataDir, { recursive: true });
-  writeFileSync(file, `${token}\n`, { mode: 0o600 });
-  return token;
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
 }
 
 const ended = (c: ChildProcess) => new Promise<void>((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once('exit', () => r())));
@@ -89,7 +89,9 @@ async function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const env = readEnvironment();
-  env.API_TOKENS ||= devToken(opts.dataDir);
+  env.API_TOKENS ||= devSecret(opts.dataDir, 'dev-api-token', 'dev-');
+  // Resolution emails carry working rating links in dev too (rendered into the outbox in dry-run).
+  env.CSAT_SIGNING_SECRET ||= devSecret(opts.dataDir, 'dev-csat-secret');
   const startTemporal = !env.TEMPORAL_ADDRESS;
   if (startTemporal) env.TEMPORAL_ADDRESS = `127.0.0.1:${opts.temporalPort}`;
   const config = loadConfig(env);

@@ -76,10 +76,9 @@ const htmlResponse = (description: string) => ({ description, content: { 'text/h
 const responses = {
   200: htmlResponse('The rating page (choose, or thanks)'),
   400: htmlResponse('The link is not a genuine rating link, or no score was chosen'),
-  404: htmlResponse('The incident or customer of the link is no longer known'),
+  404: htmlResponse('The incident or customer of the link is no longer known, or ratings are not configured (CSAT_SIGNING_SECRET)'),
   409: htmlResponse('This link was used already (single use); the first rating is kept'),
   410: htmlResponse('The link has expired'),
-  503: htmlResponse('Ratings are not configured (CSAT_SIGNING_SECRET)'),
 };
 
 export const ratingRoutes: RoutePlugin = async (app, { config, db }) => {
@@ -88,7 +87,8 @@ export const ratingRoutes: RoutePlugin = async (app, { config, db }) => {
   /** The link's claim, or the page that says why there is none. */
   function claimOf(reply: FastifyReply, token: string): CsatClaim | undefined {
     if (!config.csat.secret) {
-      send(reply, 503, 'Rating unavailable', '<h1>Ratings are not available</h1><p>Please reply to your CSM\'s email instead.</p>');
+      // Not configured is not a server fault: no link was ever sent, so there is nothing here to rate.
+      send(reply, 404, 'Rating unavailable', '<h1>Ratings are not available</h1><p>Please reply to your CSM\'s email instead.</p>');
       return undefined;
     }
     const check = verifyCsatToken(config.csat.secret, token, new Date());
