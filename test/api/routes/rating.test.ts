@@ -101,3 +101,16 @@ describe('rating links (/rate/:token)', () => {
     assert.deepEqual(summary.json().csat, { ratings: 2, average: 3, distribution: { 1: 0, 2: 1, 3: 0, 4: 1, 5: 0 }, goal: 4 });
   });
 });
+
+describe('rating links without CSAT_SIGNING_SECRET', () => {
+  let h: Harness;
+  before(async () => { h = await startHarness({ temporal: 'down' }); });
+  after(async () => { await h?.close(); });
+
+  test('no link was ever sent: a 404 page, never a server error', async () => {
+    const url = new URL(csatLink({ baseUrl: 'http://forewarn.test', secret: SECRET, incidentId: A, customerId: A, expiresAt: inAWeek() })).pathname;
+    const res = await h.app.inject({ method: 'GET', url });
+    assert.equal(res.statusCode, 404);
+    assert.match(res.body, /Ratings are not available/);
+  });
+});
