@@ -1,10 +1,12 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { insertTimelineEntries, stampCustomers, upsertFollowUps, upsertIncident } from '../db/incident-writes';
+import { restoreIncidentState } from '../db/incident-restore';
 import { saveOutreachChange } from '../db/outreach';
 import type { ActivityDeps } from './index';
 import type { IncidentActivities } from './types';
 
-type StoreActivities = Pick<IncidentActivities, 'recordIncident' | 'recordTimeline' | 'saveOutreach' | 'markCustomersNotified' | 'recordFollowUp' | 'recordFollowUps'>;
+type StoreActivities = Pick<IncidentActivities, 'recordIncident' | 'recordTimeline' | 'saveOutreach' | 'markCustomersNotified' | 'recordFollowUp' | 'recordFollowUps'
+  | 'restoreIncident'>;
 
 /**
  * The incident read model in Postgres (what the API and the dashboard show). Every write is an
@@ -23,6 +25,10 @@ export function createStoreActivities(deps: Pick<ActivityDeps, 'db'>): StoreActi
           'IncidentIdConflict',
         );
       }
+    },
+
+    async restoreIncident({ workflowId, now }) {
+      return restoreIncidentState(db, workflowId, now);
     },
 
     async recordTimeline({ incidentId, entries }) {

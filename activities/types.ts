@@ -10,7 +10,7 @@ import type {
   AffectedCustomer, Csm, Incident, OutreachStatus,
 } from '../domain/types';
 import type {
-  CsmMessageKind, EmailAudience, EmailBatchResult, ImpactAssessment, IncidentProblem, IncidentTotals,
+  CsmMessageKind, EmailAudience, EmailBatchResult, ImpactAssessment, IncidentProblem, IncidentState, IncidentTotals,
 } from '../domain/incident/model';
 import type { CsmStateV1, CustomerStateV1 } from '../domain/incident/v1';
 
@@ -96,6 +96,11 @@ export interface IncidentActivities {
    * first, and the row is created from the (made storable) incident when it does not exist yet.
    */
   recordIncidentProblem(input: { incident: Incident; problem: IncidentProblem; count: number }): Promise<void>;
+  /**
+   * A reopened incident's new run: the incident as its finished run left it in Postgres (phase completed,
+   * the CSMs alerted and their threads, per-CSM shares, war room, latest revision); null when never recorded.
+   */
+  restoreIncident(input: { workflowId: string; now: string }): Promise<IncidentState | null>;
 
   /**
    * Impact analysis in Postgres: scores every customer using an affected component (the rules of

@@ -16,7 +16,7 @@ import type { EventStatus, IncidentEvent, Severity } from '../domain/types';
 import type { Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/types';
-import { dismissUpdate, incidentStartOptions, WORKFLOW_TYPES, type DismissResult } from '../workflows/contract';
+import { dismissUpdate, incidentEventStart, type DismissResult } from '../workflows/contract';
 import { executeUpdate } from './workflow-calls';
 import { HttpProblem } from './problem';
 import { genericEvent } from './webhooks/generic';
@@ -61,11 +61,11 @@ function label(action: ManualAction): string {
 }
 
 async function forward(ingest: IngestDeps, action: ManualAction, event: IncidentEvent, workflowId: string | undefined, rawBody: unknown) {
-  const options = incidentStartOptions(event, ingest.settings, ingest.taskQueue, workflowId);
+  const start = incidentEventStart(event, ingest.settings, ingest.taskQueue, workflowId);
   const result = await forwardFromApi(ingest, {
     source: 'manual', deliveryId: action.deliveryId, rawBody: JSON.stringify(rawBody), headers: { actor: label(action) },
-  }, [{ workflowType: WORKFLOW_TYPES.incident, options }]);
-  return { result, workflowId: result.workflowIds[0] ?? options.workflowId };
+  }, [start]);
+  return { result, workflowId: result.workflowIds[0] ?? start.options.workflowId };
 }
 
 /** The audit record of an action the workflow got (a repeated request is not a second action). */
@@ -117,6 +117,8 @@ export async function changeIncident(ingest: IngestDeps, incident: IncidentView,
     byPerson: true,
   };
   if (change.status !== undefined) event.status = change.status;
+  // A person setting a status other than resolved on an incident Forewarn finished following reopens it.
+  if (change.status !== undefined && change.status !== 'resolved') event.reopens = true;
   if (change.severity !== undefined) event.severity = change.severity;
   if (change.message !== undefined) event.message = change.message;
   if (change.note?.trim()) event.note = change.note.trim();

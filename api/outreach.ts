@@ -17,7 +17,7 @@ import {
 } from '../workflows/contract';
 import { HttpProblem } from './problem';
 import { assertMayChangeOutreach } from './roles';
-import { executeUpdate, sendSignal } from './workflow-calls';
+import { executeUpdate, sendSignal, WORKFLOW_FINISHED } from './workflow-calls';
 
 const DESCRIBE_DEADLINE_MS = 3_000;
 
@@ -70,9 +70,15 @@ async function changeOutreachOnRecord(
 ): Promise<SetOutreachStatusResult> {
   const actor = actorLabel(who, onBehalfOf);
   const req = { customerId, status, actor, ...(note !== undefined ? { note } : {}) };
-  const type = await runningType(deps.temporal, incident.workflowId);
+  let type = await runningType(deps.temporal, incident.workflowId);
   if (type === WORKFLOW_TYPES.incidentV1) {
-    return executeUpdate(deps.temporal, incident.workflowId, setOutreachStatusUpdate, req);
+    try {
+      return await executeUpdate(deps.temporal, incident.workflowId, setOutreachStatusUpdate, req);
+    } catch (err) {
+      // It finished between the two calls: its outreach is on record in Postgres, which takes the change from now on.
+      if (!(err instanceof HttpProblem && err.title === WORKFLOW_FINISHED)) throw err;
+      type = undefined;
+    }
   }
   // Temporal cannot say which type runs: an incident of the first type keeps its outreach in the
   // workflow, and writing Postgres alone would leave the two disagreeing.

@@ -11,6 +11,8 @@ import { HttpProblem } from './problem';
 
 /** Updates run activities (Gmail drafts); signals only need the server. */
 const UPDATE_DEADLINE_MS = 25_000;
+/** The problem title for a workflow that is no longer running (callers whose record lives in Postgres go on without it). */
+export const WORKFLOW_FINISHED = 'Incident workflow finished';
 const SIGNAL_DEADLINE_MS = 3_000;
 
 /**
@@ -22,7 +24,7 @@ export async function executeUpdate<Ret, Arg>(temporal: Client, workflowId: stri
   try {
     const description = await temporal.connection.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () => handle.describe());
     if (description.status.name !== 'RUNNING') {
-      throw new HttpProblem(409, 'Incident workflow finished',
+      throw new HttpProblem(409, WORKFLOW_FINISHED,
         `The incident's workflow (${workflowId}) is ${description.status.name.toLowerCase().replace(/_/g, ' ')}: its outreach can no longer change.`);
     }
     return await temporal.connection.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () => handle.executeUpdate(update, { args: [arg] }));
@@ -61,7 +63,7 @@ export function toProblem(err: unknown, workflowId: string): HttpProblem {
     return new HttpProblem(409, 'Not possible now', message);
   }
   if (err instanceof WorkflowNotFoundError || isNotFound(err)) {
-    return new HttpProblem(409, 'Incident workflow finished',
+    return new HttpProblem(409, WORKFLOW_FINISHED,
       `The incident's workflow (${workflowId}) is no longer running: the incident is closed and its outreach can no longer change.`);
   }
   if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {

@@ -31,6 +31,8 @@ export interface DeliveryRecord {
 export interface WorkflowStart {
   workflowType: string;
   options: Parameters<Client['workflow']['signalWithStart']>[1] & { workflowId: string };
+  /** When the workflow has finished (the start was refused): signalWithStart with these instead (a reopening event). */
+  whenClosed?: Parameters<Client['workflow']['signalWithStart']>[1] & { workflowId: string };
 }
 
 export interface DeliveryDeps {
@@ -58,6 +60,8 @@ export interface ForwardResult {
   workflowIds: string[];
   /** Workflows that had already finished: the event was recorded but not applied. */
   closed: string[];
+  /** Workflows that had finished and that the event reopened (a new run of the same workflow id). */
+  reopened?: string[];
 }
 
 /** Temporal could not be reached (or the deadline passed): the delivery is on record as failed, to be retried. */
@@ -169,8 +173,17 @@ export async function forwardDelivery(
   }
   const workflowIds: string[] = [];
   const closed: string[] = [];
+  const reopened: string[] = [];
   try {
-    for (const { workflowType, options } of starts) {
+    const signal = async (workflowType: string, options: WorkflowStart['options']) => {
+      const call = () => deps.temporal.workflow.signalWithStart(workflowType, options);
+      const { deadline } = opts;
+      await (deadline !== undefined
+        ? byDeadline(deps.temporal.connection.withAbortSignal(AbortSignal.timeout(Math.max(1, Math.ceil(deadline - Date.now()))),
+          () => deps.temporal.connection.withDeadline(deadline, call)), deadline, deps.track)
+        : call());
+    };
+    for (const { workflowType, options, whenClosed } of starts) {
       const { workflowId } = options;
       // The sender gave up (a database that answered too late): signalling now could apply the event
       // twice once its retry arrives. Leave it to the retry.
@@ -179,14 +192,16 @@ export async function forwardDelivery(
       }
       workflowIds.push(workflowId);
       try {
-        const call = () => deps.temporal.workflow.signalWithStart(workflowType, options);
-        const { deadline } = opts;
-        await (deadline !== undefined
-          ? byDeadline(deps.temporal.connection.withAbortSignal(AbortSignal.timeout(Math.max(1, Math.ceil(deadline - Date.now()))),
-            () => deps.temporal.connection.withDeadline(deadline, call)), deadline, deps.track)
-          : call());
+        await signal(workflowType, options);
       } catch (err) {
         if (!isAlreadyStarted(err)) throw err;
+        if (whenClosed) {
+          // A reopening event: a new run of the same workflow id restores the incident (workflows/incident-reopen.ts).
+          await signal(workflowType, whenClosed);
+          reopened.push(workflowId);
+          deps.log?.info({ workflowId, deliveryId: delivery.deliveryId }, 'finished incident reopened by a late event');
+          continue;
+        }
         closed.push(workflowId);
         deps.log?.info({ workflowId, deliveryId: delivery.deliveryId }, 'workflow already finished; late event recorded, not applied');
         continue;
@@ -205,5 +220,5 @@ export async function forwardDelivery(
     workflow_id: workflowIds.join(','),
     error: closed.length ? `already finished: ${closed.join(', ')}` : null,
   });
-  return { status: applied ? 'forwarded' : 'ignored', workflowIds, closed };
+  return { status: applied ? 'forwarded' : 'ignored', workflowIds, closed, ...(reopened.length ? { reopened } : {}) };
 }

@@ -17,7 +17,7 @@ import {
   chooseRoute, eventRefs, isSuspectedSource, sourceRef, type RouteCandidate, type RouteChoice, type RouteHow,
 } from '../domain/correlation';
 import type { IncidentEvent, IncidentSource } from '../domain/types';
-import { incidentStartOptions, WORKFLOW_TYPES, type IncidentSettings } from '../workflows/contract';
+import { incidentEventStart, type IncidentSettings } from '../workflows/contract';
 import type { WorkflowStarts } from './deliveries';
 import type { Database } from './types';
 
@@ -162,7 +162,7 @@ export function routedIncidentStarts(
     const starts = [];
     for (const event of events) {
       const { workflowId } = await routeIncidentEvent(deps.db, event, { windowMinutes: deps.correlationWindowMinutes });
-      starts.push({ workflowType: WORKFLOW_TYPES.incident, options: incidentStartOptions(event, deps.settings, deps.taskQueue, workflowId) });
+      starts.push(incidentEventStart(event, deps.settings, deps.taskQueue, workflowId));
     }
     return starts;
   };

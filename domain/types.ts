@@ -64,6 +64,13 @@ export interface IncidentEvent {
    * on the fields it sets, whatever the sources said before (domain/incident/sources.ts).
    */
   byPerson?: boolean;
+  /**
+   * The source says the incident is happening (again): PagerDuty triggered or reopened, an Opsgenie alert
+   * created, a generic post, Statuspage update or person setting a status other than resolved. Such an event
+   * for an incident Forewarn finished following reopens it (a new run of the same workflow id, restored from
+   * Postgres); other late events (notes, acknowledgements, priority changes) are recorded and ignored.
+   */
+  reopens?: boolean;
   /** A timeline note that changes no field (PagerDuty annotation, Opsgenie note, support tickets). */
   note?: string;
   /** Who caused this event (an acknowledging responder, an escalation target...). */

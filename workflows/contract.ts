@@ -27,6 +27,12 @@ export interface IncidentWorkflowInput {
   /** Set when the workflow continues as new: events received but not applied yet. */
   pending?: IncidentEvent[];
   /**
+   * Set when a late event reopens an incident whose workflow had finished (`incidentReopenOptions`): the
+   * new run restores what it needs from Postgres (the incident, the CSMs alerted and their threads) before
+   * applying the event, so it is the same incident, not a new one.
+   */
+  reopen?: boolean;
+  /**
    * Tests only: continue as new once the history has this many events, as if Temporal had
    * suggested it. Production leaves it unset and follows `workflowInfo().continueAsNewSuggested`.
    */
@@ -54,6 +60,29 @@ export function incidentStartOptions(
     signal: incidentEventSignal,
     signalArgs: [event] as [IncidentEvent],
     workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
+  };
+}
+
+/**
+ * For an event that reopens (`event.reopens`) an incident whose workflow has finished: the same start,
+ * but Temporal may start a new run of the workflow id (ALLOW_DUPLICATE), told to restore the incident.
+ * db/deliveries.ts uses it only after the REJECT_DUPLICATE start was refused.
+ */
+export function incidentReopenOptions(options: ReturnType<typeof incidentStartOptions>) {
+  return {
+    ...options,
+    args: [{ ...options.args[0], reopen: true }] as [IncidentWorkflowInput],
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE' as const,
+  };
+}
+
+/** The start of an incident event for db/deliveries.ts: with its reopening alternative when the event reopens. */
+export function incidentEventStart(event: IncidentEvent, settings: IncidentSettings, taskQueue: string, workflowId?: string) {
+  const options = incidentStartOptions(event, settings, taskQueue, workflowId);
+  return {
+    workflowType: WORKFLOW_TYPES.incident,
+    options,
+    ...(event.reopens ? { whenClosed: incidentReopenOptions(options) } : {}),
   };
 }
 

@@ -22,7 +22,7 @@ const DATA_ERROR = 'IncidentDataError';
  * elsewhere within the heartbeat timeout; a large analysis may take its two minutes.
  */
 export const store = proxyActivities<Pick2<'recordIncident' | 'recordTimeline' | 'recordFollowUps' | 'assessImpact' | 'refreshBusinessImpact'
-  | 'recordIncidentProblem'>>({
+  | 'recordIncidentProblem' | 'restoreIncident'>>({
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: '10 seconds',
   retry: {

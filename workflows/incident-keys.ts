@@ -4,17 +4,18 @@
  * A key is `<workflow id>:<kind>:<recipient>:<version>`. The same message always gets the same
  * key, whether an activity is retried, a worker replays the workflow or it continued as new, so
  * the outbox sends it once. The version says what makes a *new* message of that kind:
- * - once per incident (alert, escalation, war room): `d<detected ms>`. The detection time tells
- *   apart a later run of the same workflow id (a new incident after the old one completed);
+ * - once per incident (alert, escalation, war room): `d<detected ms>`, plus `.o<reopened ms>` in a
+ *   run that reopened the incident after its workflow had finished (its messages are new ones);
  * - per change (update, resolution, post-mortem...): `d<detected ms>.r<revision>`;
  * - per deadline (follow-up, update reminder): `d<detected ms>.<due time>`.
  */
 import type { IncidentState } from '../domain/incident/model';
 
-type Keyed = Pick<IncidentState, 'detectedAt' | 'revision'> & { incident: { workflowId: string } };
+type Keyed = Pick<IncidentState, 'detectedAt' | 'revision' | 'reopenedAt'> & { incident: { workflowId: string } };
 
+/** The run chain: its detection time, and when a finished incident was reopened (a run restored from Postgres). */
 function chain(state: Keyed): string {
-  return `d${Date.parse(state.detectedAt)}`;
+  return `d${Date.parse(state.detectedAt)}${state.reopenedAt ? `.o${Date.parse(state.reopenedAt)}` : ''}`;
 }
 
 function who(email: string): string {

@@ -92,6 +92,9 @@ async function start(run: IncidentRun, event: IncidentEvent): Promise<void> {
   }
 }
 
+/** The first line CSMs read in their alert's thread when an incident Forewarn had finished following comes back. */
+const BACK_LINE = 'It is back: this incident was resolved and closed, and has been reopened';
+
 /** Marks histories that may hold several source incidents (correlation): older ones replay as before. */
 const MULTI_SOURCE_PATCH = 'multi-source-incident';
 
@@ -177,7 +180,9 @@ export async function followChanges(run: IncidentRun, changes: IncidentChanges, 
     return;
   }
   s.revision += 1;
-  const lines = [...news, ...describeChanges(changes)];
+  // An incident Forewarn had finished following (a run restored from Postgres) that a source or a person reopens.
+  const back = s.phase === 'completed' && changes.status !== undefined && changes.status.to !== 'resolved';
+  const lines = [...(back ? [BACK_LINE] : []), ...news, ...describeChanges(changes)];
   await Promise.all([run.recordIncident(), run.timeline(entries)]);
   run.upsertSearch();
   if (changes.message) {
@@ -185,7 +190,7 @@ export async function followChanges(run: IncidentRun, changes: IncidentChanges, 
     refreshCadence(run, true);
   }
 
-  const reopened = s.phase === 'resolved' && changes.status && changes.status.to !== 'resolved';
+  const reopened = (s.phase === 'resolved' || back) && changes.status && changes.status.to !== 'resolved';
   if (reopened) await reopen(run);
   if (s.phase === 'resolved') {
     // After resolution nothing is re-analyzed; people who were told still hear about changes.

@@ -22,9 +22,10 @@
  * summaries and totals only, so an incident of any size fits (domain/incident/model.ts). Incidents
  * started before this (type `incidentWorkflow`) drain on workflows/incident-v1/.
  */
-import { allHandlersFinished, condition, continueAsNew } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, patched, workflowInfo } from '@temporalio/workflow';
 import type { IncidentEvent } from '../domain/types';
 import type { IncidentWorkflowInput } from './contract';
+import { store } from './incident-activities';
 import { registerHandlers } from './incident-handlers';
 import { nextDeadline, runDueWork } from './incident-lifecycle';
 import { skipOnDataError } from './incident-problems';
@@ -32,6 +33,9 @@ import { IncidentRun } from './incident-run';
 import { runCommand } from './incident-merge';
 import { handleEvent } from './incident-steps';
 import { dismiss, dismissRefusal } from './incident-suspected';
+
+/** Marks runs that reopen a finished incident from Postgres (input `reopen`, only ever set on new runs). */
+const REOPEN_PATCH = 'reopen-after-completion';
 
 /** Deadline work Postgres refused is tried again after this long, not in a tight loop (it normally marks itself done first). */
 const DUE_WORK_RETRY_MS = 60_000;
@@ -67,7 +71,11 @@ export async function incidentWorkflowV2(input: IncidentWorkflowInput): Promise<
   const run = new IncidentRun(input);
   registerHandlers(run);
   if (run.state) run.upsertSearch();
-  else await condition(() => run.inbox.length > 0);
+  else {
+    await condition(() => run.inbox.length > 0);
+    // A late event reopened the finished incident: this run continues it from Postgres (same record, same CSMs' threads).
+    if (input.reopen && patched(REOPEN_PATCH)) run.state = await store.restoreIncident({ workflowId: workflowInfo().workflowId, now: run.now() }) ?? undefined;
+  }
 
   for (;;) {
     // Merges and splits first: events after them go where they now belong.

@@ -113,6 +113,11 @@ export interface IncidentState {
   mergedFrom?: string[];
   /** This incident was merged into another and ended: that one follows its sources and CSMs. */
   mergedInto?: { workflowId: string; title: string; at: string };
+  /**
+   * Set by a run that reopened the incident after its workflow had finished (restored from Postgres):
+   * part of every idempotency key from then on, so its messages are new ones (workflows/incident-keys.ts).
+   */
+  reopenedAt?: string;
   /** How many times this incident's workflow continued as new. */
   continuedAsNew?: number;
   /** The latest parts of the incident Forewarn could not process (bounded: PROBLEMS_KEPT, messages truncated). */

@@ -52,6 +52,7 @@ export function normalizeGeneric(
     deliveryId: ctx.deliveryId,
   };
   if (body.status === 'resolved') event.resolvedAt = new Date(body.resolvedAt ?? occurredAt).toISOString();
+  else event.reopens = true;
   if (body.description !== undefined) event.description = body.description;
   if (body.affectedRegions !== undefined) event.regions = [...new Set(body.affectedRegions)];
   if (body.statusPageUrl !== undefined) event.statusPageUrl = body.statusPageUrl;

@@ -112,6 +112,7 @@ export function normalizeOpsgenie(
   switch (body.action) {
     case 'Create':
       out.status = 'investigating';
+      out.reopens = true;
       if (alert.description) out.description = alert.description;
       break;
     case 'Acknowledge':

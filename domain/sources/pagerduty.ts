@@ -146,6 +146,7 @@ export function normalizePagerDuty(
   const status = event.event_type === 'incident.reopened' ? 'investigating' : STATUS[incident.status ?? ''];
   if (status) out.status = status;
   if (status === 'resolved') out.resolvedAt = out.occurredAt;
+  if (status === 'investigating' && (event.event_type === 'incident.triggered' || event.event_type === 'incident.reopened')) out.reopens = true;
 
   const who = actor ? ` by ${actor}` : '';
   switch (event.event_type) {

@@ -158,6 +158,7 @@ export function normalizeStatuspageIncident(
   };
   if (started) event.startedAt = statuspageInstant(started, 'incident/created_at');
   if (status === 'resolved') event.resolvedAt = statuspageInstant(incident.resolved_at ?? incident.updated_at, 'incident/resolved_at');
+  else event.reopens = true;
   if (incident.shortlink) event.statusPageUrl = incident.shortlink;
   if (latest?.body) event.message = latest.body;
   // The final update (written when resolving) says how it was resolved.

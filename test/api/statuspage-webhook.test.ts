@@ -80,13 +80,13 @@ describe('POST /api/webhooks/statuspage/:token', () => {
     assert.equal(row.raw_body, body, 'the raw body is kept as received');
 
     const inbox = await workflowInbox(temporal.client, WORKFLOW_ID);
-    assert.deepEqual(inbox!.input, [{ settings: { escalationMinutes: 15, updateCadenceMinutes: 30, followUpHours: 24, postMortemHours: 72, sendResolutionEmails: false, dashboardUrl: 'http://127.0.0.1:3000/dashboard' }, opens: { source: 'statuspage', externalId: 'lbkhbwn21v5q' } }]);
+    assert.deepEqual(inbox!.input, [{ settings: { escalationMinutes: 15, updateCadenceMinutes: 30, followUpHours: 24, postMortemHours: 72, sendResolutionEmails: false, dashboardUrl: 'http://127.0.0.1:3000/dashboard', suspectedAutoCloseMinutes: 120 }, opens: { source: 'statuspage', externalId: 'lbkhbwn21v5q' } }]);
     const signals = await incidentSignals();
     assert.equal(signals.length, 1);
     assert.deepEqual(signals[0].args[0], {
       source: 'statuspage', externalId: 'lbkhbwn21v5q', title: 'Virginia Is Down', status: 'monitoring', severity: 'P1',
       components: ['api-gateway'], occurredAt: '2013-05-29T22:30:35.000Z', deliveryId: 'lbkhbwn21v5q@2013-05-29T22:30:35.000Z',
-      startedAt: '2013-05-29T21:08:51.000Z', statusPageUrl: 'http://j.mp/18zyDQx',
+      startedAt: '2013-05-29T21:08:51.000Z', reopens: true, statusPageUrl: 'http://j.mp/18zyDQx',
       message: 'A fix has been implemented and we are monitoring the results.',
     });
   });

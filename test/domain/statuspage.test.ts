@@ -22,6 +22,7 @@ describe('Statuspage webhook normalization', () => {
       externalId: 'lbkhbwn21v5q',
       title: 'Virginia Is Down',
       status: 'monitoring',
+      reopens: true,
       severity: 'P1',
       components: [],
       // 2013-05-29T16:30:35-06:00 in UTC

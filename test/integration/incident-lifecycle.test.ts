@@ -97,6 +97,9 @@ describe('incident lifecycle by hand and by events (dev server, Postgres, fake S
     assert.ok(imported.ok, JSON.stringify(imported));
     config = loadConfig({
       NODE_ENV: 'test', TEMPORAL_TASK_QUEUE: 'it-incident-lifecycle', TEMPORAL_NAMESPACE: env.namespace ?? 'default', API_TOKENS: TOKEN,
+      // Each test's incident stands alone (no correlation by component), and a resolved incident's
+      // follow-up and post-mortem reminders come within seconds, so it completes during the test.
+      CORRELATION_WINDOW_MINUTES: '0', FOLLOW_UP_HOURS: '0.0008', POST_MORTEM_HOURS: '0.0008',
       SLACK_BOT_TOKEN: slack.token, SLACK_API_URL: slack.apiUrl,
       GOOGLE_SERVICE_ACCOUNT_KEY_FILE: google.writeServiceAccountKey(), GMAIL_API_ROOT_URL: google.rootUrl, GOOGLE_TOKEN_URL: google.tokenUrl,
     });
@@ -224,5 +227,61 @@ describe('incident lifecycle by hand and by events (dev server, Postgres, fake S
     assert.equal(closing.actor, 'Forewarn');
     // The workflow's own clock: the quiet period counted from the late ticket, not from the opening.
     assert.ok(Date.parse(closing.occurredAt) - Date.parse(note.occurredAt) >= quietMs, 'the ticket started the quiet period afresh');
+  });
+
+  test('after completion: outreach is recorded, a late resolve is ignored, a late "investigating" reopens the same incident in the CSMs\' threads', async () => {
+    const title = 'Search is down';
+    const post = (payload: Record<string, unknown>) => app.inject({
+      method: 'POST', url: '/api/webhooks/incidents', headers: auth,
+      payload: { id: 'MON-7', title, severity: 'P2', affectedComponents: ['search'], startedAt: '2026-12-01T10:00:00Z', ...payload },
+    });
+    const opened = await post({ status: 'investigating', updatedAt: new Date().toISOString() });
+    assert.equal(opened.statusCode, 202, opened.body);
+    const workflowId = 'incident:generic:MON-7';
+    const incidentId = incidentIdFor(workflowId);
+    const alert = await waitFor('Dan\'s alert', () => dmsAbout('UDAN', title).find((m) => / INCIDENT: /.test(m.text)));
+    const resolvedAt = new Date().toISOString();
+    assert.equal((await post({ status: 'resolved', resolvedAt, updatedAt: resolvedAt })).statusCode, 202);
+    const first = await waitFor('the incident completed (follow-ups and post-mortem done)', async () => {
+      const d = await env.client.workflow.getHandle(workflowId).describe();
+      return d.status.name === 'COMPLETED' && d;
+    });
+
+    // Outreach after completion: Postgres is the record.
+    const umbrella = await t.db.selectFrom('customers').select('id').where('external_id', '=', 'acct-4').executeTakeFirstOrThrow();
+    const outreach = await app.inject({
+      method: 'POST', url: `/api/incidents/${incidentId}/customers/${umbrella.id}/outreach`, headers: auth, payload: { status: 'sent', note: 'Called their ops lead' },
+    });
+    assert.equal(outreach.statusCode, 200, outreach.body);
+    assert.deepEqual(outreach.json(), { customerId: umbrella.id, previous: 'drafted', status: 'sent' });
+    const row = await t.db.selectFrom('incident_customer_impact').select('outreach_status')
+      .where('incident_id', '=', incidentId).where('customer_id', '=', umbrella.id).executeTakeFirstOrThrow();
+    assert.equal(row.outreach_status, 'sent');
+
+    // A late event that does not say the incident is happening again: recorded, not applied.
+    const late = await post({ status: 'resolved', resolvedAt, updatedAt: new Date().toISOString(), message: 'Post-mortem published' });
+    assert.equal(late.statusCode, 202, late.body);
+    assert.equal(late.json().status, 'ignored');
+
+    // It comes back: the same workflow id runs again, restored from Postgres.
+    const back = await post({ status: 'investigating', updatedAt: new Date().toISOString(), message: 'Search errors again' });
+    assert.equal(back.statusCode, 202, back.body);
+    assert.deepEqual([back.json().status, back.json().incidentId], ['accepted', incidentId]);
+    const reply = await waitFor('the news in Dan\'s thread', () => slack.messages.find((m) => m.threadTs === alert.ts && /It is back/.test(m.text)));
+    assert.match(reply.text, /Status: Resolved → Investigating \(reopened\)/);
+    const reopened = await waitFor('reopened on record', async () => { const i = await incident(incidentId); return i.status === 'investigating' && i; });
+    assert.equal(reopened.id, incidentId);
+    assert.equal(reopened.resolvedAt, null);
+    const run = await env.client.workflow.getHandle(workflowId).describe();
+    assert.equal(run.status.name, 'RUNNING');
+    assert.notEqual(run.runId, first.runId, 'a new run of the same workflow id');
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(dmsAbout('UDAN', title).filter((m) => / INCIDENT: /.test(m.text) && !m.threadTs).length, 1, 'no second top-level alert');
+    assert.equal(slack.dmsTo('UANA').filter((m) => m.text.includes(title)).length, 0, 'CSMs without affected customers hear nothing');
+    const entries = await timeline(incidentId);
+    assert.ok(entries.some((e) => e.kind === 'reopened'));
+    // The outreach recorded after completion is still there.
+    const customers = (await app.inject({ method: 'GET', url: `/api/incidents/${incidentId}/customers`, headers: auth })).json();
+    assert.equal(customers.affectedCustomers.find((c: { customer: { id: string } }) => c.customer.id === umbrella.id).outreachStatus, 'sent');
   });
 });

@@ -4,6 +4,7 @@ import type { IncidentEvent } from '../../../domain/types';
 import { receivedEventsQuery } from '../support/fake-incident.workflow';
 import { auth, startHarness, type Harness } from '../support/harness';
 import { seedBase } from '../support/seed';
+import { workflowInbox } from '../../helpers/workflow-history';
 
 const URL = '/api/webhooks/incidents';
 const incident = {
@@ -107,17 +108,25 @@ describe('POST /api/webhooks/incidents (generic)', () => {
     assert.equal(second.statusCode, 202, 'every token in API_TOKENS works');
   });
 
-  test('a late event for a finished incident is recorded but starts nothing and alerts nobody', async () => {
+  test('a late event for a finished incident: a resolved one is recorded and ignored; one saying it is happening again reopens it', async () => {
     const finished = { ...incident, id: 'INC-finished' };
     assert.equal((await post(finished)).statusCode, 202);
     const handle = h.temporal.workflow.getHandle('incident:generic:INC-finished');
     await handle.terminate('the incident finished its follow-ups');
-    const late = await post({ ...finished, status: 'identified' }, { ...auth, 'idempotency-key': 'late-annotation' });
+    const late = await post({ ...finished, status: 'resolved', resolvedAt: '2026-01-29T21:00:00Z' }, { ...auth, 'idempotency-key': 'late-resolve' });
     assert.equal(late.statusCode, 202);
     assert.equal(late.json().status, 'ignored');
     assert.match(late.json().reason, /finished/);
     assert.equal((await handle.describe()).status.name, 'TERMINATED', 'no new run was started');
-    const delivery = await h.db.selectFrom('webhook_deliveries').selectAll().where('delivery_id', '=', 'late-annotation').executeTakeFirstOrThrow();
+    const delivery = await h.db.selectFrom('webhook_deliveries').selectAll().where('delivery_id', '=', 'late-resolve').executeTakeFirstOrThrow();
     assert.equal(delivery.status, 'ignored');
+
+    const back = await post({ ...finished, status: 'identified' }, { ...auth, 'idempotency-key': 'back-again' });
+    assert.equal(back.statusCode, 202);
+    assert.equal(back.json().status, 'accepted');
+    const run = await handle.describe();
+    assert.equal(run.status.name, 'RUNNING', 'a new run of the same workflow id');
+    const inbox = await workflowInbox(h.temporal, 'incident:generic:INC-finished');
+    assert.equal((inbox!.input[0] as { reopen?: boolean }).reopen, true, 'told to restore the incident from Postgres');
   });
 });

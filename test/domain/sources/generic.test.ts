@@ -14,7 +14,7 @@ describe('generic normalization', () => {
     assert.deepEqual(e, {
       source: 'generic', externalId: 'INC-42', title: 'API Latency Issues', status: 'investigating', severity: 'P1',
       components: ['api-gateway'], regions: ['us-east'], message: 'Investigating',
-      startedAt: '2026-01-29T19:30:00.000Z', occurredAt: '2026-01-29T19:31:00.000Z', deliveryId: 'd1',
+      startedAt: '2026-01-29T19:30:00.000Z', occurredAt: '2026-01-29T19:31:00.000Z', deliveryId: 'd1', reopens: true,
     });
   });
 

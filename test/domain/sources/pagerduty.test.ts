@@ -21,6 +21,7 @@ describe('PagerDuty V3 normalization', () => {
       externalId: 'PGR0VU2',
       title: 'A little bump in the road',
       status: 'investigating',
+      reopens: true,
       severity: 'P1',
       components: ['api-gateway'],
       startedAt: '2020-10-02T18:40:00.000Z',
