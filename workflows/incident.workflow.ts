@@ -74,7 +74,11 @@ export async function incidentWorkflowV2(input: IncidentWorkflowInput): Promise<
   else {
     await condition(() => run.inbox.length > 0);
     // A late event reopened the finished incident: this run continues it from Postgres (same record, same CSMs' threads).
-    if (input.reopen && patched(REOPEN_PATCH)) run.state = await store.restoreIncident({ workflowId: workflowInfo().workflowId, now: run.now() }) ?? undefined;
+    // Its first event is applied at once: it reopens the incident, or (older than its end) changes nothing and the run ends.
+    if (input.reopen && patched(REOPEN_PATCH)) {
+      run.state = await store.restoreIncident({ workflowId: workflowInfo().workflowId, now: run.now() }) ?? undefined;
+      if (run.state) await apply(run, run.inbox.shift()!);
+    }
   }
 
   for (;;) {
