@@ -7,7 +7,9 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/types';
 import { findCsm, getCsmQueue, getIncident, getIncidentByWorkflowId, listIncidents, listOpenIncidents, type IncidentView } from '../../db/incident-queries';
-import { INCIDENT_SOURCES, type IncidentSource } from '../../domain/types';
+import { INCIDENT_SOURCES, SEVERITIES, type IncidentSource, type Severity } from '../../domain/types';
+import { declareIncident, manualDeliveryId } from '../incident-actions';
+import type { IngestDeps } from '../webhooks/ingest';
 import { mergeIncidents, splitSource, type CorrelationDeps } from '../incident-correlation';
 import { HttpProblem } from '../problem';
 import { slackUserActor } from './button-actions';
@@ -17,16 +19,20 @@ import { formatArr } from '../../domain/money';
 export interface SlashReply { response_type: 'ephemeral'; text: string }
 
 const USAGE = '*Forewarn* — `/forewarn status`: open incidents · `/forewarn queue`: your customers waiting for outreach · '
+  + '`/forewarn declare <P1-P4> <component[,component]> <title>`: declare an incident · '
   + '`/forewarn merge <A> <B>`: merge incident B into A · `/forewarn split <A> <source>:<id>`: split a source incident out of A · `/forewarn help`'
   + ' (an incident is its id, or the incident id shown in its alert)';
 
 export async function runSlashCommand(
-  db: Kysely<Database>, input: { text: string; userId: string; userName?: string; dashboardUrl: string }, correlation?: CorrelationDeps,
+  db: Kysely<Database>, input: { text: string; userId: string; userName?: string; dashboardUrl: string; triggerId?: string }, correlation?: CorrelationDeps,
+  /** For `declare`: the one forwarding path, with the request's deadline (Slack waits 3 s). */
+  ingest?: IngestDeps,
 ): Promise<SlashReply> {
   const words = input.text.trim().split(/\s+/).filter(Boolean);
   const sub = (words[0] ?? 'status').toLowerCase();
   if (sub === 'status') return { response_type: 'ephemeral', text: await statusText(db, input.dashboardUrl) };
   if (sub === 'queue') return { response_type: 'ephemeral', text: await queueText(db, input.userId, input.dashboardUrl) };
+  if (sub === 'declare' && ingest) return { response_type: 'ephemeral', text: await declareText(ingest, words.slice(1), input) };
   if ((sub === 'merge' || sub === 'split') && correlation) {
     return { response_type: 'ephemeral', text: await correlationText(db, correlation, sub, words.slice(1), input) };
   }
@@ -61,6 +67,30 @@ async function correlationText(db: Kysely<Database>, correlation: CorrelationDep
     if (!(INCIDENT_SOURCES as readonly string[]).includes(source!) || rest.length === 0) return `Name the source incident as <source>:<id>, e.g. statuspage:p31zjtct2jer.`;
     const split = await splitSource(correlation, target, { source: source as IncidentSource, externalId: rest.join(':') }, actor);
     return `:scissors: ${escapeMrkdwn(args[1]!)} is split out of "${escapeMrkdwn(target.title)}" into its own incident. <${input.dashboardUrl}/incidents/${split.incidentId}|Open it>`;
+  } catch (err) {
+    if (err instanceof HttpProblem) return `:warning: ${escapeMrkdwn(err.message)}`;
+    throw err;
+  }
+}
+
+/**
+ * `/forewarn declare P2 checkout,search Checkout fails for EU cards`: the same declaration as
+ * POST /api/incidents (source manual), by the Slack user's linked person; answered once forwarded.
+ */
+async function declareText(ingest: IngestDeps, args: string[], input: { userId: string; userName?: string; dashboardUrl: string; triggerId?: string }): Promise<string> {
+  const usage = 'Usage: `/forewarn declare <P1-P4> <component[,component]> <title>`, e.g. `/forewarn declare P2 checkout Card payments failing`';
+  const [level, components, ...title] = args;
+  const severity = level?.toUpperCase() as Severity | undefined;
+  if (!severity || !(SEVERITIES as readonly string[]).includes(severity) || !components || title.length === 0) return usage;
+  const csm = await findCsm(ingest.db, { slackUserId: input.userId }).catch(() => undefined);
+  const actor = await slackUserActor(ingest.db, { id: input.userId, name: input.userName }, csm);
+  if (!actor.role) return 'Your Slack account is not linked to a person in Forewarn, so it cannot declare incidents.';
+  try {
+    const declared = await declareIncident(ingest, {
+      title: title.join(' ').slice(0, 500), severity, affectedComponents: components.split(',').map((c) => c.trim()).filter(Boolean).slice(0, 100),
+    }, { actor, deliveryId: manualDeliveryId(input.triggerId && `slack:${input.triggerId}`) });
+    return `${SEVERITY_EMOJI[severity]} Declared *${severity}* "${escapeMrkdwn(title.join(' '))}": the CSMs of affected customers are being alerted. `
+      + `<${input.dashboardUrl}/incidents/${declared.incidentId}|Open it>`;
   } catch (err) {
     if (err instanceof HttpProblem) return `:warning: ${escapeMrkdwn(err.message)}`;
     throw err;

@@ -13,6 +13,7 @@ import { runSlashCommand } from './commands';
 import { verifySlackRequest } from './verify';
 import { findUnstorableText } from '../../domain/text';
 import { incidentSettings } from '../../config';
+import { requestDeadline } from '../webhooks/ingest';
 
 interface BlockActionsPayload {
   type: string;
@@ -100,7 +101,7 @@ export const slackRoutes: RoutePlugin = async (app, deps) => {
     return reply.code(200).send();
   });
 
-  app.post<{ Body: { command?: string; text?: string; user_id: string; user_name?: string; ssl_check?: string } }>('/api/slack/commands', {
+  app.post<{ Body: { command?: string; text?: string; user_id: string; user_name?: string; trigger_id?: string; ssl_check?: string } }>('/api/slack/commands', {
     bodyLimit: deps.config.api.bodyLimitBytes,
     schema: {
       tags: ['slack'],
@@ -111,7 +112,7 @@ export const slackRoutes: RoutePlugin = async (app, deps) => {
       headers: slackHeaders,
       consumes: ['application/x-www-form-urlencoded'],
       body: formBody([], {
-        command: { type: 'string' }, text: { type: 'string' }, user_id: { type: 'string' }, user_name: { type: 'string' }, ssl_check: { type: 'string' },
+        command: { type: 'string' }, text: { type: 'string' }, user_id: { type: 'string' }, user_name: { type: 'string' }, trigger_id: { type: 'string' }, ssl_check: { type: 'string' },
       }),
       response: {
         200: { type: 'object', properties: { response_type: { type: 'string' }, text: { type: 'string' } } },
@@ -124,6 +125,8 @@ export const slackRoutes: RoutePlugin = async (app, deps) => {
     if (!req.body.user_id) return sendProblem(reply, 400, 'Invalid request', 'user_id is required.', [{ path: 'body/user_id', message: 'is required' }]);
     return runSlashCommand(deps.db, {
       text: req.body.text ?? '', userId: req.body.user_id, userName: req.body.user_name, dashboardUrl: `${deps.config.api.publicBaseUrl}/dashboard`,
-    }, { db: deps.db, temporal: deps.temporal, taskQueue: deps.config.temporal.taskQueue, settings: incidentSettings(deps.config), log: req.log });
+      triggerId: req.body.trigger_id,
+    }, { db: deps.db, temporal: deps.temporal, taskQueue: deps.config.temporal.taskQueue, settings: incidentSettings(deps.config), log: req.log },
+    deps.ingestDeps(req.log, requestDeadline(reply)));
   });
 };

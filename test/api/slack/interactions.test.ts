@@ -10,7 +10,7 @@ import { approvedMessage, renderCsmMessage, type Block, type MessageCustomer } f
 import type { Incident } from '../../../domain/types';
 import type { IncidentState } from '../../../domain/incident/model';
 import { WORKFLOW_TYPES } from '../../../workflows/contract';
-import { receivedSignalsQuery, type FakeIncidentInput } from '../support/fake-incident.workflow';
+import { receivedEventsQuery, receivedSignalsQuery, type FakeIncidentInput } from '../support/fake-incident.workflow';
 import { eventually, slackHeaders, startHarness, type Harness } from '../support/harness';
 import { seedBase, seedIncident, type Seed } from '../support/seed';
 
@@ -255,6 +255,24 @@ describe('Slack interactivity', () => {
       assert.match((await command('queue', 'UNOBODY01')).json().text, /not linked to a CSM/);
       assert.match((await command('help')).json().text, /\/forewarn status/);
       assert.match((await command('dance')).json().text, /^Unknown subcommand "dance"/);
+    });
+
+    test('declare: a linked person declares an incident (source manual) within the request; bad input is explained', async () => {
+      const body = new URLSearchParams({ command: '/forewarn', text: 'declare p2 api-gateway Checkout fails for EU cards', user_id: 'UA8RXUSPL', trigger_id: 'trig-1' }).toString();
+      const res = await h.app.inject({ method: 'POST', url: '/api/slack/commands', payload: body, headers: slackHeaders(body) });
+      assert.equal(res.statusCode, 200);
+      const text = res.json().text as string;
+      assert.match(text, /^:warning: Declared \*P2\* "Checkout fails for EU cards": the CSMs of affected customers are being alerted\. <http:\/\/forewarn\.test\/dashboard\/incidents\/[0-9a-f-]{36}\|Open it>$/);
+      const row = await eventually(async () => (await h.db.selectFrom('webhook_deliveries').selectAll().where('delivery_id', '=', 'manual:slack:trig-1').executeTakeFirst()) ?? undefined);
+      const events = await eventually(async () => {
+        const got = await h.temporal.workflow.getHandle(row.workflow_id!).query(receivedEventsQuery);
+        return got.length ? got : undefined;
+      });
+      assert.deepEqual([events[0]!.source, events[0]!.severity, events[0]!.components, events[0]!.title], ['manual', 'P2', ['api-gateway'], 'Checkout fails for EU cards']);
+      assert.match((await command('declare P9 api-gateway Broken')).json().text, /^Usage: `\/forewarn declare/);
+      assert.match((await command('declare P2 api-gateway')).json().text, /^Usage:/);
+      assert.match((await command('declare P2 warp-drive Broken')).json().text, /^:warning: affectedComponents names "warp-drive"/);
+      assert.match((await command('declare P2 api-gateway Broken', 'UNOBODY01')).json().text, /not linked to a person/);
     });
 
     test("Slack's own signed example is refused today: its timestamp is years old", async () => {
