@@ -5,12 +5,14 @@
  * transaction: with any error nothing is imported and every error is printed (exit code 1).
  */
 import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import path from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import { ConfigError, loadConfig } from '../config';
 import { createDb } from '../db/connect';
 import { databaseUrl } from '../db/embedded';
 import { applyImport, type ImportCounts } from '../db/import';
+import { recordAudit } from '../db/audit';
 import { IMPORT_ENTITIES, recordsFromJson, rowCount, validateRecords, type ImportError, type SourceRecord } from '../domain/import';
 import { recordsFromCsv } from '../domain/import-csv';
 
@@ -111,6 +113,13 @@ async function main(argv: string[]): Promise<number> {
       console.error(`Import of ${source} rejected: ${n} error${n === 1 ? '' : 's'}; nothing was imported.`);
       for (const e of result.errors) console.error(`  ${e.path}: ${e.message}`);
       return 1;
+    }
+    if (!result.dryRun) {
+      // On record like an import through the API; the command line has no signed-in person, only the OS user.
+      await recordAudit(db, {
+        actor: { kind: 'system', id: 'import:command-line', name: `import (command line, ${userInfo().username})` },
+        action: 'import.applied', detail: { format: 'files', files: files.map((f) => path.basename(f)), counts: result.counts },
+      });
     }
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     console.log(`${result.dryRun ? 'Dry run (nothing written)' : 'Imported'} ${source} in ${seconds} s:\n${formatCounts(result.counts)}`);

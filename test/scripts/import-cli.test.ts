@@ -44,6 +44,10 @@ describe('npm run import', () => {
     assert.equal(countsLine(first.stdout, 'customers'), 'customers 300 inserted 0 updated 0 unchanged');
     assert.equal(countsLine(first.stdout, 'templates'), 'templates 16 inserted 0 updated 0 unchanged');
     assert.equal(await customers(), 300);
+    const [audit] = await t.db.selectFrom('audit_log').select(['actor_kind', 'actor_id', 'actor_name', 'action', 'detail']).execute();
+    assert.deepEqual([audit!.actor_kind, audit!.actor_id, audit!.action], ['system', 'import:command-line', 'import.applied']);
+    assert.match(audit!.actor_name, /^import \(command line, .+\)$/);
+    assert.deepEqual((audit!.detail as { files: string[] }).files, ['demo-data.json']);
 
     const second = await runCli([DEMO_DATA_FILE], t.url);
     assert.equal(second.code, 0, second.stderr);
