@@ -73,7 +73,7 @@ export async function incidentsOnComponent(db: Kysely<Database>, key: string, wo
     .select(['workflow_id', 'source', 'external_id', 'title', 'status'])
     .where((eb) => {
       // @> uses the GIN index on affected_components.
-      const open = eb.and([eb('status', 'not in', CLOSED_STATUSES), sql<boolean>`affected_components @> array[${key}]::text[]`]);
+      const open = eb.and([eb('status', 'not in', CLOSED_STATUSES), eb('merged_into', 'is', null), sql<boolean>`affected_components @> array[${key}]::text[]`]);
       return workflowId ? eb.or([open, eb('workflow_id', '=', workflowId)]) : open;
     })
     .orderBy('started_at', 'desc')

@@ -250,6 +250,7 @@ export async function getCsmQueue(db: Kysely<Database>, csmEmail: string): Promi
     .select(['pi.title as incident_title', 'pi.severity as incident_severity', 'pi.status as incident_status', 'pi.started_at as incident_started_at'])
     .where(sql<string>`lower(m.email)`, '=', csmEmail.toLowerCase())
     .where('pi.status', 'not in', CLOSED_STATUSES)
+    .where('pi.merged_into', 'is', null)
     .orderBy(sql`case when i.outreach_status = 'pending' then 0 else 1 end`)
     .orderBy(sql`array_position(array['P1','P2','P3','P4']::text[], pi.severity)`)
     .orderBy('pi.started_at', 'desc')

@@ -28,7 +28,7 @@ export async function getTeamView(db: Kysely<Database>): Promise<{ members: Team
     with open_impact as (
       select cu.csm_id, ici.incident_id, ici.customer_id, cu.arr, ici.impact_level, ici.outreach_status, ici.csm_notified_at
       from incident_customer_impact ici
-      join product_incidents i on i.id = ici.incident_id and i.status not in ${CLOSED_STATUS_LIST}
+      join product_incidents i on i.id = ici.incident_id and i.status not in ${CLOSED_STATUS_LIST} and i.merged_into is null
       join customers cu on cu.id = ici.customer_id
       where ici.impact_level <> 'none'),
     per_incident as (
@@ -44,12 +44,12 @@ export async function getTeamView(db: Kysely<Database>): Promise<{ members: Team
     -- Acknowledgements and escalations are few: match them to CSMs once, not once per (CSM, incident).
     acks as (
       select distinct u.incident_id, cs.id as csm_id
-      from incident_updates u join product_incidents i on i.id = u.incident_id and i.status not in ${CLOSED_STATUS_LIST}
+      from incident_updates u join product_incidents i on i.id = u.incident_id and i.status not in ${CLOSED_STATUS_LIST} and i.merged_into is null
       join csms cs on ${acknowledgedBy}
       where u.kind = 'acknowledged'),
     escalations as (
       select distinct u.incident_id, cs.id as csm_id
-      from incident_updates u join product_incidents i on i.id = u.incident_id and i.status not in ${CLOSED_STATUS_LIST}
+      from incident_updates u join product_incidents i on i.id = u.incident_id and i.status not in ${CLOSED_STATUS_LIST} and i.merged_into is null
       join csms cs on (u.actor = cs.email or u.details->>'csm' = cs.email or u.details->>'csmEmail' = cs.email)
       where u.kind = 'escalation')
     select p.csm_id, cs.email, cs.name, cs.manager_email, i.id as incident_id, i.title, i.severity, t.customers, t.high, t.arr, p.pending,

@@ -271,6 +271,9 @@ export function stackEnv(s: Pick<Stack, 'db' | 'temporal' | 'slack' | 'taskQueue
   return {
     DATABASE_URL: s.db.url, TEMPORAL_ADDRESS: s.temporal.address, TEMPORAL_TASK_QUEUE: s.taskQueue,
     API_TOKENS: API_TOKEN, SLACK_BOT_TOKEN: s.slack.token, SLACK_API_URL: s.slack.apiUrl,
+    // Storms of distinct incidents on a few shared components: each stays its own incident here
+    // (correlation is tested in test/integration/correlation.test.ts).
+    CORRELATION_WINDOW_MINUTES: '0',
   };
 }
 
