@@ -30,6 +30,7 @@ import {
   affectedChangeLines, CHANGED_NAMES_MAX, csmCustomersUrl, renderCsmMessage, renderWarRoomPost, renderWarRoomSummary, sliceFor,
   warRoomChannelName, warRoomPurpose, type CustomerSlice, type SlackMessage,
 } from '../domain/messages';
+import { renderPostMortemRequest } from '../domain/messages/reminders';
 import { approvedMessage, templateUsed } from '../domain/messages/templates';
 import type { Incident } from '../domain/types';
 import { cancellable } from './cancellable';
@@ -421,8 +422,48 @@ export function createSlackActivities(deps: { config: ActivityDeps['config']; db
    * Reads the CSM and their slice, sends through the core,
    * then stamps csm_notified_at on the customers the message told the CSM about.
    */
+  /**
+   * The 3-day reminder found no post-mortem: its owner is asked for one, once (keyed by owner and
+   * resolution time). The owner is the incident's owner at the source (`incident.owner`), else the
+   * CS manager of the CSM being reminded (each manager once however many of their CSMs are reminded).
+   */
+  async function askForPostMortem(incident: Incident, csm: CsmRecord, dashboardUrl: string, slice: { customers: number }): Promise<void> {
+    const ownerEmail = (incident.owner ?? csm.managerEmail)?.toLowerCase();
+    if (!ownerEmail) return;
+    const key = `${incident.workflowId}:post_mortem_request:${ownerEmail}:${incident.resolvedAt ?? ''}`;
+    if (await findDelivered(db, key)) return;
+    const stored = await findCsm(db, ownerEmail);
+    const counts = await db.selectFrom('incident_customer_impact as i').innerJoin('customers as c', 'c.id', 'i.customer_id')
+      .select((eb) => [eb.fn.countAll<string>().as('customers'), eb.fn.count<string>('c.csm_id').distinct().as('csms')])
+      .where('i.incident_id', '=', incident.id).executeTakeFirst();
+    const message = renderPostMortemRequest({
+      incident, customers: Number(counts?.customers ?? slice.customers), csms: Number(counts?.csms ?? 1),
+      dashboardUrl: `${dashboardUrl}#/incidents/${encodeURIComponent(incident.id)}`, now: new Date().toISOString(),
+    });
+    const entry = (slackUserId?: string): OutboxEntry => ({
+      idempotencyKey: key, incidentId: incident.id, channel: 'slack', kind: 'post_mortem_request', recipient: ownerEmail, payload: { ...message, slackUserId },
+    });
+    if (!client) {
+      await sendOnce(db, entry(), dryRun());
+      return;
+    }
+    let user: { userId: string };
+    try {
+      user = await resolveSlackUser({ email: ownerEmail, name: stored?.name ?? ownerEmail, slackUserId: stored?.slackUserId ?? undefined, timeZone: stored?.timeZone ?? undefined });
+    } catch (err) {
+      if (!isPermanentSlackError(err)) throw err;
+      await failOnce(db, entry(), describeSlackError(err));
+      return;
+    }
+    await sendOnce(db, entry(user.userId), slackPost(key, message, { channel: async () => String((await client.conversations.open({ users: user.userId })).channel?.id) }));
+  }
+
   async function sendCsmMessage(input: Parameters<SlackActivities['sendCsmMessage']>[0]): Promise<NotifyResult> {
-    const { incident, kind } = input;
+    const { kind } = input;
+    // A post-mortem linked through the API is on the incident row before the workflow hears of it.
+    const incident = kind === 'post_mortem' && !input.incident.postMortemUrl
+      ? { ...input.incident, ...(await storedPostMortem(input.incident.id)) }
+      : input.incident;
     const csm: CsmRecord | undefined = await findCsmRecord(db, input.csmEmail);
     if (!csm) {
       const error = 'unknown_csm';
@@ -450,8 +491,14 @@ export function createSlackActivities(deps: { config: ActivityDeps['config']; db
       if (kind === 'update' && input.analysisRevision !== undefined) {
         await stampCsmNotified(db, { incidentId: incident.id, csmId: csm.id, at: result.sentAt, revision: input.analysisRevision });
       }
+      if (kind === 'post_mortem' && !incident.postMortemUrl) await askForPostMortem(incident, csm, input.dashboardUrl, { customers: 0 });
     }
     return result;
+  }
+
+  async function storedPostMortem(incidentId: string): Promise<{ postMortemUrl?: string }> {
+    const row = await db.selectFrom('product_incidents').select('post_mortem_url').where('id', '=', incidentId).executeTakeFirst();
+    return row?.post_mortem_url ? { postMortemUrl: row.post_mortem_url } : {};
   }
 
   return {

@@ -21,6 +21,7 @@ import { incidentActionRoutes } from './routes/incident-actions';
 import { csmRoutes } from './routes/csms';
 import { summaryRoutes } from './routes/summary';
 import { templateRoutes } from './routes/templates';
+import { postMortemRoutes } from './routes/post-mortem';
 import { ratingRoutes } from './routes/rating';
 import { genericWebhook } from './webhooks/generic';
 import { pagerdutyWebhook } from './webhooks/pagerduty';
@@ -102,7 +103,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }),
   };
   const plugins: RoutePlugin[] = [
-    healthRoutes, metricsRoutes, importRoutes, incidentRoutes, incidentActionRoutes, incidentCorrelationRoutes, csmRoutes, summaryRoutes, auditRoutes, templateRoutes, signInRoutes, tokenRoutes, ratingRoutes,
+    healthRoutes, metricsRoutes, importRoutes, incidentRoutes, incidentActionRoutes, incidentCorrelationRoutes, csmRoutes, summaryRoutes, auditRoutes, templateRoutes, postMortemRoutes, signInRoutes, tokenRoutes, ratingRoutes,
     genericWebhook, pagerdutyWebhook, opsgenieWebhook, statuspageWebhook, supportWebhook, slackRoutes, dashboardRoutes,
   ];
   for (const plugin of plugins) await app.register(async (scope) => plugin(scope, routeDeps));

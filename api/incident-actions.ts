@@ -56,11 +56,11 @@ function declaredId(deliveryId: string, now: string): string {
 }
 
 /** How the person is written on the incident's timeline. */
-function label(action: ManualAction): string {
+export function label(action: ManualAction): string {
   return actorLabel(action.actor, action.onBehalfOf);
 }
 
-async function forward(ingest: IngestDeps, action: ManualAction, event: IncidentEvent, workflowId: string | undefined, rawBody: unknown) {
+export async function forward(ingest: IngestDeps, action: ManualAction, event: IncidentEvent, workflowId: string | undefined, rawBody: unknown) {
   const start = incidentEventStart(event, ingest.settings, ingest.taskQueue, workflowId);
   const result = await forwardFromApi(ingest, {
     source: 'manual', deliveryId: action.deliveryId, rawBody: JSON.stringify(rawBody), headers: { actor: label(action) },
@@ -69,7 +69,7 @@ async function forward(ingest: IngestDeps, action: ManualAction, event: Incident
 }
 
 /** The audit record of an action the workflow got (a repeated request is not a second action). */
-async function audit(db: Kysely<Database>, action: ManualAction, name: string, incidentId: string, detail: Record<string, unknown>): Promise<void> {
+export async function audit(db: Kysely<Database>, action: ManualAction, name: string, incidentId: string, detail: Record<string, unknown>): Promise<void> {
   await recordAudit(db, {
     actor: action.actor, action: name, incidentId,
     detail: { ...detail, deliveryId: action.deliveryId, ...(action.onBehalfOf ? { onBehalfOf: action.onBehalfOf } : {}) },

@@ -39,6 +39,10 @@ export interface IncidentView {
   linkedSources: LinkedSourceView[];
   /** Merged into another incident, which follows it from then on; null otherwise. */
   mergedInto: { workflowId: string; incidentId: string; at: string | null } | null;
+  /** The post-mortem's link, who set it (a person, or the source) and when; null until there is one. */
+  postMortem: { url: string; setBy: string | null; setAt: string | null } | null;
+  /** The incident's owner at the source (email), when the source names one. */
+  ownerEmail: string | null;
 }
 
 export interface CustomerView {
@@ -97,6 +101,7 @@ function selectIncidents(db: Kysely<Database>) {
     'pi.business_impact_estimate', 'pi.detected_at', 'pi.updated_at',
     'pi.last_problem', 'pi.last_problem_step', 'pi.last_problem_at', 'pi.problem_count', 'pi.suspected',
     'pi.linked_sources', 'pi.merged_into', 'pi.merged_at',
+    'pi.post_mortem_url', 'pi.post_mortem_set_by', 'pi.post_mortem_set_at', 'pi.owner_email',
   ]);
 }
 type IncidentQuery = ReturnType<typeof selectIncidents>;
@@ -128,6 +133,8 @@ function toIncidentView(r: IncidentRow): IncidentView {
     lastProblem: problemView(r),
     linkedSources: Array.isArray(r.linked_sources) ? r.linked_sources as LinkedSourceView[] : [],
     mergedInto: r.merged_into ? { workflowId: r.merged_into, incidentId: incidentIdFor(r.merged_into), at: iso(r.merged_at) } : null,
+    postMortem: r.post_mortem_url ? { url: r.post_mortem_url, setBy: r.post_mortem_set_by, setAt: iso(r.post_mortem_set_at) } : null,
+    ownerEmail: r.owner_email,
   };
 }
 

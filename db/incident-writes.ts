@@ -48,6 +48,8 @@ function incidentColumns(i: Incident) {
     resolved_at: i.resolvedAt ?? null,
     status_page_url: i.statusPageUrl ?? null,
     latest_message: i.message ?? null,
+    post_mortem_url: i.postMortemUrl ?? null,
+    owner_email: i.owner ?? null,
   };
 }
 
@@ -88,6 +90,13 @@ export async function upsertIncident(db: Db, r: IncidentRecord): Promise<{ id: s
       resolved_at: eb.ref('excluded.resolved_at'),
       status_page_url: sql`coalesce(excluded.status_page_url, product_incidents.status_page_url)`,
       latest_message: sql`coalesce(excluded.latest_message, product_incidents.latest_message)`,
+      // A post-mortem linked through the API is written here directly too: a workflow that has not heard of it keeps it.
+      post_mortem_url: sql`coalesce(excluded.post_mortem_url, product_incidents.post_mortem_url)`,
+      post_mortem_set_by: sql`case when excluded.post_mortem_url is distinct from product_incidents.post_mortem_url and excluded.post_mortem_url is not null
+        then ${i.source}::text else product_incidents.post_mortem_set_by end`,
+      post_mortem_set_at: sql`case when excluded.post_mortem_url is distinct from product_incidents.post_mortem_url and excluded.post_mortem_url is not null
+        then now() else product_incidents.post_mortem_set_at end`,
+      owner_email: sql`coalesce(excluded.owner_email, product_incidents.owner_email)`,
       slack_channel_id: sql`coalesce(excluded.slack_channel_id, product_incidents.slack_channel_id)`,
       ...(r.totals ? {
         affected_customer_count: eb.ref('excluded.affected_customer_count'),

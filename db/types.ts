@@ -132,6 +132,12 @@ export interface ProductIncidentsTable {
   merged_at: Timestamp | null;
   /** The source incidents the workflow follows (domain/incident/sources.ts LinkedSourceView[]); [] for one source. */
   linked_sources: ColumnType<unknown, string | undefined, string>;
+  /** The post-mortem's link; who set it (a person's name, or the source) and when. */
+  post_mortem_url: ColumnType<string | null, string | null | undefined, string | null>;
+  post_mortem_set_by: ColumnType<string | null, string | null | undefined, string | null>;
+  post_mortem_set_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** The incident's owner at the source, by email: asked for the post-mortem when it is missing. */
+  owner_email: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }

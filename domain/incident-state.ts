@@ -15,7 +15,7 @@ export const MAX_DELIVERY_IDS = 500;
 /** The incident fields an event can set, each with its own "last applied at". */
 export const EVENT_FIELDS = [
   'title', 'description', 'status', 'severity', 'components', 'regions', 'startedAt', 'resolvedAt', 'statusPageUrl', 'message',
-  'resolutionNote',
+  'resolutionNote', 'postMortemUrl', 'owner',
 ] as const;
 export type EventField = (typeof EVENT_FIELDS)[number];
 
@@ -111,6 +111,8 @@ export function createIncident(event: IncidentEvent, workflowId: string, now: st
     statusPageUrl: event.statusPageUrl,
     message: event.message,
     ...(boundedNote(event.resolutionNote) ? { resolutionNote: boundedNote(event.resolutionNote) } : {}),
+    ...(event.postMortemUrl ? { postMortemUrl: event.postMortemUrl } : {}),
+    ...(event.owner ? { owner: event.owner } : {}),
   };
 }
 
@@ -123,6 +125,7 @@ export interface IncidentChanges {
   components?: ListChange;
   regions?: ListChange;
   message?: { from?: string; to?: string };
+  postMortemUrl?: { from?: string; to?: string };
 }
 
 function listChange(from: string[], to: string[]): ListChange | undefined {
@@ -140,6 +143,7 @@ export function diffIncidents(before: Incident, after: Incident): IncidentChange
   const regions = listChange(before.regions, after.regions);
   if (regions) changes.regions = regions;
   if ((before.message ?? '') !== (after.message ?? '')) changes.message = { from: before.message, to: after.message };
+  if ((before.postMortemUrl ?? '') !== (after.postMortemUrl ?? '')) changes.postMortemUrl = { from: before.postMortemUrl, to: after.postMortemUrl };
   return changes;
 }
 
@@ -178,6 +182,7 @@ export function describeChanges(changes: IncidentChanges, componentNames: Record
   if (changes.components) lines.push(listLine('Components', changes.components, componentNames));
   if (changes.regions) lines.push(listLine('Regions', changes.regions));
   if (changes.message) lines.push(changes.message.to ? `Public update: "${changes.message.to}"` : 'Public update withdrawn');
+  if (changes.postMortemUrl) lines.push(changes.postMortemUrl.to ? `Post-mortem: ${changes.postMortemUrl.to}` : 'Post-mortem link removed');
   return lines;
 }
 
@@ -240,6 +245,11 @@ export function applyEvent(ledger: EventLedger, event: IncidentEvent, now: strin
   if (event.resolvedAt !== undefined && next.status === 'resolved' && fresh('resolvedAt')) next.resolvedAt = event.resolvedAt;
   const note = boundedNote(event.resolutionNote);
   if (note && fresh('resolutionNote')) next.resolutionNote = note;
+  if (event.postMortemUrl !== undefined && fresh('postMortemUrl')) {
+    if (event.postMortemUrl) next.postMortemUrl = event.postMortemUrl;
+    else delete next.postMortemUrl;
+  }
+  if (event.owner && fresh('owner')) next.owner = event.owner;
   keepResolutionNote(ledger.incident, next, appliedAt);
   return { incident: next, appliedAt, deliveryIds, duplicate: false, staleFields, changes: diffIncidents(ledger.incident, next) };
 }

@@ -54,6 +54,10 @@ export interface IncidentEvent {
    * a PagerDuty note (its resolve dialog's note is posted as one). Cut to RESOLUTION_NOTE_MAX characters.
    */
   resolutionNote?: string;
+  /** The incident's post-mortem (Statuspage's published post-mortem, or set by a person); '' clears it. */
+  postMortemUrl?: string;
+  /** Who owns the incident at the source, by email (an Opsgenie responder, a generic body's `owner`): asked for the post-mortem. */
+  owner?: string;
   /**
    * Other source incidents this one names (`statuspage:<incident id>`, domain/correlation.ts): a source
    * incident sharing a reference with an open incident joins it.
@@ -99,6 +103,10 @@ export interface Incident {
   message?: string;
   /** The source's resolution note (domain/incident-state.ts: which notes count); the resolution DM's line. */
   resolutionNote?: string;
+  /** The post-mortem's link, once there is one: "View Post-Mortem" appears only then. */
+  postMortemUrl?: string;
+  /** The incident's owner at the source, by email (docs/incident-workflow.md: who is asked for the post-mortem). */
+  owner?: string;
 }
 
 export interface CustomerRef {

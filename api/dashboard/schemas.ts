@@ -39,6 +39,9 @@ export const detailSchema = obj({
     ...incidentProps, description: nstr, regions: arr(str), latestMessage: nstr,
     // What Forewarn could not process (Postgres refused the data), shown as a warning on the page.
     lastProblem: { type: ['object', 'null'], properties: { at: str, step: str, message: str, count: int }, required: ['at', 'step', 'message', 'count'] },
+    // The post-mortem, once linked (PUT /api/incidents/:id/post-mortem, the form on the page, Slack, Statuspage).
+    postMortem: { type: ['object', 'null'], properties: { url: str, setBy: nstr, setAt: nstr }, required: ['url', 'setBy', 'setAt'] },
+    ownerEmail: nstr,
   }),
   customers: arr(obj({
     customerId: str, externalId: str, name: str, arr: numb, segment: str, region: str, impactLevel: str, reason: str,

@@ -48,6 +48,12 @@ export const incidentSchema = {
     detectedAt: dateTime,
     updatedAt: dateTime,
     suspected: { type: 'boolean', description: 'Opened by the support-spike detector and not confirmed yet: POST …/dismiss closes it as a false alarm.' },
+    postMortem: {
+      type: 'object', nullable: true,
+      description: 'The post-mortem, once linked (Statuspage\'s published post-mortem, or PUT /api/incidents/:id/post-mortem); null until then.',
+      properties: { url: { type: 'string' }, setBy: nullableString, setAt: { ...dateTime, nullable: true } },
+    },
+    ownerEmail: { ...nullableString, description: 'The incident\'s owner at the source: asked for the post-mortem when it is missing.' },
     lastProblem: {
       type: 'object',
       nullable: true,

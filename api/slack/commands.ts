@@ -1,7 +1,8 @@
 /**
  * The `/forewarn` slash command: `status` lists open incidents, `queue` the caller's customers
  * still waiting for outreach, `merge <A> <B>` merges incident B into A, `split <A> <source>:<id>` splits a
- * source incident out of A (api/incident-correlation.ts), `help` the usage. Answered in the request itself
+ * source incident out of A (api/incident-correlation.ts), `postmortem <incident> <link>` links its
+ * post-mortem (api/post-mortem.ts), `help` the usage. Answered in the request itself
  * (a few rows from Postgres and a signal, well inside Slack's 3 s), visible only to the caller.
  */
 import type { Kysely } from 'kysely';
@@ -20,11 +21,15 @@ export interface SlashReply { response_type: 'ephemeral'; text: string }
 
 const USAGE = '*Forewarn* — `/forewarn status`: open incidents · `/forewarn queue`: your customers waiting for outreach · '
   + '`/forewarn declare <P1-P4> <component[,component]> <title>`: declare an incident · '
-  + '`/forewarn merge <A> <B>`: merge incident B into A · `/forewarn split <A> <source>:<id>`: split a source incident out of A · `/forewarn help`'
+  + '`/forewarn merge <A> <B>`: merge incident B into A · `/forewarn split <A> <source>:<id>`: split a source incident out of A · '
+  + '`/forewarn postmortem <incident> <link>`: link an incident\'s post-mortem · `/forewarn help`'
   + ' (an incident is its id, or the incident id shown in its alert)';
 
+/** Links a post-mortem as the Slack user (api/post-mortem.ts); answers what to tell them. */
+export type LinkPostMortem = (incident: IncidentView, url: string) => Promise<string>;
+
 export async function runSlashCommand(
-  db: Kysely<Database>, input: { text: string; userId: string; userName?: string; dashboardUrl: string; triggerId?: string }, correlation?: CorrelationDeps,
+  db: Kysely<Database>, input: { text: string; userId: string; userName?: string; dashboardUrl: string; triggerId?: string; linkPostMortem?: LinkPostMortem }, correlation?: CorrelationDeps,
   /** For `declare`: the one forwarding path, with the request's deadline (Slack waits 3 s). */
   ingest?: IngestDeps,
 ): Promise<SlashReply> {
@@ -35,6 +40,9 @@ export async function runSlashCommand(
   if (sub === 'declare' && ingest) return { response_type: 'ephemeral', text: await declareText(ingest, words.slice(1), input) };
   if ((sub === 'merge' || sub === 'split') && correlation) {
     return { response_type: 'ephemeral', text: await correlationText(db, correlation, sub, words.slice(1), input) };
+  }
+  if ((sub === 'postmortem' || sub === 'post-mortem') && input.linkPostMortem) {
+    return { response_type: 'ephemeral', text: await postMortemText(db, words.slice(1), input.linkPostMortem) };
   }
   return { response_type: 'ephemeral', text: sub === 'help' ? USAGE : `Unknown subcommand "${escapeMrkdwn(sub)}". ${USAGE}` };
 }
@@ -91,6 +99,18 @@ async function declareText(ingest: IngestDeps, args: string[], input: { userId: 
     }, { actor, deliveryId: manualDeliveryId(input.triggerId && `slack:${input.triggerId}`) });
     return `${SEVERITY_EMOJI[severity]} Declared *${severity}* "${escapeMrkdwn(title.join(' '))}": the CSMs of affected customers are being alerted. `
       + `<${input.dashboardUrl}/incidents/${declared.incidentId}|Open it>`;
+  } catch (err) {
+    if (err instanceof HttpProblem) return `:warning: ${escapeMrkdwn(err.message)}`;
+    throw err;
+  }
+}
+
+/** `/forewarn postmortem <incident> <link>`: the incident as `findIncident` reads it. */
+async function postMortemText(db: Kysely<Database>, args: string[], link: LinkPostMortem): Promise<string> {
+  const [ref, url] = args;
+  if (!ref || !url || args.length > 2) return 'Usage: `/forewarn postmortem <incident> <link>`, e.g. `/forewarn postmortem API-2026-0129-001 https://wiki.example.com/pm/123`.';
+  try {
+    return await link(await findIncident(db, ref), url.replace(/^<(.*?)(\|.*)?>$/, '$1'));
   } catch (err) {
     if (err instanceof HttpProblem) return `:warning: ${escapeMrkdwn(err.message)}`;
     throw err;

@@ -7,9 +7,14 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RoutePlugin } from '../app';
-import { sendProblem, problemSchema } from '../problem';
+import { HttpProblem, sendProblem, problemSchema } from '../problem';
 import { performAction, postToResponseUrl, responseUrlAllowed, type SlackBlockAction } from './button-actions';
 import { runSlashCommand } from './commands';
+import { slackUserActor } from './button-actions';
+import { manualDeliveryId } from '../incident-actions';
+import { setPostMortem } from '../post-mortem';
+import { findCsm } from '../../db/incident-queries';
+import { escapeMrkdwn } from '../../domain/messages/format';
 import { verifySlackRequest } from './verify';
 import { findUnstorableText } from '../../domain/text';
 import { incidentSettings } from '../../config';
@@ -107,7 +112,8 @@ export const slackRoutes: RoutePlugin = async (app, deps) => {
       tags: ['slack'],
       summary: 'Slack slash command /forewarn',
       description: '`/forewarn status` (open incidents), `/forewarn queue` (your customers waiting for outreach), `/forewarn merge <A> <B>` '
-        + '(merge incident B into A), `/forewarn split <A> <source>:<id>` (split a source incident out of A), `/forewarn help`. Signed by Slack.',
+        + '(merge incident B into A), `/forewarn split <A> <source>:<id>` (split a source incident out of A), '
+        + '`/forewarn postmortem <incident> <link>` (link an incident\'s post-mortem), `/forewarn help`. Signed by Slack.',
       security: [],
       headers: slackHeaders,
       consumes: ['application/x-www-form-urlencoded'],
@@ -123,9 +129,23 @@ export const slackRoutes: RoutePlugin = async (app, deps) => {
   }, async (req, reply) => {
     if (req.body.ssl_check) return reply.code(200).send({});
     if (!req.body.user_id) return sendProblem(reply, 400, 'Invalid request', 'user_id is required.', [{ path: 'body/user_id', message: 'is required' }]);
+    const userId = req.body.user_id;
     return runSlashCommand(deps.db, {
-      text: req.body.text ?? '', userId: req.body.user_id, userName: req.body.user_name, dashboardUrl: `${deps.config.api.publicBaseUrl}/dashboard`,
+      text: req.body.text ?? '', userId, userName: req.body.user_name, dashboardUrl: `${deps.config.api.publicBaseUrl}/dashboard`,
       triggerId: req.body.trigger_id,
+      // As the Slack user's linked person or CSM; an unlinked Slack user may not change incidents.
+      linkPostMortem: async (incident, url) => {
+        const csm = await findCsm(deps.db, { slackUserId: userId });
+        const actor = await slackUserActor(deps.db, { id: userId, name: req.body.user_name }, csm && { email: csm.email, name: csm.name });
+        if (!actor.role) return 'Your Slack account is not linked to a CSM or person in Forewarn, so it cannot link post-mortems.';
+        try {
+          const done = await setPostMortem(deps.ingestDeps(req.log, Date.now() + 2000), incident, url, { actor, deliveryId: manualDeliveryId(undefined) });
+          return `:memo: Post-mortem of *${escapeMrkdwn(incident.title)}* linked: ${done.postMortem.url}`;
+        } catch (err) {
+          if (err instanceof HttpProblem && err.status < 500) return `:warning: ${err.message}`;
+          throw err;
+        }
+      },
     }, { db: deps.db, temporal: deps.temporal, taskQueue: deps.config.temporal.taskQueue, settings: incidentSettings(deps.config), log: req.log },
     deps.ingestDeps(req.log, requestDeadline(reply)));
   });

@@ -37,6 +37,8 @@ export const genericIncidentSchema = {
     statusPageUrl: { type: 'string', format: 'uri', maxLength: 2000 },
     message: { type: 'string', maxLength: 20000, description: 'The latest public update text.' },
     resolutionNote: { type: 'string', maxLength: 20000, description: 'How it was resolved (the resolution DM\'s "Resolution:" line; cut to 500 characters).' },
+    postMortemUrl: { type: 'string', format: 'uri', pattern: '^https?://', maxLength: 2000, description: 'The post-mortem, once written: "View Post-Mortem" appears only with one.' },
+    owner: { type: 'string', format: 'email', maxLength: 320, description: 'Who owns the incident: asked for the post-mortem 3 days after resolution when there is none.' },
     updatedAt: { type: 'string', format: 'date-time', description: 'When this state was true; older posts than the last applied one change nothing. Default: receipt time.' },
   },
 } as const;

@@ -67,7 +67,10 @@ export interface FollowUpItem {
 export interface IncidentDetail {
   incident: IncidentSummary & { description: string | null; regions: string[]; latestMessage: string | null;
     /** The latest part of the incident Forewarn could not process (Postgres refused the data), or null. */
-    lastProblem: IncidentProblemView | null };
+    lastProblem: IncidentProblemView | null;
+    /** The post-mortem, once linked: who set it and when. */
+    postMortem: { url: string; setBy: string | null; setAt: string | null } | null;
+    ownerEmail: string | null };
   /** One page, in the requested order. */
   customers: DetailCustomer[];
   /** Every impact row, including customers no longer affected. */
@@ -115,9 +118,11 @@ export const DEFAULT_DETAIL_OPTIONS: DetailOptions = { sort: 'priority', dir: 'a
 export async function getIncidentDetail(db: Kysely<Database>, idOrWorkflowId: string, opts: DetailOptions = DEFAULT_DETAIL_OPTIONS): Promise<IncidentDetail | undefined> {
   const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrWorkflowId);
   const found = await sql<IncidentRow & { description: string | null; affected_regions: string[]; latest_message: string | null;
-    last_problem: string | null; last_problem_step: string | null; last_problem_at: Date | null; problem_count: number }>`
+    last_problem: string | null; last_problem_step: string | null; last_problem_at: Date | null; problem_count: number;
+    post_mortem_url: string | null; post_mortem_set_by: string | null; post_mortem_set_at: Date | null; owner_email: string | null }>`
     select ${incidentColumns}, i.description, i.affected_regions, i.latest_message,
-      i.last_problem, i.last_problem_step, i.last_problem_at, i.problem_count
+      i.last_problem, i.last_problem_step, i.last_problem_at, i.problem_count,
+      i.post_mortem_url, i.post_mortem_set_by, i.post_mortem_set_at, i.owner_email
     from product_incidents i ${outreachLateral}
     where ${isUuid ? sql`i.id = ${idOrWorkflowId}::uuid` : sql`i.workflow_id = ${idOrWorkflowId}`}`.execute(db);
   const row = found.rows[0];
@@ -183,6 +188,10 @@ export async function getIncidentDetail(db: Kysely<Database>, idOrWorkflowId: st
   return {
     incident: {
       ...toSummary(row), description: row.description, regions: row.affected_regions, latestMessage: row.latest_message, lastProblem: problemView(row),
+      postMortem: row.post_mortem_url
+        ? { url: row.post_mortem_url, setBy: row.post_mortem_set_by, setAt: row.post_mortem_set_at ? new Date(row.post_mortem_set_at).toISOString() : null }
+        : null,
+      ownerEmail: row.owner_email,
     },
     customers: customers.map((c) => ({
       customerId: c.customer_id,

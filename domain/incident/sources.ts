@@ -83,7 +83,8 @@ export function linkedSourceFrom(source: IncidentSource, externalId: string, led
 
 /** Whether an event sets any field (a note-only event from a source not linked adds no source). */
 export function carriesFields(event: IncidentEvent): boolean {
-  return [event.title, event.status, event.severity, event.components, event.regions, event.message, event.startedAt, event.resolvedAt, event.statusPageUrl]
+  return [event.title, event.status, event.severity, event.components, event.regions, event.message, event.startedAt, event.resolvedAt, event.statusPageUrl,
+    event.resolutionNote, event.postMortemUrl, event.owner]
     .some((v) => v !== undefined);
 }
 
@@ -138,6 +139,12 @@ export function combineSources(current: Incident, sources: LinkedSource[]): Inci
   if (person && newest('status')) status = person.view.status;
   if (person && newest('severity')) severity = person.view.severity;
   const isResolved = status === 'resolved';
+  // Notes, post-mortem and owner: the newest any source (or person) set.
+  const newestOf = (field: 'resolutionNote' | 'postMortemUrl' | 'owner') => [...sources].filter((s) => s.appliedAt[field] !== undefined)
+    .sort((a, b) => a.appliedAt[field]!.localeCompare(b.appliedAt[field]!)).at(-1)?.view[field];
+  const resolutionNote = isResolved ? newestOf('resolutionNote') ?? current.resolutionNote : undefined;
+  const postMortemUrl = newestOf('postMortemUrl') ?? current.postMortemUrl;
+  const owner = newestOf('owner') ?? current.owner;
   return {
     ...current,
     title: counted[0]!.view.title,
@@ -149,6 +156,9 @@ export function combineSources(current: Incident, sources: LinkedSource[]): Inci
     resolvedAt: isResolved ? latest([...counted, ...(person ? [person] : [])].map((s) => s.view.resolvedAt)) ?? current.resolvedAt : undefined,
     statusPageUrl: statuspage.find((s) => s.view.statusPageUrl)?.view.statusPageUrl ?? sources.find((s) => s.view.statusPageUrl)?.view.statusPageUrl ?? current.statusPageUrl,
     message: publicSource?.view.message ?? current.message,
+    ...(resolutionNote ? { resolutionNote } : {}),
+    ...(postMortemUrl ? { postMortemUrl } : {}),
+    ...(owner ? { owner } : {}),
   };
 }
 

@@ -2,6 +2,7 @@
 import { formatArr } from '../money';
 import { customerList, customerListBlocks, listRoom, type MessageCustomer } from './customer-list';
 import { escapeMrkdwn, formatDuration, oneLine, SEVERITY_EMOJI, truncate } from './format';
+import type { Incident } from '../types';
 import { hasWarRoom, listTotalsOf, type CsmMessageInput } from './input';
 import { actions, context, header, packLines, section, withinLimits, type Block, type ButtonSpec, type SlackMessage } from './slack-kit';
 
@@ -57,21 +58,54 @@ export function renderFollowUp(input: CsmMessageInput): SlackMessage {
   return withinLimits({ text: [banner, intro, ...list.plain, ...extraLines(input)].join('\n'), blocks });
 }
 
-/** The customers counted are every customer of the CSM in the incident, affected now or earlier (slice.ts). */
+/**
+ * Three days after resolution. The customers counted are every customer of the CSM in the incident,
+ * affected now or earlier (slice.ts). With a post-mortem it links it ("View Post-Mortem"); without,
+ * it says the incident's owner has been asked for it (renderPostMortemRequest) and how to link it.
+ */
 export function renderPostMortem(input: CsmMessageInput): SlackMessage {
   const { incident } = input;
   const mine = listTotalsOf(input);
   const banner = `:memo: POST-MORTEM REMINDER: ${oneLine(incident.title)}`;
   const duration = formatDuration(incident.startedAt, incident.resolvedAt ?? input.now);
-  const intro = `The incident lasted ${duration} and affected ${mine.customers} of your customers (${formatArr(mine.arr)} ARR). Share the post-mortem summary with them, starting with the high-impact accounts.`;
-  const url = incident.statusPageUrl ?? input.dashboardUrl;
+  const lasted = `The incident lasted ${duration} and affected ${mine.customers} of your customers (${formatArr(mine.arr)} ARR).`;
+  const intro = incident.postMortemUrl
+    ? `${lasted} Share the post-mortem summary with them, starting with the high-impact accounts.`
+    : `${lasted} There is no post-mortem yet: the incident's owner has been asked for it. Once it is linked (${postMortemHowTo(incident)}), share it with your customers, starting with the high-impact accounts.`;
+  const buttons: ButtonSpec[] = incident.postMortemUrl
+    ? [{ action: 'view_post_mortem', label: 'View Post-Mortem', workflowId: incident.workflowId, url: incident.postMortemUrl }]
+    : [{ action: 'view_dashboard', label: 'Open Dashboard', workflowId: incident.workflowId, url: input.dashboardUrl }];
   const blocks: Block[] = [
     header(banner),
     section(escapeMrkdwn(intro)),
     ...extraBlocks(input),
-    actions([{ action: 'view_post_mortem', label: 'View Post-Mortem', workflowId: incident.workflowId, url }]),
+    actions(buttons),
   ];
   return withinLimits({ text: [banner, intro, ...extraLines(input)].join('\n'), blocks });
+}
+
+/** How a person links the post-mortem: Slack, the dashboard or the API. */
+export function postMortemHowTo(incident: Pick<Incident, 'externalId' | 'id'>): string {
+  return `/forewarn postmortem ${incident.externalId} <link>, the incident's page in the dashboard, or PUT /api/incidents/${incident.id}/post-mortem`;
+}
+
+/** To the incident's owner (or the CS managers of its CSMs) when the 3-day reminder finds no post-mortem. */
+export function renderPostMortemRequest(input: {
+  incident: Incident; customers: number; csms: number; dashboardUrl: string; now: string;
+}): SlackMessage {
+  const { incident } = input;
+  const banner = `:memo: POST-MORTEM NEEDED: ${oneLine(incident.title)}`;
+  const since = incident.resolvedAt ? `was resolved ${formatDuration(incident.resolvedAt, input.now)} ago` : 'has ended';
+  const intro = `${incident.severity} "${oneLine(incident.title)}" (${incident.externalId}) ${since} and affected ${input.customers} customer${input.customers === 1 ? '' : 's'} `
+    + `of ${input.csms} CSM${input.csms === 1 ? '' : 's'}, who are following up with them and need its post-mortem. There is none linked yet.`;
+  const how = `Link it with ${postMortemHowTo(incident)}.`;
+  const blocks: Block[] = [
+    header(banner),
+    section(escapeMrkdwn(intro)),
+    section(escapeMrkdwn(how)),
+    actions([{ action: 'view_dashboard', label: 'Open Incident', workflowId: incident.workflowId, url: input.dashboardUrl, style: 'primary' }]),
+  ];
+  return withinLimits({ text: [banner, intro, how].join('\n'), blocks });
 }
 
 /** P1 without a public update within the promised cadence. */

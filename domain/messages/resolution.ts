@@ -19,6 +19,7 @@
  *
  * The text fallback is exactly that text (without the buttons); Block Kit has one block a section,
  * then Forewarn's extras (high-impact count and ARR, where the resolution line comes from).
+ * "View Post-Mortem" is offered only when the incident has a post-mortem (its link, never a stand-in).
  */
 import { formatArr } from '../money';
 import type { Incident } from '../types';
@@ -73,7 +74,6 @@ export function renderResolution(input: CsmMessageInput): SlackMessage {
   const mine = listTotalsOf(input);
   const banner = `:white_check_mark: INCIDENT RESOLVED: ${oneLine(incident.title)}`;
   const steps = NEXT_STEPS.map((s, i) => `${i + 1}. ${s}`);
-  const postMortemUrl = incident.statusPageUrl ?? input.dashboardUrl;
 
   const blocks = [
     header(banner),
@@ -84,7 +84,8 @@ export function renderResolution(input: CsmMessageInput): SlackMessage {
     actions([
       { action: 'send_resolution_emails', label: 'Send Resolution Emails', workflowId: incident.workflowId, style: 'primary' },
       { action: 'schedule_follow_ups', label: 'Schedule Follow-ups', workflowId: incident.workflowId },
-      { action: 'view_post_mortem', label: 'View Post-Mortem', workflowId: incident.workflowId, url: postMortemUrl },
+      // Only a post-mortem that exists is offered.
+      ...(incident.postMortemUrl ? [{ action: 'view_post_mortem' as const, label: 'View Post-Mortem', workflowId: incident.workflowId, url: incident.postMortemUrl }] : []),
     ]),
   ];
   const plain = paragraphs([

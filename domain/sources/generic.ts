@@ -20,6 +20,10 @@ export interface GenericIncidentBody {
   message?: string;
   /** How it was resolved: the resolution DM's "Resolution:" line. */
   resolutionNote?: string;
+  /** The post-mortem's link, once written. */
+  postMortemUrl?: string;
+  /** Who owns the incident (email): asked for the post-mortem when it is missing. */
+  owner?: string;
   /** When the sender changed the incident; lets out-of-order posts be ignored. Defaults to receipt time. */
   updatedAt?: string;
 }

@@ -45,6 +45,8 @@ export interface OpsgenieWebhookBody {
   escalationName?: string;
 }
 
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
 export function isHandledOpsgenieAction(action: string): action is OpsgenieHandledAction {
   return (OPSGENIE_HANDLED_ACTIONS as readonly string[]).includes(action);
 }
@@ -117,6 +119,8 @@ export function normalizeOpsgenie(
       break;
     case 'Acknowledge':
       out.note = `Acknowledged in Opsgenie${who}`;
+      // The responder who took the alert owns it: they are asked for the post-mortem (Opsgenie users are emails).
+      if (actor && EMAIL.test(actor)) out.owner = actor.toLowerCase();
       break;
     case 'AddNote': {
       out.note = `Note in Opsgenie${who}: ${alert.note ?? ''}`.trim();

@@ -18,6 +18,7 @@
  *   `affected_components` of its updates), mapped to component keys through component_aliases by the caller.
  * - message: the body of the latest incident update; occurredAt: the incident's updated_at.
  * - resolutionNote: once resolved, the body of the latest update (the final one, written when resolving).
+ * - postMortemUrl: the incident's page (its shortlink) once `postmortem_published_at` is set (not ignored).
  */
 import { boundedNote } from '../incident-state';
 import type { EventStatus, IncidentEvent, Severity } from '../types';
@@ -43,6 +44,9 @@ export interface StatuspageIncident {
   updated_at: string;
   resolved_at?: string | null;
   shortlink?: string | null;
+  /** Set once the post-mortem is published on the incident's page (the management API and webhooks carry it). */
+  postmortem_published_at?: string | null;
+  postmortem_ignored?: boolean | null;
   incident_updates?: StatuspageIncidentUpdate[];
   components?: { id?: string; name?: string; status?: string }[] | null;
 }
@@ -164,6 +168,8 @@ export function normalizeStatuspageIncident(
   // The final update (written when resolving) says how it was resolved.
   const resolutionNote = status === 'resolved' ? boundedNote(latest?.body ?? undefined) : undefined;
   if (resolutionNote) event.resolutionNote = resolutionNote;
+  // A published post-mortem is shown on the incident's own page, which the shortlink opens.
+  if (incident.postmortem_published_at && !incident.postmortem_ignored && incident.shortlink) event.postMortemUrl = incident.shortlink;
   return event;
 }
 

@@ -272,6 +272,30 @@ describe('Slack activities against a local Slack', () => {
         from customers c where c.external_id like 'big-%'`.execute(testDb.db);
     }
 
+    test('a 3-day reminder without a post-mortem asks the owner (the CSM\'s manager here) once; with one, it links it and asks nobody', async () => {
+      await seedBigIncident();
+      const done = { ...incident, status: 'resolved' as const, resolvedAt: '2026-01-29T21:45:00.000Z' };
+      const first = await send('post_mortem', 'k-pm-ana', { incident: done });
+      assert.equal(first.status, 'sent');
+      assert.match(slack.dmsTo('UANA').at(-1)!.text, /no post-mortem yet: the incident's owner has been asked for it/);
+      const asked = slack.dmsTo('ULEE');
+      assert.equal(asked.length, 1);
+      assert.match(asked[0]!.text, /^:memo: POST-MORTEM NEEDED: API Latency Issues\n.*affected 1003 customers of 2 CSMs/);
+      // Bo has no manager: nobody else is asked; Ana's reminder again (a retry) asks Lee no second time.
+      await send('post_mortem', 'k-pm-bo', { incident: done, csmEmail: bo.email });
+      await send('post_mortem', 'k-pm-ana', { incident: done });
+      assert.equal(slack.dmsTo('ULEE').length, 1);
+      const row = await testDb.db.selectFrom('notifications').select(['kind', 'recipient', 'status']).where('kind', '=', 'post_mortem_request').execute();
+      assert.deepEqual(row, [{ kind: 'post_mortem_request', recipient: 'lee@corp.example', status: 'sent' }]);
+
+      // Linked through the API (on the incident row) before the workflow heard of it: the reminder links it.
+      await testDb.db.updateTable('product_incidents').set({ post_mortem_url: 'https://wiki.example.com/pm/9' }).where('id', '=', incident.id).execute();
+      await send('post_mortem', 'k-pm-ana-2', { incident: { ...done, resolvedAt: '2026-01-30T21:45:00.000Z' } });
+      const linked = slack.dmsTo('UANA').at(-1)!;
+      assert.match(JSON.stringify(linked.blocks), /"url":"https:\/\/wiki\.example\.com\/pm\/9"/);
+      assert.equal(slack.dmsTo('ULEE').length, 1, 'nobody is asked for a post-mortem that exists');
+    });
+
     const notifiedCount = async (csm: string) => Number((await sql<{ n: string }>`select count(*) as n from incident_customer_impact i
       join customers c on c.id = i.customer_id join csms s on s.id = c.csm_id
       where s.email = ${csm} and i.csm_notified_at is not null`.execute(testDb.db)).rows[0].n);
@@ -345,7 +369,7 @@ describe('Slack activities against a local Slack', () => {
 
       const esc = await send('escalation', 'k-esc-big');
       assert.equal(esc.status, 'sent');
-      const dm = slack.dmsTo('ULEE')[0].text;
+      const dm = slack.dmsTo('ULEE').find((m) => m.text.includes('ESCALATION'))!.text;
       assert.match(dm, /Ana Ruiz \(ana@corp\.example\) has not acknowledged the P1 alert nor contacted any of their 100 high-impact customers/);
       assert.deepEqual(dm.split('\n').filter((l) => /^\d+\. /.test(l)).slice(0, 3).map((l) => l.split(' - ')[0].replace(/^\d+\. :\w+: /, '')), ['Customer 0001', 'Customer 0011', 'Customer 0021']);
       assert.match(dm, /…and 90 more/);

@@ -308,8 +308,11 @@ describe('other CSM messages', () => {
       '2. Schedule follow-up calls for high-impact customers',
       '3. Prepare post-mortem summary',
     ].join('\n'));
-    assert.deepEqual(buttons(message).map((b) => b.label), ['Send Resolution Emails', 'Schedule Follow-ups', 'View Post-Mortem']);
-    assert.deepEqual(buttons(message).map((b) => b.action_id), ['forewarn:send_resolution_emails', 'forewarn:schedule_follow_ups', 'forewarn:view_post_mortem']);
+    // No post-mortem yet: no "View Post-Mortem" (never a stand-in link).
+    assert.deepEqual(buttons(message).map((b) => b.label), ['Send Resolution Emails', 'Schedule Follow-ups']);
+    const withPm = renderCsmMessage('resolution', input({ incident: { ...resolved, postMortemUrl: 'https://wiki.example.com/pm/7' } }));
+    assert.deepEqual(buttons(withPm).map((b) => b.action_id), ['forewarn:send_resolution_emails', 'forewarn:schedule_follow_ups', 'forewarn:view_post_mortem']);
+    assert.equal(buttons(withPm)[2].url, 'https://wiki.example.com/pm/7');
   });
 
   test('update lists what changed and the current state', () => {

@@ -135,8 +135,11 @@ describe('the spec\'s layouts, line for line', () => {
 
   test('5.2: the resolution message for the spec\'s example incident reads exactly like the spec, in the fallback and in Block Kit', () => {
     const spec = specParts(SPEC_5_2);
-    // Resolved 2 hours 15 minutes after its start, with the resolution note the spec shows.
-    const resolved = { ...incident, status: 'resolved' as const, resolvedAt: '2026-01-29T21:45:00.000Z', resolutionNote: 'Root cause identified and fixed' };
+    // Resolved 2 hours 15 minutes after its start, with the resolution note the spec shows and a post-mortem (its button shows only then).
+    const resolved = {
+      ...incident, status: 'resolved' as const, resolvedAt: '2026-01-29T21:45:00.000Z', resolutionNote: 'Root cause identified and fixed',
+      postMortemUrl: 'https://wiki.example.com/pm/api-latency',
+    };
     const message = renderCsmMessage('resolution', input({ incident: resolved, now: '2026-01-29T21:46:00.000Z' }));
     assert.equal(message.text, spec.text);
     assert.equal(blocksAsText(message), spec.text);

@@ -1,6 +1,6 @@
 // Incident detail: affected customers (sortable), outreach changed in place through the REST API
 // (so the workflow validates it), totals by CSM, timeline and follow-ups.
-import { ApiError, postJson } from '../api.js';
+import { ApiError, postJson, sendJson } from '../api.js';
 import { sourcesSection } from './sources.js';
 import {
   cell, duration, h, impactBadge, label, moneyEl, outreachBar, rowHeader, secondsBetween, severityBadge, statusBadge, timeEl, usd,
@@ -226,6 +226,47 @@ function problemNotice(problem) {
     `Forewarn could not process part of this incident: ${problem.message} (`, timeEl(problem.at), `).${more}`);
 }
 
+/** The post-mortem link typed but not saved yet, and the answer to the last save. */
+let postMortemInput = '';
+/** @type {string | null} */
+let postMortemError = null;
+
+/**
+ * The post-mortem: its link (and who set it), and a form to link or replace it. "View Post-Mortem"
+ * in Slack appears only once it is linked; the 3-day reminder asks the incident's owner for it.
+ * @param {Detail['incident']} i @param {ViewContext} ctx
+ */
+function postMortemSection(i, ctx) {
+  const pm = i.postMortem;
+  /** @type {HTMLInputElement} */
+  const input = h('input', {
+    type: 'url', id: 'post-mortem-url', name: 'url', required: true, 'data-focus': 'post-mortem-url', placeholder: 'https://…',
+    value: postMortemInput, oninput: () => { postMortemInput = input.value; },
+  });
+  const save = async () => {
+    try {
+      await sendJson('PUT', `/api/incidents/${encodeURIComponent(i.id)}/post-mortem`, { url: input.value.trim() });
+      postMortemInput = '';
+      postMortemError = null;
+      flash = 'Post-mortem linked.';
+    } catch (err) {
+      postMortemError = err instanceof Error ? err.message : String(err);
+    }
+    await ctx.refresh();
+  };
+  return h('section', { class: 'post-mortem', 'aria-labelledby': 'post-mortem-title' },
+    h('h2', { id: 'post-mortem-title' }, 'Post-mortem'),
+    pm ? h('p', null, h('a', { href: pm.url, target: '_blank', rel: 'noopener noreferrer', class: 'post-mortem-link' }, pm.url),
+      h('span', { class: 'muted small' }, ` — linked by ${pm.setBy ?? 'the source'}`, pm.setAt ? [' ', timeEl(pm.setAt)] : null))
+      : h('p', { class: 'muted' }, i.status === 'resolved'
+        ? `None linked yet. Three days after resolution ${i.ownerEmail ? `its owner (${i.ownerEmail})` : 'the CS managers of its CSMs'} are asked for it.`
+        : 'None yet: link it once it is written.'),
+    h('form', { class: 'post-mortem-form', onsubmit: (/** @type {Event} */ e) => { e.preventDefault(); void save(); } },
+      h('label', { for: 'post-mortem-url' }, pm ? 'Replace the link' : 'Link the post-mortem'), ' ', input, ' ',
+      h('button', { type: 'submit', 'data-focus': 'post-mortem-save' }, 'Save link')),
+    postMortemError ? h('p', { class: 'error small', role: 'alert' }, postMortemError) : null);
+}
+
 /** @type {import('../types').View<Detail>} */
 export const detailView = {
   title: (data) => data.incident.title,
@@ -263,6 +304,7 @@ export const detailView = {
           h('a', { href: i.temporalUrl, target: '_blank', rel: 'noopener noreferrer' }, 'Workflow in Temporal')))),
       i.latestMessage ? h('blockquote', { class: 'latest' }, h('span', { class: 'muted small' }, 'Latest public update'), h('p', null, i.latestMessage)) : null,
       i.description ? h('p', { class: 'description' }, i.description) : null,
+      postMortemSection(i, ctx),
       sourcesSection(data, ctx),
       h('section', { 'aria-labelledby': 'customers-title' },
         h('h2', { id: 'customers-title' }, ctx.query.csm ? `Customers of ${ctx.query.csm} (${data.customersTotal})` : `Affected customers (${i.affectedCustomers})`),
