@@ -200,4 +200,25 @@ describe('dashboard end to end: webhook → workflow → dashboard → outreach 
     await screenshot(page, 'e2e-outbox');
     assert.deepEqual(errors, []);
   });
+
+  test('declare an incident from the form, then resolve it with its button', async () => {
+    await page.click('#nav a[data-view=incidents]');
+    await page.locator('details.declare summary').click();
+    await page.selectOption('#declare-severity', 'P2');
+    await page.fill('#declare-components', 'billing');
+    await page.fill('#declare-title', 'Billing exports failing');
+    await page.click('[data-focus=declare-submit]');
+    const row = page.locator('section[aria-labelledby=open-title] tr[data-incident-id]', { hasText: 'Billing exports failing' });
+    await row.waitFor({ timeout: VISIBLE_WITHIN });
+    assert.equal(await row.locator('.badge.sev-p2').count(), 1);
+    await row.locator('a.incident-title').click();
+    await page.locator('.facts .arr', { hasText: '$900K' }).waitFor({ timeout: VISIBLE_WITHIN }); // PayCo, on billing
+    await page.click('[data-focus=resolve-incident]');
+    await page.locator('.badges .badge.status', { hasText: 'Resolved' }).waitFor({ timeout: VISIBLE_WITHIN });
+    assert.equal(await page.locator('[data-focus=resolve-incident]').count(), 0, 'a resolved incident offers no Resolve button');
+    const stored = await t.db.selectFrom('product_incidents').select(['status', 'severity', 'source']).where('title', '=', 'Billing exports failing').executeTakeFirstOrThrow();
+    assert.deepEqual(stored, { status: 'resolved', severity: 'P2', source: 'manual' });
+    await screenshot(page, 'e2e-declared-resolved');
+    assert.deepEqual(errors, []);
+  });
 });

@@ -1,5 +1,6 @@
 // Incident detail: affected customers (sortable), outreach changed in place through the REST API
 // (so the workflow validates it), totals by CSM, timeline and follow-ups.
+import { lifecycleButtons } from './incident-actions.js';
 import { ApiError, postJson, sendJson } from '../api.js';
 import { sourcesSection } from './sources.js';
 import {
@@ -284,6 +285,7 @@ export const detailView = {
     return h('div', { class: 'detail' },
       h('p', { class: 'breadcrumb' }, h('a', { href: '#/incidents' }, '← All incidents')),
       h('div', { class: 'page-header' }, h('h1', null, i.title), h('div', { class: 'badges' }, severityBadge(i.severity), ' ', statusBadge(i.status))),
+      lifecycleButtons(i, ctx),
       message ? h('p', { class: 'flash', role: 'status' }, message) : h('p', { class: 'flash', role: 'status', hidden: true }),
       problemNotice(i.lastProblem),
       h('dl', { class: 'facts' },

@@ -1,4 +1,5 @@
 // Incidents: open first (most severe, newest), then recently resolved.
+import { declareForm } from './incident-actions.js';
 import { sourceLabel } from './sources.js';
 import {
   cell, code, duration, emptyState, h, moneyEl, outreachBar, pageHeader, rowHeader, secondsBetween, severityBadge, statusBadge, timeEl,
@@ -73,19 +74,21 @@ function gettingStarted(data, session) {
 export const incidentsView = {
   title: () => 'Incidents',
   url: () => '/api/dashboard/incidents',
-  render(data, { session }) {
+  render(data, ctx) {
+    const { session } = ctx;
     const open = data.incidents.filter(isOpen);
     const resolved = data.incidents.filter((i) => !isOpen(i));
     const atRisk = open.reduce((sum, i) => sum + i.arrAtRisk, 0);
     const summary = h('p', { class: 'summary' },
       open.length ? [`${open.length} open incident${open.length === 1 ? '' : 's'} · `, moneyEl(atRisk), ' ARR at risk'] : 'No open incidents.');
     if (data.incidents.length === 0) {
-      return h('div', null, pageHeader('Incidents'),
+      return h('div', null, pageHeader('Incidents'), declareForm(ctx),
         emptyState('No incidents yet', h('p', null, 'Forewarn lists every product incident here as soon as it is detected, with the customers it affects and where outreach stands. To get started:'),
           h('ol', null, gettingStarted(data, session))));
     }
     return h('div', null,
       pageHeader('Incidents', summary),
+      declareForm(ctx),
       data.counts.customers === 0 ? h('p', { class: 'notice' }, 'No customers imported yet, so no one is affected: ', code('npm run import -- customers.csv')) : null,
       open.length ? table('Open', open, 'open-title') : h('p', { class: 'muted' }, 'Nothing open right now.'),
       resolved.length ? table('Recently resolved', resolved, 'resolved-title') : null);
