@@ -111,9 +111,14 @@ export function statuspageInstant(value: string, path = 'incident/updated_at'): 
   return new Date(Math.floor(ms / 1000) * 1000).toISOString();
 }
 
-/** The delivery id of one version of an incident: the same from the webhook and from the sync. */
-export function statuspageDeliveryId(incident: Pick<StatuspageIncident, 'id' | 'updated_at'>): string {
-  return `${incident.id}@${statuspageInstant(incident.updated_at)}`;
+/**
+ * The delivery id of one version of an incident: the same from the webhook and from the sync. Its
+ * latest update's id is part of it, since Statuspage stamps whole seconds: an incident identified and
+ * resolved within one second is two versions, not one delivered twice.
+ */
+export function statuspageDeliveryId(incident: Pick<StatuspageIncident, 'id' | 'updated_at' | 'incident_updates'>): string {
+  const update = latestIncidentUpdate(incident)?.id;
+  return `${incident.id}@${statuspageInstant(incident.updated_at)}${update ? `/${update}` : ''}`;
 }
 
 /** The incident id a delivery id names (webhook_deliveries rows of source 'statuspage'). */
@@ -132,7 +137,7 @@ export function statuspageComponentIds(incident: StatuspageIncident): string[] {
 }
 
 /** The latest update (by display time, then creation), whatever order the payload lists them in. */
-export function latestIncidentUpdate(incident: StatuspageIncident): StatuspageIncidentUpdate | undefined {
+export function latestIncidentUpdate(incident: Pick<StatuspageIncident, 'incident_updates'>): StatuspageIncidentUpdate | undefined {
   const when = (u: StatuspageIncidentUpdate) => Date.parse(u.display_at ?? u.created_at ?? u.updated_at ?? '') || 0;
   return [...(incident.incident_updates ?? [])].filter(Boolean).sort((a, b) => when(b) - when(a))[0];
 }

@@ -27,7 +27,7 @@ describe('Statuspage webhook normalization', () => {
       components: [],
       // 2013-05-29T16:30:35-06:00 in UTC
       occurredAt: '2013-05-29T22:30:35.000Z',
-      deliveryId: 'lbkhbwn21v5q@2013-05-29T22:30:35.000Z',
+      deliveryId: 'lbkhbwn21v5q@2013-05-29T22:30:35.000Z/drfcwbnpxnr6',
       startedAt: '2013-05-29T21:08:51.000Z',
       statusPageUrl: 'http://j.mp/18zyDQx',
       message: 'A fix has been implemented and we are monitoring the results.',
@@ -109,6 +109,14 @@ describe('Status API v2 and the sync selection', () => {
   test('the same version gets the same delivery id from the webhook and from the API (offsets and milliseconds aside)', () => {
     assert.equal(statuspageDeliveryId({ id: 'x', updated_at: '2014-05-14T14:35:21.711-06:00' }), statuspageDeliveryId({ id: 'x', updated_at: '2014-05-14T20:35:21Z' }));
     assert.notEqual(statuspageDeliveryId({ id: 'x', updated_at: '2014-05-14T20:35:21Z' }), statuspageDeliveryId({ id: 'x', updated_at: '2014-05-14T20:35:22Z' }));
+  });
+
+  test('identified and resolved within one second are two versions, not one delivered twice', () => {
+    const update = (id: string, status: string) => ({ id, status, body: status, created_at: '2014-05-14T20:35:21.100Z', display_at: '2014-05-14T20:35:21.100Z' });
+    const identified = { id: 'x', updated_at: '2014-05-14T20:35:21.100Z', incident_updates: [update('u1', 'identified')] };
+    const resolved = { id: 'x', updated_at: '2014-05-14T20:35:21.900Z', incident_updates: [update('u1', 'identified'), { ...update('u2', 'resolved'), display_at: '2014-05-14T20:35:21.800Z' }] };
+    assert.notEqual(statuspageDeliveryId(identified), statuspageDeliveryId(resolved));
+    assert.equal(statuspageDeliveryId(resolved), statuspageDeliveryId({ ...resolved, updated_at: '2014-05-14T14:35:21-06:00', incident_updates: [...resolved.incident_updates].reverse() }));
   });
 
   test('a list with one unreadable incident keeps the others and says which was set aside', () => {

@@ -151,7 +151,7 @@ describe('status-page sync', () => {
     assert.equal(event.status, 'identified');
     assert.deepEqual(event.components, ['api-gateway']);
     assert.match(event.message!, /ham sandwiches/);
-    assert.equal(event.deliveryId, 'cp306tmzcl0y@2014-05-14T20:35:21.000Z');
+    assert.equal(event.deliveryId, 'cp306tmzcl0y@2014-05-14T20:35:21.000Z/jdy3tw5mt5r5');
     assert.deepEqual(await recorded('2z5g29qrrxvl'), []);
     assert.ok(fake.requests.some((r) => r.path === '/api/v2/incidents/unresolved.json'));
   });
@@ -188,7 +188,7 @@ describe('status-page sync', () => {
     assert.equal(result.forwarded, 0);
     const events = await recorded('cp306tmzcl0y');
     assert.deepEqual(events.map((e) => e.status), ['identified', 'monitoring', 'resolved']);
-    assert.equal(events.filter((e) => e.deliveryId === 'cp306tmzcl0y@2014-05-14T22:00:00.000Z').length, 1);
+    assert.equal(events.filter((e) => e.deliveryId === 'cp306tmzcl0y@2014-05-14T22:00:00.000Z/res1').length, 1);
   });
 
   test('an update seen by the sync first, then arriving by webhook, is delivered once', async () => {
