@@ -31,7 +31,7 @@ const WAIT_MS = 200;
 export interface DigestDeps {
   db: Kysely<Database>;
   client: WebClient;
-  /** The one way a Slack message is posted with its key (activities/slack.ts). */
+  /** The one way a Slack message is posted with its key (activities/slack-post.ts). */
   post: (key: string, message: SlackMessage, where: { channel: () => Promise<string> }) => Provider;
 }
 

@@ -12,6 +12,7 @@ import { renderFallbackEmail, type FallbackKind } from '../domain/messages/fallb
 import { isValidEmailAddress, rawEmailBase64Url } from '../domain/messages/rfc2822';
 import type { SlackMessage } from '../domain/messages';
 import type { Incident } from '../domain/types';
+import { dryRunProvider } from './dry-run';
 import { createGmailMailboxes, messageIdFor } from './gmail';
 import { withHeartbeat } from './heartbeat';
 import type { ActivityDeps } from './index';
@@ -63,7 +64,7 @@ export function createFallbackEmail(deps: { config: ActivityDeps['config']; db: 
             from: { name: 'Forewarn', email: sender }, to: { name: input.csm.name, email: input.csm.email },
             subject: email.subject, text: email.text, messageId, date: new Date(),
           }))
-          : { dryRun: {}, send: () => Promise.reject(new Error('dry-run sends nothing')), isPermanent: () => false, describe: String };
+          : dryRunProvider(String);
         return sendOnce(db, entry, provider);
       });
     },

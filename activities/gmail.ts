@@ -26,7 +26,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { google, type gmail_v1 } from 'googleapis';
-import { CancelledFailure, log as activityLog } from '@temporalio/activity';
+import { CancelledFailure } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
 import { findCsmRecord } from '../db/csm-slices';
 import { applyEmailPage, audiencePage, type PageCursor } from '../db/email-batches';
@@ -39,7 +39,9 @@ import { renderCustomerEmail, type EmailCustomer } from '../domain/messages/emai
 import { isValidEmailAddress, rawEmailBase64Url } from '../domain/messages/rfc2822';
 import { templateUsed, type MessageTemplate } from '../domain/messages/templates';
 import type { Incident } from '../domain/types';
+import { warn } from './activity-context';
 import { cancellable } from './cancellable';
+import { dryRunProvider } from './dry-run';
 import { withHeartbeat, type Heartbeat } from './heartbeat';
 import type { ActivityDeps } from './index';
 import { duplicateOf, failOnce, sendOnce, type Provider, type SendOutcome } from './outbox-send';
@@ -104,14 +106,6 @@ function retryAfterMs(err: unknown): number | undefined {
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const date = Date.parse(String(raw));
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
-}
-
-function warn(message: string, attrs: Record<string, unknown>): void {
-  try {
-    activityLog.warn(message, attrs);
-  } catch {
-    // Outside an activity (unit tests).
-  }
 }
 
 /** Stable per outbox key, so a retry can find a copy an earlier attempt created (`rfc822msgid:`). */
@@ -291,7 +285,7 @@ export function createGmailActivities(
       ? mailboxes.provider(run, messageId, () => rawEmailBase64Url({
         from: sender, to: { name: customer.contactName, email: to! }, subject: email.subject, text: email.text, messageId, date: new Date(),
       }))
-      : { dryRun: {}, send: () => Promise.reject(new Error('dry-run sends nothing')), isPermanent: () => false, describe };
+      : dryRunProvider(describe);
     try {
       const outcome = await sendOnce(db, entry, provider);
       if (outcome.status === 'failed' && outcome.error?.startsWith('mailbox_unavailable')) run.mailboxError = outcome.error;

@@ -9,12 +9,13 @@
  * recipient must not hold up the others); anything else (network, 5xx, cancellation) is noted on
  * the row, which stays pending, and thrown for Temporal to retry the activity.
  */
-import { CancelledFailure, log as activityLog } from '@temporalio/activity';
+import { CancelledFailure } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
 import {
   claimOutbox, findOutbox, isDelivered, markDelivered, markFailed, noteAttempt, noteTransientError, type OutboxEntry,
 } from '../db/outbox';
 import type { Database, NotificationRow } from '../db/types';
+import { warn } from './activity-context';
 
 /** What the provider answered for a message it holds. */
 export interface Delivery { status: 'sent' | 'drafted'; ref?: string; channel?: string }
@@ -37,14 +38,6 @@ export interface Provider {
   /** Trying the same request again cannot succeed (unknown user, refused address...). */
   isPermanent(err: unknown): boolean;
   describe(err: unknown): string;
-}
-
-function warn(message: string, attrs: Record<string, unknown>): void {
-  try {
-    activityLog.warn(message, attrs);
-  } catch {
-    // Outside an activity (unit tests): nothing to log to.
-  }
 }
 
 export function isDeliveredOutcome(o: Pick<SendOutcome, 'status'>): boolean {

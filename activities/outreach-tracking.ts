@@ -16,7 +16,6 @@
  * in the result; the others carry on.
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { log as activityLog } from '@temporalio/activity';
 import type { gmail_v1 } from 'googleapis';
 import { recordAudit } from '../db/audit';
 import { changeOutreach } from '../db/outreach';
@@ -24,6 +23,7 @@ import { outreachToTrack, type TrackedOutreach } from '../db/outreach-tracking';
 import type { Actor } from '../domain/actor';
 import type { OutreachStatus } from '../domain/types';
 import { outreachRecordedSignal, type OutreachTrackingResult } from '../workflows/contract';
+import { warn } from './activity-context';
 import { createGmailMailboxes } from './gmail';
 import { withHeartbeat, type Heartbeat } from './heartbeat';
 import type { ActivityDeps } from './index';
@@ -41,14 +41,6 @@ const headerOf = (m: gmail_v1.Schema$Message, name: string) =>
   m.payload?.headers?.find((h) => h.name?.toLowerCase() === name.toLowerCase())?.value ?? '';
 const addressOf = (from: string) => (/<([^<>\s]+@[^<>\s]+)>/.exec(from)?.[1] ?? from).trim().toLowerCase();
 const timeOf = (m: gmail_v1.Schema$Message) => new Date(Number(m.internalDate ?? Date.now())).toISOString();
-
-function warn(message: string, attrs: Record<string, unknown>): void {
-  try {
-    activityLog.warn(message, attrs);
-  } catch {
-    // Outside an activity (tests calling the factory directly).
-  }
-}
 
 /** What Gmail shows of one Forewarn email: not sent yet, or sent at `sentAt` and maybe answered at `repliedAt`. */
 interface SeenInGmail { sentAt?: string; repliedAt?: string }

@@ -48,6 +48,11 @@ export function describeSlackError(err: unknown): string {
   return slackErrorCode(err) ?? (err instanceof SlackPermanentError ? err.slackError : (err as Error)?.message ?? String(err));
 }
 
+/** Slack still answering 429 after the client's own waits: it is pacing us, not failing. */
+export function isRateLimited(err: unknown): boolean {
+  return /rate.?limit/i.test(describeSlackError(err));
+}
+
 /** Attempts for one call, only ever repeated after a 429 (the request was not processed). */
 const RATE_LIMIT_RETRIES = 5;
 

@@ -1,7 +1,7 @@
 /**
  * Which of a CSM's customers each kind of message is about, and the totals it shows. A message
  * lists only the first `customerLimit` customers and counts the rest, so callers pass a slice
- * (the first customers, in order) plus the totals of the whole list. activities/slack.ts reads
+ * (the first customers, in order) plus the totals of the whole list. activities/slack-csm-messages.ts reads
  * the slice from Postgres (db/csm-slices.ts, the same rules in SQL); `sliceFor` cuts it from a
  * list held in memory (incidents on the old workflow type, tests).
  */

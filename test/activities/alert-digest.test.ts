@@ -1,7 +1,8 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../config';
-import { createSlackActivities, NOTIFICATION_EVENT } from '../../activities/slack';
+import { createSlackActivities } from '../../activities/slack';
+import { NOTIFICATION_EVENT } from '../../activities/slack-post';
 import type { IncidentActivities, NotifyResult } from '../../activities/types';
 import type { Incident } from '../../domain/types';
 import { createTestDb, stopTestPostgres, type TestDb } from '../helpers/db';
