@@ -151,6 +151,21 @@ async function csat(db: Kysely<Database>, inScope: RawBuilder<boolean>): Promise
   return { ratings, average: ratings ? Math.round((sum / ratings) * 100) / 100 : null, distribution, goal: CSAT_GOAL };
 }
 
+/** What one incident's page shows of its outcomes: its customers' escalations and their ratings. */
+export interface IncidentOutcomes {
+  escalations: Pick<EscalationMetrics, 'tickets' | 'beforeContact' | 'afterContact' | 'customers'>;
+  csat: CsatMetrics;
+}
+
+export async function incidentOutcomes(db: Kysely<Database>, incidentId: string): Promise<IncidentOutcomes> {
+  const inScope = scopeCondition({ incidentId });
+  const [counts, ratings] = await Promise.all([escalationCounts(db, inScope), csat(db, inScope)]);
+  return {
+    escalations: { tickets: counts.tickets, beforeContact: counts.before_contact, afterContact: counts.tickets - counts.before_contact, customers: counts.customers },
+    csat: ratings,
+  };
+}
+
 /** The success metrics for one incident or for the incidents detected in [from, to). */
 export async function metricsSummary(db: Kysely<Database>, scope: MetricsScope, baseline: EscalationBaseline = {}): Promise<MetricsSummary> {
   const inScope = scopeCondition(scope);

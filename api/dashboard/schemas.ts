@@ -60,6 +60,10 @@ export const detailSchema = obj({
   timeline: arr(obj({ kind: str, summary: str, actor: nstr, occurredAt: str })),
   followUps: arr(obj({ kind: str, csmEmail: nstr, dueAt: str, status: str, doneAt: nstr })),
   mergeCandidates: arr(obj({ id: str, title: str, severity: str, source: str, externalId: str })),
+  outcomes: obj({
+    escalations: obj({ tickets: int, beforeContact: int, afterContact: int, customers: int }),
+    csat: obj({ ratings: int, average: nnum, goal: numb, distribution: obj({ 1: int, 2: int, 3: int, 4: int, 5: int }) }),
+  }),
 });
 
 export const teamSchema = obj({

@@ -1,6 +1,7 @@
 /** One incident in full: a page of its customers, totals per CSM, timeline and follow-ups. */
 import { sql, type Kysely } from 'kysely';
 import { problemView, type IncidentProblemView } from '../incident-problems';
+import { incidentOutcomes, type IncidentOutcomes } from '../success-metrics';
 import { CLOSED_STATUSES } from '../../domain/types';
 import type { Database } from '../types';
 import { acknowledgedBy, iso, num } from './shared';
@@ -79,6 +80,8 @@ export interface IncidentDetail {
   timeline: TimelineItem[];
   timelineTotal: number;
   followUps: FollowUpItem[];
+  /** Its customers' support tickets during the incident (split at their CSM's first contact) and their ratings. */
+  outcomes: IncidentOutcomes;
   /** Other open incidents a person could merge into this one (most recent first). */
   mergeCandidates: { id: string; title: string; severity: string; source: string; externalId: string }[];
 }
@@ -129,7 +132,7 @@ export async function getIncidentDetail(db: Kysely<Database>, idOrWorkflowId: st
   if (!row) return undefined;
   const incidentId = row.id;
 
-  const [customers, customerCount, byCsm, timeline, timelineCount, followUps, mergeCandidates] = await Promise.all([
+  const [customers, customerCount, byCsm, timeline, timelineCount, followUps, mergeCandidates, outcomes] = await Promise.all([
     db.selectFrom('incident_customer_impact as ici')
       .innerJoin('customers as cu', 'cu.id', 'ici.customer_id')
       .leftJoin('csms as cs', 'cs.id', 'cu.csm_id')
@@ -183,6 +186,7 @@ export async function getIncidentDetail(db: Kysely<Database>, idOrWorkflowId: st
     db.selectFrom('product_incidents').select(['id', 'title', 'severity', 'source', 'external_id'])
       .where('id', '<>', incidentId).where('merged_into', 'is', null).where('status', 'not in', CLOSED_STATUSES)
       .orderBy('started_at', 'desc').limit(50).execute(),
+    incidentOutcomes(db, incidentId),
   ]);
 
   return {
@@ -232,5 +236,6 @@ export async function getIncidentDetail(db: Kysely<Database>, idOrWorkflowId: st
     timelineTotal: Number(timelineCount.n),
     followUps: followUps.map((f) => ({ kind: f.kind, csmEmail: f.csm_email, dueAt: iso(f.due_at)!, status: f.status, doneAt: iso(f.done_at) })),
     mergeCandidates: mergeCandidates.map((m) => ({ id: m.id, title: m.title, severity: m.severity, source: m.source, externalId: m.external_id })),
+    outcomes,
   };
 }

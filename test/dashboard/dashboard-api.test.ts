@@ -161,6 +161,21 @@ describe('dashboard HTTP routes', () => {
     }
   });
 
+  test('incident detail carries its own outcomes, the same as GET /api/metrics/summary for that incident', async () => {
+    for (const id of [seeded.p1.id, seeded.resolved.id]) {
+      const { outcomes } = (await app.inject({ url: `/api/dashboard/incidents/${id}`, headers: auth })).json();
+      const summary = (await app.inject({ url: `/api/metrics/summary?incidentId=${id}`, headers: auth })).json();
+      const { tickets, beforeContact, afterContact, customers } = summary.escalations;
+      assert.deepEqual(outcomes.escalations, { tickets, beforeContact, afterContact, customers });
+      assert.deepEqual(outcomes.csat, summary.csat);
+    }
+    const p1 = (await app.inject({ url: `/api/dashboard/incidents/${seeded.p1.id}`, headers: auth })).json().outcomes;
+    assert.deepEqual(p1.escalations, { tickets: 3, beforeContact: 2, afterContact: 1, customers: 3 });
+    assert.equal(p1.csat.ratings, 0);
+    const resolved = (await app.inject({ url: `/api/dashboard/incidents/${seeded.resolved.id}`, headers: auth })).json().outcomes;
+    assert.deepEqual([resolved.csat.ratings, resolved.csat.average, resolved.escalations.tickets], [2, 4.5, 0]);
+  });
+
   test('outcomes agree with GET /api/metrics/summary for the same period, and the series adds up', async () => {
     const from = new Date(Date.now() - 7 * 86_400_000).toISOString();
     const to = new Date(Date.now() + 60_000).toISOString();

@@ -173,7 +173,11 @@ describe('dashboard in Chromium (seeded read model)', () => {
     const dataflow = page.locator(`tr[data-customer-id="${seeded.customers.dataflow}"]`);
     assert.match(await dataflow.innerText(), /Integration-dependent/);
     assert.match(await dataflow.innerText(), /\$8,219/);
-    assert.match(await page.locator('.facts').innerText(), /\$41,250/);
+    const facts = await page.locator('.facts').innerText();
+    assert.match(facts, /\$41,250/);
+    // The incident's own outcomes: its customers' tickets split at the first contact; ratings come with the resolution email.
+    assert.match(facts, /3 support tickets from 3 affected customers: 2 before their CSM's first contact, 1 after/);
+    assert.match(facts, /Customer rating \(CSAT\)\s+Asked for in the resolution email/i);
 
     await page.click('button[data-sort=arr]');
     await page.waitForFunction(() => document.querySelector('th[aria-sort=descending] button[data-sort=arr]'));

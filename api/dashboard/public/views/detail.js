@@ -268,6 +268,20 @@ function postMortemSection(i, ctx) {
     postMortemError ? h('p', { class: 'error small', role: 'alert' }, postMortemError) : null);
 }
 
+const plural = (/** @type {number} */ n, /** @type {string} */ word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** Support tickets from affected customers while it ran: the ones before their CSM's first contact are the escalations to avoid. */
+function escalationsText(/** @type {Detail['outcomes']['escalations']} */ e) {
+  if (e.tickets === 0) return 'No support tickets from affected customers';
+  return `${plural(e.tickets, 'support ticket')} from ${plural(e.customers, 'affected customer')}: ${e.beforeContact} before their CSM's first contact, ${e.afterContact} after`;
+}
+
+/** The ratings from the resolution email's one-click links, against the goal. */
+function csatText(/** @type {Detail['outcomes']['csat']} */ c, /** @type {boolean} */ open) {
+  if (c.average == null) return open ? 'Asked for in the resolution email' : 'No ratings yet';
+  return `${c.average.toFixed(1)} / 5 from ${plural(c.ratings, 'rating')} (goal ${c.goal.toFixed(1)} or more) ${c.average >= c.goal ? '✓' : '✗'}`;
+}
+
 /** @type {import('../types').View<Detail>} */
 export const detailView = {
   title: (data) => data.incident.title,
@@ -293,6 +307,8 @@ export const detailView = {
         fact('Business-impact estimate', usd(i.businessImpact)),
         fact('Customers affected', String(i.affectedCustomers)),
         fact('Outreach', outreachBar(i.outreach)),
+        fact('Customer escalations', escalationsText(data.outcomes.escalations)),
+        fact('Customer rating (CSAT)', csatText(data.outcomes.csat, open)),
         fact('Started', timeEl(i.startedAt)),
         fact(open ? 'Running for' : 'Duration', duration(secondsBetween(i.startedAt, i.resolvedAt ?? new Date().toISOString()))),
         fact('CSMs alerted in', i.lastCsmAlertAt ? duration(secondsBetween(i.detectedAt, i.lastCsmAlertAt)) : 'not yet'),
