@@ -131,6 +131,8 @@ export async function getIncidentDetail(db: Kysely<Database>, idOrWorkflowId: st
   const row = found.rows[0];
   if (!row) return undefined;
   const incidentId = row.id;
+  // A CSM's alert may have gone out from an incident merged into this one (their thread came over with it).
+  const alertedFrom = sql`(select ${incidentId}::uuid union all select m.id from product_incidents m where m.merged_into = ${row.workflow_id})`;
 
   const [customers, customerCount, byCsm, timeline, timelineCount, followUps, mergeCandidates, outcomes] = await Promise.all([
     db.selectFrom('incident_customer_impact as ici')
@@ -167,9 +169,9 @@ export async function getIncidentDetail(db: Kysely<Database>, idOrWorkflowId: st
             when bool_or(n.channel = 'slack' and n.status in ('sent', 'dry_run')) then 'slack'
             when bool_or(n.channel = 'email' and n.status in ('sent', 'dry_run')) then 'email'
             when bool_or(n.status = 'failed') then 'not_reached' end
-          from notifications n where n.incident_id = ${incidentId}::uuid and n.kind in ('alert', 'fallback_alert')
+          from notifications n where n.incident_id in ${alertedFrom} and n.kind in ('alert', 'fallback_alert')
             and lower(n.recipient) = lower(cs.email)) as reached_via,
-        (select n.error from notifications n where n.incident_id = ${incidentId}::uuid and n.kind = 'alert' and n.status = 'failed'
+        (select n.error from notifications n where n.incident_id in ${alertedFrom} and n.kind = 'alert' and n.status = 'failed'
             and lower(n.recipient) = lower(cs.email) order by n.created_at desc limit 1) as slack_error
       from incident_customer_impact ici
       join customers cu on cu.id = ici.customer_id

@@ -85,6 +85,21 @@ describe('incident page: which CSMs were reached how', () => {
     assert.match(google.sent[0]!.parsed.to, /ben\.ortiz@forewarn\.test/);
   });
 
+  test('a CSM whose alert thread came over in a merge shows as reached the way that alert went', async () => {
+    const { db } = testDb;
+    const customers = Object.fromEntries((await db.selectFrom('customers').select(['id', 'name']).execute()).map((c) => [c.name, c.id]));
+    const absorbing = await seedIncident(db, { externalId: 'Q7ABSORB', title: 'Checkout outage', severity: 'P1', status: 'identified', startedAt: new Date(), arrAtRisk: 25_000, customers: 1 });
+    const merged = await seedIncident(db, { externalId: 'Q7MERGED', title: 'Checkout errors (Opsgenie)', severity: 'P2', status: 'identified', startedAt: new Date(), arrAtRisk: 25_000, customers: 1 });
+    await db.updateTable('product_incidents').set({ merged_into: absorbing.workflowId, merged_at: new Date() }).where('id', '=', merged.id).execute();
+    await seedImpact(db, absorbing.id, [{ customerId: customers.SmallBiz!, level: 'low', reason: 'Low impact', rank: 1, outreach: 'pending', estimate: 10 }]);
+    await db.insertInto('notifications').values({
+      idempotency_key: `${merged.workflowId}:alert:chloe.park@forewarn.test:1`, incident_id: merged.id, channel: 'slack', recipient: 'chloe.park@forewarn.test',
+      kind: 'alert', payload: '{}', status: 'sent', sent_at: new Date(),
+    }).execute();
+    const detail = (await app.inject({ url: `/api/dashboard/incidents/${absorbing.id}`, headers: auth })).json();
+    assert.deepEqual(detail.byCsm.map((m: { email: string; reachedVia: string }) => [m.email, m.reachedVia]), [['chloe.park@forewarn.test', 'slack']]);
+  });
+
   test('the incident page shows it in the By CSM table', async () => {
     await app.listen({ host: '127.0.0.1', port: 0 });
     const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
