@@ -1,6 +1,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { insertTimelineEntries, stampCustomers, upsertFollowUps, upsertIncident } from '../db/incident-writes';
+import { recordAudit } from '../db/audit';
 import { restoreIncidentState } from '../db/incident-restore';
+import { SYSTEM_ACTOR } from '../domain/actor';
 import { saveOutreachChange } from '../db/outreach';
 import type { ActivityDeps } from './index';
 import type { IncidentActivities } from './types';
@@ -32,7 +34,14 @@ export function createStoreActivities(deps: Pick<ActivityDeps, 'db'>): StoreActi
     },
 
     async recordTimeline({ incidentId, entries }) {
-      await insertTimelineEntries(db, incidentId, entries);
+      await db.transaction().execute(async (trx) => {
+        const inserted = new Set(await insertTimelineEntries(trx, incidentId, entries));
+        // A quiet suspected incident closed by the workflow itself is a change nobody made: the audit log names Forewarn
+        // (once, with the entry, however often this is retried).
+        for (const e of entries.filter((x) => inserted.has(x.dedupeKey) && x.details?.dismissed === true && x.details.automatic === true)) {
+          await recordAudit(trx, { actor: SYSTEM_ACTOR, action: 'incident.auto_closed', incidentId, detail: { reason: e.details?.reason ?? null, csmsTold: e.details?.csmsTold ?? null } });
+        }
+      });
     },
 
     async saveOutreach(input) {

@@ -197,9 +197,9 @@ export async function markNoLongerAffected(db: Db, incidentId: string, stillAffe
 /** Timeline entries; a dedupe key already present is skipped, so retries add nothing. */
 export async function insertTimelineEntries(db: Db, incidentId: string, entries: {
   kind: string; summary: string; details?: Record<string, unknown>; actor?: string; occurredAt: string; dedupeKey: string;
-}[]): Promise<number> {
-  if (entries.length === 0) return 0;
-  const result = await db
+}[]): Promise<string[]> {
+  if (entries.length === 0) return [];
+  const inserted = await db
     .insertInto('incident_updates')
     .values(entries.map((e) => ({
       incident_id: incidentId,
@@ -211,8 +211,9 @@ export async function insertTimelineEntries(db: Db, incidentId: string, entries:
       occurred_at: e.occurredAt,
     })))
     .onConflict((oc) => oc.column('dedupe_key').doNothing())
-    .executeTakeFirst();
-  return Number(result.numInsertedOrUpdatedRows ?? 0);
+    .returning('dedupe_key')
+    .execute();
+  return inserted.map((r) => r.dedupe_key);
 }
 
 export interface OutreachChange {

@@ -86,6 +86,20 @@ describe('store activities', () => {
     assert.deepEqual(rows[1].details, { from: 'investigating', to: 'identified' });
   });
 
+  test('a suspected incident closed automatically is on the audit log once, as Forewarn; a person\'s dismissal is left to the API', async () => {
+    await store.recordIncident({ incident, totals: TOTALS, detectedAt: incident.startedAt });
+    const dismissal = (automatic: boolean, key: string) => ({
+      kind: 'status' as const, summary: 'Dismissed', actor: automatic ? 'Forewarn' : 'lee@corp.example', occurredAt: '2026-01-29T17:00:00.000Z', dedupeKey: key,
+      details: { dismissed: true, automatic, reason: automatic ? 'No new tickets or events for 120 minutes' : null, csmsTold: 1 },
+    });
+    await store.recordTimeline({ incidentId: incident.id, entries: [dismissal(true, 'dismissed:auto')] });
+    await store.recordTimeline({ incidentId: incident.id, entries: [dismissal(true, 'dismissed:auto')] });
+    await store.recordTimeline({ incidentId: incident.id, entries: [dismissal(false, 'dismissed:person')] });
+    const audit = await t.db.selectFrom('audit_log').select(['actor_kind', 'actor_name', 'action', 'incident_id', 'detail']).execute();
+    assert.deepEqual(audit.map((a) => [a.actor_kind, a.actor_name, a.action, a.incident_id]), [['system', 'Forewarn', 'incident.auto_closed', incident.id]]);
+    assert.deepEqual(audit[0]!.detail, { reason: 'No new tickets or events for 120 minutes', csmsTold: 1 });
+  });
+
   test('saveOutreach stores status, note and first notification times, with one timeline entry', async () => {
     await createImpactActivities({ db: t.db }).analyzeImpact({ incident: incidentFixture({ components: ['api-gateway'] }), now: '2026-01-29T15:00:00.000Z' });
     const change = {
