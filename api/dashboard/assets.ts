@@ -76,6 +76,7 @@ export function renderShell(opts: { version: string; title?: string }): string {
     <a href="#/templates" data-view="templates">Templates</a>
     <a href="#/audit" data-view="audit">Audit</a>
     <a href="#/tokens" data-view="tokens" id="nav-tokens" hidden>Tokens</a>
+    <a href="#/people" data-view="people" id="nav-people" hidden>People</a>
   </nav>
   <span id="live" class="live" role="status" aria-live="polite" hidden></span>
   <span id="who" class="who" hidden></span>

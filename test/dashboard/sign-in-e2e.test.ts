@@ -2,7 +2,7 @@
  * The dashboard's sign-in and role-limited views in headless Chromium, through the fake OIDC
  * provider: "Sign in with Slack" → provider → back signed in (session cookie); a CSM sees their
  * own customers' outreach controls and the others read-only; the audit view shows what they did;
- * an admin creates and revokes a token; sign-out ends the session.
+ * an admin creates and revokes a token and grants rights on the People page; sign-out ends the session.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -85,6 +85,7 @@ describe('dashboard sign-in, roles and audit in Chromium', () => {
     await page.locator('#view h1', { hasText: 'Incidents' }).waitFor();
     assert.equal(await page.locator('#who').innerText(), 'Ana Ruiz · CSM');
     assert.equal(await page.locator('#nav-tokens').isVisible(), false, 'Tokens is for admins');
+    assert.equal(await page.locator('#nav-people').isVisible(), false, 'People is for admins');
     const cookies = await context.cookies();
     const session = cookies.find((c) => c.name === 'forewarn_session');
     assert.deepEqual([session?.httpOnly, session?.secure, session?.sameSite], [true, true, 'Lax']);
@@ -156,6 +157,28 @@ describe('dashboard sign-in, roles and audit in Chromium', () => {
 
     await page.goto(`${base}/dashboard#/incidents/${INCIDENT}`);
     await page.locator(`tr[data-customer-id="${s.customer.globalinc}"] select`).waitFor();
+    await page.context().close();
+  });
+
+  test('an admin lets a CSM approve templates on the People page; taking their own admin right away is refused with the reason', async () => {
+    const page = await signedInPage(BOSS);
+    await page.click('#nav a[data-view=people]');
+    await page.locator('#view h1', { hasText: 'People' }).waitFor();
+    const ana = page.locator('tr[data-person-id]', { hasText: 'Ana Ruiz' });
+    assert.match(await ana.locator('td[data-label=Role]').innerText(), /^CSM$/);
+    assert.equal(await ana.getByLabel(/Approves templates/).isChecked(), false);
+    await ana.getByLabel(/Approves templates/).check();
+    await page.getByText('Ana Ruiz: approves templates granted.').waitFor();
+    const stored = await t.db.selectFrom('people').select(['can_approve_templates']).where('email', '=', ANA.email).executeTakeFirstOrThrow();
+    assert.equal(stored.can_approve_templates, true);
+    const audit = await t.db.selectFrom('audit_log').select(['action', 'target', 'actor_email']).where('action', '=', 'person.updated').execute();
+    assert.deepEqual(audit.map((a) => [a.action, a.target, a.actor_email]), [['person.updated', ANA.email, BOSS.email]]);
+
+    const me = page.locator('tr[data-person-id]', { hasText: 'Bo Boss' });
+    await me.locator('input[id^=isAdmin-]').uncheck();
+    await page.getByRole('alert').filter({ hasText: 'An admin cannot take away their own admin right' }).waitFor();
+    assert.equal(await me.locator('input[id^=isAdmin-]').isChecked(), true, 'the page shows what the server kept');
+    await screenshot(page, 'people');
     await page.context().close();
   });
 

@@ -27,6 +27,10 @@ export class ApiError extends Error {
   }
 }
 
+/** What to tell a person whose action failed: the server's reason, or that it could not be reached. */
+export const failureText = (/** @type {unknown} */ err) => (err instanceof ApiError ? err.message
+  : `Could not reach Forewarn: ${err instanceof Error ? err.message : String(err)}`);
+
 /** Last body and ETag per URL: a poll that finds nothing new gets a 304 and reuses them. */
 /** @type {Map<string, { etag: string, data: unknown }>} */
 const cache = new Map();

@@ -11,6 +11,7 @@ import { outboxView } from './views/outbox.js';
 import { templateListView, templateView } from './views/templates.js';
 import { auditView } from './views/audit.js';
 import { tokensView } from './views/tokens.js';
+import { peopleView } from './views/people.js';
 
 /**
  * Each view renders the JSON of its own url, so the route table can hold views of any data type.
@@ -28,6 +29,7 @@ const routes = [
   { pattern: /^\/templates\/([^/]+)$/, view: templateView, nav: 'templates' },
   { pattern: /^\/audit$/, view: auditView, nav: 'audit' },
   { pattern: /^\/tokens$/, view: tokensView, nav: 'tokens' },
+  { pattern: /^\/people$/, view: peopleView, nav: 'people' },
   { pattern: /^\/(incidents)?$/, view: incidentsView, nav: 'incidents' },
 ];
 
@@ -83,6 +85,7 @@ function showSignIn(message) {
   $('sign-out').hidden = true;
   $('who').hidden = true;
   $('nav-tokens').hidden = true;
+  $('nav-people').hidden = true;
   $('live').hidden = true;
   $('view').hidden = true;
   $('view').replaceChildren();
@@ -224,6 +227,7 @@ async function startSession(token, { fromForm }) {
   $('sign-in').hidden = true;
   $('nav').hidden = false;
   $('nav-tokens').hidden = actor.role !== 'admin';
+  $('nav-people').hidden = actor.role !== 'admin';
   $('sign-out').hidden = false;
   const who = $('who');
   who.textContent = `${actor.name}${actor.role ? ` · ${ROLE_LABELS[actor.role]}` : ''}`;

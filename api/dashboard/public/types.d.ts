@@ -10,6 +10,7 @@ import type { TemplateSummary, TemplateVersion } from '../../../db/templates';
 import type { TemplateContent, TemplatePreview } from '../../../domain/messages/template-lifecycle';
 import type { AuditEntry } from '../../../db/audit';
 import type { Actor, ApiTokenView } from '../../../domain/actor';
+import type { PersonView } from '../../../db/people';
 
 type WithLinks<T> = T & { temporalUrl: string; slackUrl: string | null };
 
@@ -46,6 +47,8 @@ export interface SignInOptions {
 export type { AuditEntry, ApiTokenView };
 export type AuditPage = { items: AuditEntry[]; nextBefore: number | null };
 export type TokenList = { items: ApiTokenView[] };
+export type { PersonView };
+export type PeopleList = { items: PersonView[] };
 
 /** GET /api/dashboard/session, with GET /api/me as `me`. */
 export interface Session {

@@ -1,7 +1,7 @@
 // Incident detail: affected customers (sortable), outreach changed in place through the REST API
 // (so the workflow validates it), totals by CSM, timeline and follow-ups.
 import { lifecycleButtons } from './incident-actions.js';
-import { ApiError, postJson, sendJson } from '../api.js';
+import { failureText, postJson, sendJson } from '../api.js';
 import { sourcesSection } from './sources.js';
 import {
   cell, duration, h, impactBadge, label, moneyEl, outreachBar, rowHeader, secondsBetween, severityBadge, statusBadge, timeEl, usd,
@@ -65,7 +65,7 @@ async function changeOutreach(incident, customer, status, ctx) {
     rowErrors.delete(customer.customerId);
     flash = `${customer.name}: outreach set to ${label(status)}.`;
   } catch (err) {
-    const message = err instanceof ApiError ? err.message : `Could not reach Forewarn: ${err instanceof Error ? err.message : String(err)}`;
+    const message = failureText(err);
     rowErrors.set(customer.customerId, `${label(status)} refused: ${message}`);
     flash = null;
   }

@@ -1,7 +1,7 @@
 // Correlation on the incident page: the source incidents that feed it (each with its own status and
 // latest event), a control to split one out, and a control to merge another open incident into this
 // one. Both go through the REST API (api/incident-correlation.ts), which moves routes and tells the workflows.
-import { ApiError, postJson } from '../api.js';
+import { failureText, postJson } from '../api.js';
 import { h, label, severityBadge, statusBadge, timeEl } from '../dom.js';
 
 /** @typedef {import('../types').Detail} Detail */
@@ -22,7 +22,7 @@ async function act(path, body, done, ctx) {
     await postJson(path, body);
     notice = { text: done, error: false };
   } catch (err) {
-    notice = { text: err instanceof ApiError ? err.message : `Could not reach Forewarn: ${err instanceof Error ? err.message : String(err)}`, error: true };
+    notice = { text: failureText(err), error: true };
   }
   await ctx.refresh();
   document.getElementById('sources-title')?.focus({ preventScroll: true });

@@ -1,6 +1,6 @@
 // Tokens (admins): API tokens for integrations — created here and shown once, listed with their
 // scopes and last use, revoked at once.
-import { ApiError, sendJson } from '../api.js';
+import { failureText, sendJson } from '../api.js';
 import { cell, h, pageHeader, rowHeader, timeEl } from '../dom.js';
 
 const SCOPES = [['read', 'Read'], ['write', 'Write'], ['import', 'Import'], ['webhooks', 'Webhooks']];
@@ -9,8 +9,6 @@ const SCOPES = [['read', 'Read'], ['write', 'Write'], ['import', 'Import'], ['we
 let created = /** @type {{ name: string, token: string } | null} */ (null);
 let problem = /** @type {string | null} */ (null);
 
-/** @param {unknown} err */
-const messageOf = (err) => (err instanceof ApiError ? err.message : `Could not reach Forewarn: ${err instanceof Error ? err.message : String(err)}`);
 
 /** @param {import('../types').ViewContext} ctx */
 function createForm(ctx) {
@@ -29,7 +27,7 @@ function createForm(ctx) {
         created = { name: res.name, token: res.token };
         problem = null;
       } catch (err) {
-        problem = messageOf(err);
+        problem = failureText(err);
         created = null;
       }
       await ctx.refresh();
@@ -47,7 +45,7 @@ function row(t, ctx) {
       await sendJson('DELETE', `/api/tokens/${encodeURIComponent(t.id)}`);
       problem = null;
     } catch (err) {
-      problem = messageOf(err);
+      problem = failureText(err);
     }
     created = null;
     await ctx.refresh();
