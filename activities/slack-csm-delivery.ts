@@ -70,7 +70,7 @@ export async function deliverCsmMessage(slack: SlackWorkspace, job: CsmMessageJo
   const [templates, componentNames] = await Promise.all([loadApprovedTemplates(db), loadComponentNames(db, incident.components)]);
   const approved = approvedMessage(templates, {
     incident, componentNames, csm: kind === 'escalation' ? undefined : { name: csm.name, email: csm.email },
-  }, { audience: 'csm', channel: 'slack' });
+  }, { audience: 'csm', channel: 'slack', ...(kind === 'follow_up' ? { status: 'follow_up' as const } : {}) });
   const render = (timeZone: string | undefined): SlackMessage => renderCsmMessage(kind, {
     incident,
     recipient: { name: recipient.name, email: recipient.email },

@@ -1,5 +1,6 @@
 /** Reminders after the alert: follow-ups, post-mortem, overdue public update, and escalation to a manager. */
 import { formatArr } from '../money';
+import { approvedFootnote, approvedQuote } from './alert';
 import { customerList, customerListBlocks, listRoom, type MessageCustomer } from './customer-list';
 import { escapeMrkdwn, formatDuration, oneLine, SEVERITY_EMOJI, truncate } from './format';
 import type { Incident } from '../types';
@@ -46,7 +47,10 @@ export function renderFollowUp(input: CsmMessageInput): SlackMessage {
   const banner = `:calendar: FOLLOW-UP: ${oneLine(incident.title)}`;
   const intro = `${since}${mine.customers} of your high-impact customers have not responded or had a follow-up yet (${formatArr(mine.arr)} ARR). Schedule a call with each:`;
   const before = [header(banner), section(escapeMrkdwn(intro))];
+  // What to say on the call: the approved follow-up wording (else the resolution's).
   const after = [
+    section(`*Approved Messaging:*\n${approvedQuote(input.approved.text)}`),
+    context(approvedFootnote(input)),
     ...extraBlocks(input),
     actions([
       { action: 'schedule_follow_ups', label: 'Schedule Follow-ups', workflowId: incident.workflowId, style: 'primary' },
@@ -55,7 +59,7 @@ export function renderFollowUp(input: CsmMessageInput): SlackMessage {
   ];
   const list = listBlocks(input, input.customers, mine, before.length + after.length);
   const blocks: Block[] = [...before, ...list.blocks, ...after];
-  return withinLimits({ text: [banner, intro, ...list.plain, ...extraLines(input)].join('\n'), blocks });
+  return withinLimits({ text: [banner, intro, ...list.plain, `Approved Messaging: "${oneLine(input.approved.text)}"`, ...extraLines(input)].join('\n'), blocks });
 }
 
 /**

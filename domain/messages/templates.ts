@@ -230,8 +230,9 @@ export function approvedMessage(
     const subject = t.subject ? renderTemplate(t.subject, ctx, audience) : undefined;
     if (text && subject !== null) return { text, ...(subject ? { subject } : {}), templateKey: t.key, version: t.version, fallback: false };
   }
-  const stage = options.status === 'follow_up' ? 'resolved' : options.status;
-  return { text: fallbackText(ctx, stage), templateKey: null, version: null, fallback: true };
+  // A follow-up without approved wording of its own says what the resolution said.
+  if (options.status === 'follow_up') return approvedMessage(templates, ctx, { ...options, status: 'resolved' });
+  return { text: fallbackText(ctx, options.status), templateKey: null, version: null, fallback: true };
 }
 
 /** Which template version a message was rendered from, for its outbox row (null: Forewarn's own sentence). */

@@ -353,10 +353,17 @@ describe('Slack activities against a local Slack', () => {
 
       await sql`update incident_customer_impact set outreach_status = 'sent'
         where customer_id in (select id from customers where external_id in ('big-11', 'big-21', 'big-2'))`.execute(testDb.db);
+      await testDb.db.insertInto('message_templates').values({
+        key: 'p1-follow-up', severity: 'P1', status: 'follow_up', channel: 'slack', body: 'Checking in after {{incident.title}}: is everything back to normal for you?',
+        approved_by: 'comms@corp.example', approved_at: new Date(), state: 'active', version: 1,
+      }).execute();
       const some = await send('follow_up', 'k-fu-2');
       assert.equal(some.status, 'sent');
       const text = slack.dmsTo('UANA')[0].text;
       assert.match(text, /2 of your high-impact customers have not responded/);
+      assert.match(text, /Approved Messaging: "Checking in after API Latency Issues: is everything back to normal for you\?"/);
+      const row = await testDb.db.selectFrom('notifications').select(['template_key', 'template_version']).where('idempotency_key', '=', 'k-fu-2').executeTakeFirstOrThrow();
+      assert.deepEqual([row.template_key, row.template_version], ['p1-follow-up', 1], 'the follow-up records the follow-up template it used');
       assert.deepEqual(text.split('\n').filter((l) => /^\d+\. /.test(l)).map((l) => l.split(' - ')[0].replace(/^\d+\. :\w+: /, '')), ['Customer 0011', 'Customer 0021']);
     });
 

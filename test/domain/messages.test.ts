@@ -380,6 +380,22 @@ describe('approved messaging', () => {
     assert.equal(renderTemplate('Dear {{customer.name}}', { incident }, 'csm'), 'Dear [customer name]');
     assert.equal(renderTemplate('Dear {{customer.name}}', { incident }, 'customer'), null);
   });
+
+  test('a follow-up uses the approved follow-up wording, else the resolution\'s, else Forewarn\'s resolved sentence', () => {
+    const resolved = { ...incident, status: 'resolved' as const, resolvedAt: '2026-01-29T21:45:00.000Z' };
+    const followUp = template({ key: 'p1-follow-up', severity: 'P1', status: 'follow_up', body: 'Checking in after {{incident.title}}: how are things on your side?' });
+    const resolution = template({ key: 'resolved', status: 'resolved', body: '{{incident.title}} is resolved.' });
+    const pick = (ts: MessageTemplate[]) => approvedMessage(ts, { incident: resolved }, { audience: 'csm', channel: 'slack', status: 'follow_up' });
+    assert.deepEqual([pick([followUp, resolution]).templateKey, pick([followUp, resolution]).text],
+      ['p1-follow-up', 'Checking in after API Latency Issues: how are things on your side?']);
+    assert.equal(pick([resolution]).templateKey, 'resolved');
+    assert.equal(approvedMessage([followUp], { incident: resolved }).templateKey, null, 'a resolution never uses follow-up wording');
+    assert.match(pick([]).text, /has been resolved\. Thank you for your patience/);
+
+    const message = renderCsmMessage('follow_up', input({ incident: resolved, customers: productCustomers.slice(0, 2), now: '2026-01-30T21:45:00.000Z', approved: pick([followUp]) }));
+    assert.match(message.text, /Approved Messaging: "Checking in after API Latency Issues: how are things on your side\?"/);
+    assert.match(JSON.stringify(message.blocks), /Approved template p1-follow-up v1/);
+  });
 });
 
 describe('email', () => {
