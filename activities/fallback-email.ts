@@ -1,5 +1,5 @@
 /**
- * Fallback delivery: a CSM alert (or resolution) Slack could not deliver — the user is unknown or
+ * Fallback delivery: a CSM alert (or its update, or resolution) Slack could not deliver — the user is unknown or
  * deactivated, or Slack kept failing — goes to the CSM by email from ALERT_FALLBACK_SENDER's
  * mailbox (Gmail with the service account impersonating the sender, gmail.ts), through the outbox
  * protocol under the Slack message's key + `:email`, so it is sent once whatever retries follow.
@@ -18,8 +18,11 @@ import { withHeartbeat } from './heartbeat';
 import type { ActivityDeps } from './index';
 import { failOnce, findDelivered, sendOnce, type Provider, type SendOutcome } from './outbox-send';
 
-/** The messages a CSM must not miss; the rest (updates, reminders) stay in Slack. */
-export const FALLBACK_KINDS: ReadonlySet<CsmMessageKind> = new Set<FallbackKind>(['alert', 'resolution']);
+/**
+ * The messages a CSM must not miss: the alert, its updates (a status change, customers newly affected)
+ * and the resolution. Reminders stay in Slack: they point back to what the CSM already has by email.
+ */
+export const FALLBACK_KINDS: ReadonlySet<CsmMessageKind> = new Set<FallbackKind>(['alert', 'update', 'resolution']);
 
 export function fallbackKey(slackKey: string): string {
   return `${slackKey}:email`;

@@ -1,5 +1,5 @@
 /**
- * A CSM's alert (or resolution) by email, for a CSM Slack cannot reach (activities/fallback-email.ts):
+ * A CSM's alert (or its update, or resolution) by email, for a CSM Slack cannot reach (activities/fallback-email.ts):
  * the same content as the Slack message's plain-text rendering, without Slack's emoji codes and
  * markup, with why it came by email and where to act (the incident's dashboard page, which has
  * everything the Slack buttons do).
@@ -8,7 +8,10 @@ import type { Incident } from '../types';
 import { oneLine } from './format';
 import type { SlackMessage } from './slack-kit';
 
-export type FallbackKind = 'alert' | 'resolution';
+export type FallbackKind = 'alert' | 'update' | 'resolution';
+
+const SUBJECT: Record<FallbackKind, string> = { alert: 'Incident alert', update: 'Update', resolution: 'Resolved' };
+const NOUN: Record<FallbackKind, string> = { alert: 'alert', update: 'update', resolution: 'resolution notice' };
 
 export interface FallbackEmail { subject: string; text: string }
 
@@ -34,12 +37,11 @@ export function renderFallbackEmail(input: {
   incidentUrl: string;
 }): FallbackEmail {
   const { incident } = input;
-  const what = input.kind === 'resolution' ? 'Resolved' : 'Incident alert';
-  const subject = oneLine(`[Forewarn] ${what}: ${incident.severity} ${incident.title}`);
+  const subject = oneLine(`[Forewarn] ${SUBJECT[input.kind]}: ${incident.severity} ${incident.title}`);
   const text = [
     `Hi ${oneLine(input.recipientName)},`,
     '',
-    `Forewarn could not reach you on Slack (${oneLine(input.slackError)}), so this ${input.kind === 'resolution' ? 'resolution notice' : 'alert'} comes by email.`,
+    `Forewarn could not reach you on Slack (${oneLine(input.slackError)}), so this ${NOUN[input.kind]} comes by email.`,
     '',
     plainFromSlack(input.message.text),
     '',

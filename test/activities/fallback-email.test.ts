@@ -108,15 +108,20 @@ describe('fallback delivery: a CSM Slack cannot reach gets the alert by email', 
     assert.equal(google.sent.length, 2);
   });
 
-  test('the resolution follows the same way; updates stay in Slack', async () => {
+  test('updates and the resolution follow the same way; reminders stay in Slack', async () => {
     slack.failUser(ANA, 'account_inactive');
     const resolved = { ...incident, status: 'resolved' as const, resolvedAt: new Date().toISOString() };
     const result = await activities.sendCsmMessage(message(ANA, { idempotencyKey: `${incident.workflowId}:resolution:${ANA}:1`, kind: 'resolution', incident: resolved }));
     assert.equal(result.via, 'email');
     assert.equal(google.sent[0]!.parsed.subject, '[Forewarn] Resolved: P1 API Latency Issues');
     const update = await activities.sendCsmMessage(message(ANA, { idempotencyKey: `${incident.workflowId}:update:${ANA}:2`, kind: 'update', changes: ['Status: Identified'] }));
-    assert.deepEqual({ status: update.status, error: update.error }, { status: 'failed', error: 'account_inactive' });
-    assert.equal(google.sent.length, 1);
+    assert.equal(update.via, 'email');
+    assert.equal(google.sent[1]!.parsed.subject, '[Forewarn] Update: P1 API Latency Issues');
+    assert.match(google.sent[1]!.parsed.text, /so this update comes by email/);
+    assert.match(google.sent[1]!.parsed.text, /Status: Identified/);
+    const reminder = await activities.sendCsmMessage(message(ANA, { idempotencyKey: `${incident.workflowId}:update_reminder:${ANA}:3`, kind: 'update_reminder', changes: ['No public update for 45 minutes'] }));
+    assert.deepEqual({ status: reminder.status, error: reminder.error }, { status: 'failed', error: 'account_inactive' });
+    assert.equal(google.sent.length, 2);
   });
 
   test('Slack failing again and again: retried by Temporal at first, emailed from ALERT_FALLBACK_AFTER_ATTEMPTS on', async () => {
