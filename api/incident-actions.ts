@@ -8,8 +8,12 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { recordAudit } from '../db/audit';
+import type { WorkflowStarts } from '../db/deliveries';
 import type { IncidentView } from '../db/incident-queries';
+import { routeIncidentEvent } from '../db/incident-routing';
 import { actorLabel, type Actor } from '../domain/actor';
+import { incidentWorkflowId, parseIncidentWorkflowId } from '../domain/correlation';
+import { joiningEvent } from '../domain/declared-incident';
 import { incidentIdFor } from '../domain/incident-state';
 import type { GenericIncidentBody } from '../domain/sources/generic';
 import type { EventStatus, IncidentEvent, Severity } from '../domain/types';
@@ -45,6 +49,15 @@ export interface ActionResult {
   incidentId: string;
 }
 
+export interface DeclareResult extends ActionResult {
+  /** The incident's external id (the declared one's, or the joined incident's). */
+  externalId: string;
+  /** The declaration overlapped an open incident and joined it: `workflowId` and `incidentId` are that incident's. */
+  joined: boolean;
+  /** The incident's title (the joined incident's as last recorded). */
+  title: string;
+}
+
 export function manualDeliveryId(idempotencyKey: string | undefined): string {
   const key = idempotencyKey?.trim();
   return key ? `manual:${key}` : `manual:${randomUUID()}`;
@@ -60,12 +73,46 @@ export function label(action: ManualAction): string {
   return actorLabel(action.actor, action.onBehalfOf);
 }
 
-export async function forward(ingest: IngestDeps, action: ManualAction, event: IncidentEvent, workflowId: string | undefined, rawBody: unknown) {
-  const start = incidentEventStart(event, ingest.settings, ingest.taskQueue, workflowId);
+/** An event to one incident's workflow (the incident's own, or the one routing chose), on the one forwarding path. */
+export async function forward(ingest: IngestDeps, action: ManualAction, event: IncidentEvent, workflowId: string, rawBody: unknown, starts?: WorkflowStarts) {
   const result = await forwardFromApi(ingest, {
     source: 'manual', deliveryId: action.deliveryId, rawBody: JSON.stringify(rawBody), headers: { actor: label(action) },
-  }, [start]);
-  return { result, workflowId: result.workflowIds[0] ?? start.options.workflowId };
+  }, starts ?? [incidentEventStart(event, ingest.settings, ingest.taskQueue, workflowId)]);
+  return { result, workflowId: result.workflowIds[0] ?? workflowId };
+}
+
+/**
+ * Where a declaration goes, decided once the delivery is claimed (a retried request routes nothing): routed at
+ * ingest like every source (db/incident-routing.ts). Overlapping an open incident, it joins it as the person's
+ * word on it (domain/declared-incident.ts) and records no route of its own; otherwise it opens its incident,
+ * whose route lets later sources (PagerDuty, Opsgenie, Statuspage) join it.
+ */
+function routedDeclaration(ingest: IngestDeps, event: IncidentEvent, own: string): WorkflowStarts {
+  return async () => {
+    const { workflowId } = await routeIncidentEvent(ingest.db, event, { windowMinutes: ingest.correlationWindowMinutes, join: 'note' });
+    const sent = workflowId === own ? event : joiningEvent(event, await joinedIncident(ingest.db, workflowId));
+    return [incidentEventStart(sent, ingest.settings, ingest.taskQueue, workflowId)];
+  };
+}
+
+/** The open incident as last recorded (its row, and its source incidents' components while the row is not written yet). */
+async function joinedIncident(db: Kysely<Database>, workflowId: string) {
+  const [row, routes] = await Promise.all([
+    db.selectFrom('product_incidents').select(['severity', 'affected_components', 'affected_regions']).where('workflow_id', '=', workflowId).executeTakeFirst(),
+    db.selectFrom('incident_routes').select('components').where('workflow_id', '=', workflowId).execute(),
+  ]);
+  return {
+    ...(row ? { severity: row.severity as Severity } : {}),
+    components: [...new Set([...(row?.affected_components ?? []), ...routes.flatMap((r) => r.components)])],
+    regions: row?.affected_regions ?? [],
+  };
+}
+
+async function incidentTitle(db: Kysely<Database>, workflowId: string): Promise<string | undefined> {
+  const row = await db.selectFrom('product_incidents').select('title').where('workflow_id', '=', workflowId).executeTakeFirst()
+    ?? await db.selectFrom('incident_routes').select('title').where('workflow_id', '=', workflowId).where('title', 'is not', null)
+      .orderBy('created_at').executeTakeFirst();
+  return row?.title ?? undefined;
 }
 
 /** The audit record of an action the workflow got (a repeated request is not a second action). */
@@ -76,23 +123,35 @@ export async function audit(db: Kysely<Database>, action: ManualAction, name: st
   });
 }
 
-/** A new incident, source `manual`: the workflow analyzes impact and alerts CSMs as for any source. */
-export async function declareIncident(ingest: IngestDeps, body: DeclareBody, action: ManualAction): Promise<ActionResult & { externalId: string }> {
+/**
+ * A declared incident, source `manual`, routed like every source: it joins an open incident it overlaps (the
+ * answer says `joined`, with that incident's ids), else opens its own, which the workflow analyzes and whose
+ * CSMs it alerts as for any source.
+ */
+export async function declareIncident(ingest: IngestDeps, body: DeclareBody, action: ManualAction): Promise<DeclareResult> {
   const now = new Date().toISOString();
   const full: GenericIncidentBody = {
     ...body, id: body.id ?? declaredId(action.deliveryId, now), status: body.status ?? 'investigating', startedAt: body.startedAt ?? now,
   };
   const event = await genericEvent(ingest.db, full, { deliveryId: action.deliveryId, receivedAt: now, source: 'manual', actor: label(action) });
-  const { result, workflowId } = await forward(ingest, action, event, undefined, { ...body, actor: label(action) });
+  const own = incidentWorkflowId('manual', full.id);
+  const { result, workflowId } = await forward(ingest, action, event, own, { ...body, actor: label(action) }, routedDeclaration(ingest, event, own));
+  // A retried request answers from the delivery's record: joined when it went to another incident than its own.
+  const joined = workflowId !== own;
   if (result.closed.length) {
-    throw new HttpProblem(409, 'Incident exists', `An incident with id "${full.id}" was declared before and has finished; declare it with a new id.`);
+    throw new HttpProblem(409, joined ? 'Incident closed' : 'Incident exists', joined
+      ? 'The declaration joined an open incident that has just finished; declare it again to open a new one.'
+      : `An incident with id "${full.id}" was declared before and has finished; declare it with a new id.`);
   }
   const incidentId = incidentIdFor(workflowId);
-  const externalId = workflowId.replace(/^incident:manual:/, '');
+  const externalId = parseIncidentWorkflowId(workflowId)?.externalId ?? full.id;
+  const title = (joined ? await incidentTitle(ingest.db, workflowId) : undefined) ?? event.title ?? full.title;
   if (result.status !== 'duplicate') {
-    await audit(ingest.db, action, 'incident.declared', incidentId, { externalId, title: event.title, severity: event.severity, components: event.components });
+    await audit(ingest.db, action, 'incident.declared', incidentId, {
+      externalId, title: event.title, severity: event.severity, components: event.components, ...(joined ? { joined: true, declaredId: full.id } : {}),
+    });
   }
-  return { status: result.status === 'duplicate' ? 'duplicate' : 'accepted', workflowId, incidentId, externalId };
+  return { status: result.status === 'duplicate' ? 'duplicate' : 'accepted', workflowId, incidentId, externalId, joined, title };
 }
 
 /** Refusals a person can act on, decided from the incident's record before anything is forwarded. */

@@ -1,7 +1,9 @@
 /**
  * What each role may change. A CSM changes outreach for their own customers, a CS manager for
- * their team's (the CSMs who name them as manager, and their own), an admin anything. Integration
- * tokens (no person) act within their scopes alone. Every refusal is a 403 that says why.
+ * their team's (the CSMs who name them as manager, and their own), an admin anything. Anyone signed
+ * in may declare an incident; steering one (severity, status, public message, resolve, dismiss, merge,
+ * split) takes a CS manager or an admin. Integration tokens (no person) act within their scopes alone.
+ * Every refusal is a 403 that says why.
  */
 import { sql, type Kysely } from 'kysely';
 import { canApproveTemplates } from '../db/people';
@@ -29,6 +31,27 @@ export function assertAdmin(actor: Actor, what: string): void {
 /** Imports: admins, or an integration token with the import scope (checked by requireAuth). */
 export function assertMayImport(actor: Actor): void {
   if (!isIntegration(actor)) assertAdmin(actor, 'import data');
+}
+
+/**
+ * Steering incidents — changing severity, status or the public message, resolving, dismissing, merging,
+ * splitting — changes what every CSM on the incident is told: CS managers and admins, and integration
+ * tokens (a tool resolving what it opened) with the write scope. Declaring is open to anyone signed in.
+ */
+export function mayManageIncidents(actor: Actor): boolean {
+  if (actor.scopes && !actor.scopes.includes('write')) return false;
+  return isIntegration(actor) || actor.role === 'admin' || actor.role === 'manager';
+}
+
+/** `what` completes "Only CS managers and admins may …" (e.g. "resolve incidents"). */
+export function assertMayManageIncidents(actor: Actor, what: string): void {
+  if (mayManageIncidents(actor)) return;
+  const who = describe(actor);
+  throw forbidden(actor.role === 'csm'
+    ? `Only CS managers and admins may ${what}; ${who} may declare incidents, not steer them.`
+    : actor.role
+      ? `Only CS managers and admins may ${what}, with a token that has the write scope; ${who}'s token has not.`
+      : `Only CS managers and admins may ${what}; ${who} is not a CSM, CS manager or admin in Forewarn.`);
 }
 
 /** Whether the actor may act for the CSM with this email (their outreach, their drafts, their acknowledgement). */

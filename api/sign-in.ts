@@ -16,7 +16,7 @@ import type { RoutePlugin } from './app';
 import { actorOf, requireAuth, SESSION_COOKIE } from './auth';
 import { createOidcClient, SignInError } from './oidc';
 import { problemSchema, sendProblem } from './problem';
-import { outreachScope } from './roles';
+import { mayManageIncidents, outreachScope } from './roles';
 
 const ATTEMPT_COOKIE = 'forewarn_sign_in';
 const ATTEMPT_TTL_MS = 10 * 60_000;
@@ -146,6 +146,11 @@ export const signInRoutes: RoutePlugin = async (app, deps) => {
               type: 'array', nullable: true, items: { type: 'string' },
               description: 'The CSMs (emails, lower case) whose customers\' outreach this actor may change; null: anyone\'s.',
             },
+            mayManageIncidents: {
+              type: 'boolean',
+              description: 'Whether this actor may change incidents\' severity, status or public message, resolve, dismiss, merge and split them '
+                + '(CS managers, admins, integration tokens with the write scope). Anyone signed in may declare one.',
+            },
           },
         },
         401: problemSchema, 403: problemSchema,
@@ -156,7 +161,7 @@ export const signInRoutes: RoutePlugin = async (app, deps) => {
     const actor = actorOf(req);
     return {
       actor, via: credentials.via, csrfToken: credentials.via === 'session' ? credentials.csrfToken : null,
-      outreachFor: await outreachScope(deps.db, actor),
+      outreachFor: await outreachScope(deps.db, actor), mayManageIncidents: mayManageIncidents(actor),
     };
   });
 };

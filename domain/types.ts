@@ -69,6 +69,11 @@ export interface IncidentEvent {
    */
   byPerson?: boolean;
   /**
+   * A person declared this incident (api/incident-actions.ts) and the declaration joined an open one: a
+   * suspected incident (support spike) it joins is confirmed, whatever fields the declaration changes.
+   */
+  confirms?: boolean;
+  /**
    * The source says the incident is happening (again): PagerDuty triggered or reopened, an Opsgenie alert
    * created, a generic post, Statuspage update or person setting a status other than resolved. Such an event
    * for an incident Forewarn finished following reopens it (a new run of the same workflow id, restored from

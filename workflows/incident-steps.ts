@@ -139,8 +139,10 @@ async function handleSourceEvent(run: IncidentRun, event: IncidentEvent): Promis
   if (applied.staleFields.length) log.info('stale fields ignored', { deliveryId: event.deliveryId, fields: applied.staleFields });
   if (!applied.source) {
     // A note for the incident (support tickets...), or a source beyond the limit: the timeline only.
-    if (!s.sources && !isSameSource(s.incident, event)) log.warn('event of an unlinked source incident kept as a note', { source: event.source, externalId: event.externalId });
-    await run.timeline([...eventEntries(s, event, {}, now), ...followSuspicion(run, event, {}, now)]);
+    if (!s.sources && !isSameSource(s.incident, event) && !event.byPerson) log.warn('event of an unlinked source incident kept as a note', { source: event.source, externalId: event.externalId });
+    const confirmation = followSuspicion(run, event, {}, now);
+    // Only a person's declaration (event.confirms) confirms with a note: the row then says it is no longer suspected.
+    await Promise.all([run.timeline([...eventEntries(s, event, {}, now), ...confirmation]), confirmation.length ? run.recordIncident() : undefined]);
     return;
   }
   s.sources = applied.sources;
@@ -155,7 +157,9 @@ async function handleSourceEvent(run: IncidentRun, event: IncidentEvent): Promis
   const at = Number.isNaN(Date.parse(event.occurredAt)) ? now : new Date(event.occurredAt).toISOString();
   const entries = eventEntries(s, event, changes, at);
   // A source that is not a support spike joining confirms a suspected incident.
+  const wasSuspected = s.suspected === true;
   entries.push(...followSuspicion(run, event, changes, at, applied.isNew && !source.person && !source.suspected));
+  const confirmedNow = wasSuspected && !s.suspected;
   if (news) {
     entries.unshift({
       kind: applied.isNew ? 'source_linked' : 'source_status', summary: news, actor: event.actor, occurredAt: at,
@@ -163,18 +167,19 @@ async function handleSourceEvent(run: IncidentRun, event: IncidentEvent): Promis
       dedupeKey: timelineKey(s, 'event', event.deliveryId, 'source'),
     });
   }
-  await followChanges(run, changes, entries, titleChanged, news ? [news] : []);
+  await followChanges(run, changes, entries, titleChanged || confirmedNow, news ? [news] : []);
 }
 
 /**
  * What every event leads to once applied: the timeline, and for a change (or news of a source) the
  * re-analysis, alerts, thread updates, war room, drafts and deadlines it calls for.
  */
-export async function followChanges(run: IncidentRun, changes: IncidentChanges, entries: TimelineEntry[], titleChanged: boolean, news: string[]): Promise<void> {
+export async function followChanges(run: IncidentRun, changes: IncidentChanges, entries: TimelineEntry[], rowChanged: boolean, news: string[]): Promise<void> {
   const s = run.s;
   const now = run.now();
   if (!hasChanges(changes) && news.length === 0) {
-    if (titleChanged) await run.recordIncident();
+    // The title (or the suspicion) changed without any field the messages describe.
+    if (rowChanged) await run.recordIncident();
     await run.timeline(entries);
     run.upsertSearch();
     return;

@@ -45,7 +45,8 @@ export function markSuspected(run: IncidentRun, event: IncidentEvent): void {
 export function followSuspicion(run: IncidentRun, event: IncidentEvent, changes: IncidentChanges, at: string, confirmed = false): TimelineEntry[] {
   const s = run.s;
   if (!s.suspected) return [];
-  if (!confirmed && !changes.status && !changes.severity) {
+  // A person's declaration joining the incident confirms it (event.confirms: no recorded history carries it).
+  if (!confirmed && !event.confirms && !changes.status && !changes.severity) {
     rearm(run);
     return [];
   }

@@ -2,8 +2,9 @@
  * People steering incidents over REST (and the dashboard's buttons): declare one, change its
  * severity, status or public message, resolve it. Each goes to the incident workflow as an event
  * (api/incident-actions.ts); the answer comes once the event is recorded and forwarded (202).
+ * Anyone signed in may declare; the rest takes a CS manager or an admin (api/roles.ts).
  */
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { EVENT_STATUSES, SEVERITIES } from '../../domain/types';
 import type { RoutePlugin } from '../app';
 import { actorOf, requireAuth } from '../auth';
@@ -11,6 +12,7 @@ import {
   changeIncident, declareIncident, dismissIncident, manualDeliveryId, type DeclareBody, type IncidentChange, type ManualAction,
 } from '../incident-actions';
 import { problemSchema } from '../problem';
+import { assertMayManageIncidents } from '../roles';
 import { genericIncidentSchema } from '../webhooks/generic';
 import { answerBy, requestDeadline } from '../webhooks/ingest';
 import { incidentOr404, optionalBody } from './incidents';
@@ -55,6 +57,20 @@ const actionAccepted = {
   required: ['status', 'workflowId', 'incidentId'],
 } as const;
 
+const declareAccepted = {
+  type: 'object',
+  properties: {
+    ...actionAccepted.properties,
+    joined: {
+      type: 'boolean',
+      description: 'true: the declaration overlapped an open incident (a shared component within CORRELATION_WINDOW_MINUTES of its last activity, '
+        + 'or a shared reference) and joined it — workflowId, incidentId, externalId and title are that incident\'s; its CSMs are not alerted again.',
+    },
+    title: { type: 'string', description: 'The incident\'s title (the open incident\'s when joined).' },
+  },
+  required: [...actionAccepted.required, 'joined', 'title'],
+} as const;
+
 const actionErrors = { ...authErrors, 404: problemSchema, 409: problemSchema, 413: problemSchema, 415: problemSchema, 422: problemSchema, 503: problemSchema } as const;
 
 export const incidentActionRoutes: RoutePlugin = async (app, deps) => {
@@ -67,15 +83,29 @@ export const incidentActionRoutes: RoutePlugin = async (app, deps) => {
     deliveryId: manualDeliveryId(req.headers['idempotency-key'] as string | undefined),
   });
 
+  /** Before the incident is looked up or the body read: a person who may not learns why, and nothing else. */
+  const steering = (what: string) => async (req: FastifyRequest) => assertMayManageIncidents(actorOf(req), what);
+
+  /** A change (PATCH, resolve) as the person's event to the incident's workflow, answered once forwarded. */
+  const change = (req: FastifyRequest<{ Params: IdParams }>, reply: FastifyReply, what: IncidentChange, onBehalfOf: string | undefined) => {
+    const deadline = requestDeadline(reply);
+    return answerBy(req, reply, async () => {
+      const incident = await incidentOr404(deps.db, req.params.incidentId);
+      return { code: 202, body: await changeIncident(deps.ingestDeps(req.log, deadline), incident, what, action(req, onBehalfOf)) };
+    }, deps.track);
+  };
+
   app.post<{ Body: WithActor<DeclareBody> }>('/api/incidents', {
     schema: {
       tags: ['incidents'],
       summary: 'Declare an incident by hand',
       description: 'The generic webhook\'s body (components are Forewarn component keys or "generic" aliases; 422 names unknown ones). '
-        + 'The incident (source `manual`) is analyzed and its CSMs alerted as for any source. Answers 202 once forwarded.',
+        + 'Routed like every source: a declaration that overlaps an open incident joins it (`joined: true`, that incident\'s ids; it may widen '
+        + 'its components or raise its severity, never lower them). Otherwise the incident (source `manual`) is analyzed and its CSMs alerted as '
+        + 'for any source, and later PagerDuty, Opsgenie or Statuspage incidents on its components join it. Answers 202 once forwarded.',
       headers: idempotencyHeaders,
       body: declareSchema,
-      response: { 202: actionAccepted, ...actionErrors },
+      response: { 202: declareAccepted, ...actionErrors },
     },
   }, async (req, reply) => {
     const deadline = requestDeadline(reply);
@@ -86,6 +116,7 @@ export const incidentActionRoutes: RoutePlugin = async (app, deps) => {
   });
 
   app.patch<{ Params: IdParams; Body: WithActor<IncidentChange> }>('/api/incidents/:incidentId', {
+    onRequest: steering('change incidents (severity, status, public message)'),
     schema: {
       tags: ['incidents'],
       summary: 'Change an incident\'s severity, status or public message',
@@ -108,15 +139,12 @@ export const incidentActionRoutes: RoutePlugin = async (app, deps) => {
       response: { 202: actionAccepted, ...actionErrors },
     },
   }, async (req, reply) => {
-    const deadline = requestDeadline(reply);
-    return answerBy(req, reply, async () => {
-      const incident = await incidentOr404(deps.db, req.params.incidentId);
-      const { actor, ...change } = req.body;
-      return { code: 202, body: await changeIncident(deps.ingestDeps(req.log, deadline), incident, change, action(req, actor)) };
-    }, deps.track);
+    const { actor, ...what } = req.body;
+    return change(req, reply, what, actor);
   });
 
   app.post<{ Params: IdParams; Body: { note?: string; actor?: string } }>('/api/incidents/:incidentId/resolve', {
+    onRequest: steering('resolve incidents'),
     preValidation: optionalBody,
     schema: {
       tags: ['incidents'],
@@ -135,16 +163,12 @@ export const incidentActionRoutes: RoutePlugin = async (app, deps) => {
       response: { 202: actionAccepted, ...actionErrors },
     },
   }, async (req, reply) => {
-    const deadline = requestDeadline(reply);
-    return answerBy(req, reply, async () => {
-      const incident = await incidentOr404(deps.db, req.params.incidentId);
-      const { actor, note } = req.body;
-      const change = { status: 'resolved' as const, ...(note ? { note, resolutionNote: note } : {}) };
-      return { code: 202, body: await changeIncident(deps.ingestDeps(req.log, deadline), incident, change, action(req, actor)) };
-    }, deps.track);
+    const { actor, note } = req.body;
+    return change(req, reply, { status: 'resolved', ...(note ? { note, resolutionNote: note } : {}) }, actor);
   });
 
   app.post<{ Params: IdParams; Body: { reason?: string; actor?: string } }>('/api/incidents/:incidentId/dismiss', {
+    onRequest: steering('dismiss incidents'),
     preValidation: optionalBody,
     schema: {
       tags: ['incidents'],

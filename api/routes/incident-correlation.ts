@@ -10,6 +10,7 @@ import type { RoutePlugin } from '../app';
 import { actorOf, requireAuth } from '../auth';
 import { mergeIncidents, splitSource, type CorrelationDeps } from '../incident-correlation';
 import { problemSchema } from '../problem';
+import { assertMayManageIncidents } from '../roles';
 import { incidentOr404 } from './incidents';
 import { authErrors, incidentIdParams } from './schemas';
 
@@ -24,6 +25,7 @@ export const incidentCorrelationRoutes: RoutePlugin = async (app, deps) => {
   });
 
   app.post<{ Params: IdParams; Body: { incidentId: string } }>('/api/incidents/:incidentId/merge', {
+    onRequest: async (req) => assertMayManageIncidents(actorOf(req), 'merge incidents'),
     schema: {
       tags: ['incidents'],
       summary: 'Merge another incident into this one',
@@ -53,6 +55,7 @@ export const incidentCorrelationRoutes: RoutePlugin = async (app, deps) => {
   });
 
   app.post<{ Params: IdParams; Body: { source: IncidentSource; externalId: string } }>('/api/incidents/:incidentId/split', {
+    onRequest: async (req) => assertMayManageIncidents(actorOf(req), 'split incidents'),
     schema: {
       tags: ['incidents'],
       summary: 'Split a source incident out into an incident of its own',

@@ -188,40 +188,31 @@ export const incidentRoutes: RoutePlugin = async (app, deps) => {
       });
     });
 
-  app.post<{ Params: IdParams; Body: { csmEmail: string; actor?: string } }>('/api/incidents/:incidentId/drafts', {
-    preValidation: optionalBody,
-    schema: {
-      tags: ['outreach'], summary: 'Draft customer emails (like the Slack button)',
-      description: "Gmail drafts in the CSM's mailbox for their customers whose outreach is still pending.",
-      params: incidentIdParams, body: csmActionBody,
-      response: { 200: draftsResult, ...authErrors, ...workflowErrors },
-    },
-  }, async (req) => {
-    const incident = await incidentOr404(deps.db, req.params.incidentId);
-    const body = req.body;
-    const actor = actorOf(req);
-    await assertMayActForCsm(deps.db, actor, body.csmEmail);
-    const result = await executeUpdate(deps.temporal, incident.workflowId, draftEmailsUpdate, { csmEmail: body.csmEmail, actor: actorLabel(actor, body.actor) });
-    await recordAudit(deps.db, { actor, action: 'outreach.drafts_requested', incidentId: incident.id, target: body.csmEmail, detail: { ...result, ...onBehalfOf(body.actor) } });
-    return result;
+  /** Drafts and resolution emails: the same request for one CSM, answered by one workflow update each. */
+  const csmEmailsRoute = (path: string, update: typeof draftEmailsUpdate, auditAction: string, doc: { summary: string; description: string }) => {
+    app.post<{ Params: IdParams; Body: { csmEmail: string; actor?: string } }>(`/api/incidents/:incidentId/${path}`, {
+      preValidation: optionalBody,
+      schema: {
+        tags: ['outreach'], ...doc, params: incidentIdParams, body: csmActionBody,
+        response: { 200: draftsResult, ...authErrors, ...workflowErrors },
+      },
+    }, async (req) => {
+      const incident = await incidentOr404(deps.db, req.params.incidentId);
+      const body = req.body;
+      const actor = actorOf(req);
+      await assertMayActForCsm(deps.db, actor, body.csmEmail);
+      const result = await executeUpdate(deps.temporal, incident.workflowId, update, { csmEmail: body.csmEmail, actor: actorLabel(actor, body.actor) });
+      await recordAudit(deps.db, { actor, action: auditAction, incidentId: incident.id, target: body.csmEmail, detail: { ...result, ...onBehalfOf(body.actor) } });
+      return result;
+    });
+  };
+  csmEmailsRoute('drafts', draftEmailsUpdate, 'outreach.drafts_requested', {
+    summary: 'Draft customer emails (like the Slack button)',
+    description: "Gmail drafts in the CSM's mailbox for their customers whose outreach is still pending.",
   });
-
-  app.post<{ Params: IdParams; Body: { csmEmail: string; actor?: string } }>('/api/incidents/:incidentId/resolution-emails', {
-    preValidation: optionalBody,
-    schema: {
-      tags: ['outreach'], summary: 'Resolution emails (like the Slack button)',
-      description: 'For the customers contacted so far; only once the incident is resolved (409 before).',
-      params: incidentIdParams, body: csmActionBody,
-      response: { 200: draftsResult, ...authErrors, ...workflowErrors },
-    },
-  }, async (req) => {
-    const incident = await incidentOr404(deps.db, req.params.incidentId);
-    const body = req.body;
-    const actor = actorOf(req);
-    await assertMayActForCsm(deps.db, actor, body.csmEmail);
-    const result = await executeUpdate(deps.temporal, incident.workflowId, sendResolutionEmailsUpdate, { csmEmail: body.csmEmail, actor: actorLabel(actor, body.actor) });
-    await recordAudit(deps.db, { actor, action: 'outreach.resolution_emails_requested', incidentId: incident.id, target: body.csmEmail, detail: { ...result, ...onBehalfOf(body.actor) } });
-    return result;
+  csmEmailsRoute('resolution-emails', sendResolutionEmailsUpdate, 'outreach.resolution_emails_requested', {
+    summary: 'Resolution emails (like the Slack button)',
+    description: 'For the customers contacted so far; only once the incident is resolved (409 before).',
   });
 
   app.post<{ Params: IdParams; Body: { csmEmail: string; inHours?: number } }>('/api/incidents/:incidentId/follow-ups', {

@@ -13,6 +13,7 @@ import { declareIncident, manualDeliveryId } from '../incident-actions';
 import type { IngestDeps } from '../webhooks/ingest';
 import { mergeIncidents, splitSource, type CorrelationDeps } from '../incident-correlation';
 import { HttpProblem } from '../problem';
+import { assertMayManageIncidents } from '../roles';
 import { slackUserActor } from './button-actions';
 import { escapeMrkdwn, IMPACT_EMOJI, SEVERITY_EMOJI, statusLabel } from '../../domain/messages/format';
 import { formatArr } from '../../domain/money';
@@ -64,6 +65,8 @@ async function correlationText(db: Kysely<Database>, correlation: CorrelationDep
   const actor = await slackUserActor(db, { id: input.userId, name: input.userName }, csm);
   if (!actor.role) return 'Your Slack account is not linked to a person in Forewarn, so it cannot change incidents.';
   try {
+    // The same rule as the REST routes (api/roles.ts): merging and splitting take a CS manager or an admin.
+    assertMayManageIncidents(actor, sub === 'merge' ? 'merge incidents' : 'split incidents');
     const target = await findIncident(db, args[0]!);
     if (sub === 'merge') {
       const merged = await findIncident(db, args[1]!);
@@ -97,6 +100,10 @@ async function declareText(ingest: IngestDeps, args: string[], input: { userId: 
     const declared = await declareIncident(ingest, {
       title: title.join(' ').slice(0, 500), severity, affectedComponents: components.split(',').map((c) => c.trim()).filter(Boolean).slice(0, 100),
     }, { actor, deliveryId: manualDeliveryId(input.triggerId && `slack:${input.triggerId}`) });
+    if (declared.joined) {
+      return `:link: Joined the open incident "${escapeMrkdwn(declared.title)}": your declaration overlaps it, so no second incident was opened `
+        + `and nobody is alerted twice (your declaration is on its timeline). <${input.dashboardUrl}/incidents/${declared.incidentId}|Open it>`;
+    }
     return `${SEVERITY_EMOJI[severity]} Declared *${severity}* "${escapeMrkdwn(title.join(' '))}": the CSMs of affected customers are being alerted. `
       + `<${input.dashboardUrl}/incidents/${declared.incidentId}|Open it>`;
   } catch (err) {

@@ -211,7 +211,18 @@ describe('dashboard end to end: webhook → workflow → dashboard → outreach 
     const row = page.locator('section[aria-labelledby=open-title] tr[data-incident-id]', { hasText: 'Billing exports failing' });
     await row.waitFor({ timeout: VISIBLE_WITHIN });
     assert.equal(await row.locator('.badge.sev-p2').count(), 1);
-    await row.locator('a.incident-title').click();
+
+    // Declared again on billing while it is open: the declaration joins it, and the page goes there and says so.
+    if (await page.locator('details.declare').getAttribute('open') === null) await page.locator('details.declare summary').click();
+    await page.selectOption('#declare-severity', 'P3');
+    await page.fill('#declare-components', 'billing');
+    await page.fill('#declare-title', 'Invoices not sent');
+    await page.click('[data-focus=declare-submit]');
+    await page.locator('.flash', { hasText: 'Joined the open incident "Billing exports failing"' }).waitFor({ timeout: VISIBLE_WITHIN });
+    assert.equal(await page.locator('.page-header h1').textContent(), 'Billing exports failing');
+    assert.match(page.url(), /#\/incidents\/[0-9a-f-]{36}$/);
+    assert.equal((await t.db.selectFrom('product_incidents').select('id').where('title', '=', 'Invoices not sent').execute()).length, 0, 'no second incident');
+
     await page.locator('.facts .arr', { hasText: '$900K' }).waitFor({ timeout: VISIBLE_WITHIN }); // PayCo, on billing
     await page.click('[data-focus=resolve-incident]');
     await page.locator('.badges .badge.status', { hasText: 'Resolved' }).waitFor({ timeout: VISIBLE_WITHIN });

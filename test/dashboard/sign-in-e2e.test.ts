@@ -108,6 +108,10 @@ describe('dashboard sign-in, roles and audit in Chromium', () => {
     assert.equal(await row(s.customer.dataflow).locator('select').count(), 1, "DataFlow is Ana's");
     assert.equal(await row(s.customer.globalinc).locator('select').count(), 0, "GlobalInc is Ben's");
     assert.equal(await row(s.customer.globalinc).locator('.read-only').innerText(), 'Pending');
+    // Steering the incident takes a CS manager or an admin: a CSM is offered none of it.
+    for (const control of ['[data-focus=resolve-incident]', '[data-focus=dismiss-incident]', 'form.merge-form', 'button.split']) {
+      assert.equal(await page.locator(control).count(), 0, `no ${control} for a CSM`);
+    }
 
     await row(s.customer.techcorp).locator('select').selectOption('sent');
     await row(s.customer.techcorp).getByRole('button', { name: /Save/ }).click();
@@ -157,6 +161,7 @@ describe('dashboard sign-in, roles and audit in Chromium', () => {
 
     await page.goto(`${base}/dashboard#/incidents/${INCIDENT}`);
     await page.locator(`tr[data-customer-id="${s.customer.globalinc}"] select`).waitFor();
+    assert.equal(await page.locator('[data-focus=resolve-incident]').count(), 1, 'an admin may resolve it');
     await page.context().close();
   });
 

@@ -3,6 +3,7 @@
  * machine: the API (buildApp), the Temporal dev server, a real worker (real workflow bundle and
  * activities), embedded Postgres, and the fake Slack and Gmail.
  */
+import { createHmac } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from '@temporalio/worker';
@@ -20,8 +21,10 @@ import { FakeSlack, type FakeMessage } from '../fakes/slack';
 import { FakeGmail } from '../fakes/gmail';
 import { createTestDb, type TestDb } from '../helpers/db';
 import { createDevServerEnv, workflowBundle } from '../helpers/temporal';
+import pagerdutyTriggered from '../fixtures/pagerduty/incident.triggered.json';
 
 const TOKEN = 'lifecycle-test-token-0123456789';
+const PD_SECRET = 'lifecycle-pagerduty-secret-0123';
 const auth = { authorization: `Bearer ${TOKEN}` };
 
 const CSMS = [
@@ -32,15 +35,22 @@ const CSMS = [
 ];
 const SLACK_USERS = CSMS.map((c) => ({ id: c.slackUserId, email: c.email, name: c.email.split('@')[0]! }));
 
-/** Ana and Ben look after checkout customers, Dan after search customers. */
+/** Ana and Ben look after checkout and billing customers, Dan after search customers; Ana and Dan after ledger customers. */
 const customerBase = {
   csms: CSMS,
-  components: [{ key: 'checkout', name: 'Checkout' }, { key: 'search', name: 'Search' }],
+  components: [
+    { key: 'checkout', name: 'Checkout' }, { key: 'search', name: 'Search' },
+    { key: 'billing', name: 'Billing', aliases: [{ source: 'pagerduty', externalId: 'PBILLING' }] }, { key: 'ledger', name: 'Ledger' },
+  ],
   customers: [
     ['acct-1', 'Acme', 500_000, 'ana@corp.example', 'checkout', 'heavy'],
     ['acct-2', 'Globex', 200_000, 'ana@corp.example', 'checkout', 'light'],
     ['acct-3', 'Initech', 300_000, 'ben@corp.example', 'checkout', 'moderate'],
     ['acct-4', 'Umbrella', 100_000, 'dan@corp.example', 'search', 'heavy'],
+    ['acct-5', 'Hooli', 400_000, 'ana@corp.example', 'billing', 'heavy'],
+    ['acct-6', 'Vandelay', 150_000, 'ben@corp.example', 'billing', 'moderate'],
+    ['acct-7', 'Stark', 600_000, 'ana@corp.example', 'ledger', 'heavy'],
+    ['acct-8', 'Wayne', 250_000, 'dan@corp.example', 'ledger', 'heavy'],
   ].map(([externalId, name, arr, csmEmail, component, usage]) => ({
     externalId, name, arr, segment: Number(arr) >= 300_000 ? 'enterprise' : 'mid-market', region: 'us-east', csmEmail,
     contactName: `${name} Ops`, contactEmail: `ops@${String(name).toLowerCase()}.example`,
@@ -65,6 +75,8 @@ describe('incident lifecycle by hand and by events (dev server, Postgres, fake S
   let google: FakeGmail;
   let config: Config;
   let app: FastifyInstance;
+  /** The same API with correlation by component on (30 minutes), for the routing of declared incidents. */
+  let routed: FastifyInstance;
   let worker: Worker;
   let running: Promise<void>;
 
@@ -100,7 +112,7 @@ describe('incident lifecycle by hand and by events (dev server, Postgres, fake S
       // Each test's incident stands alone (no correlation by component), and a resolved incident's
       // follow-up and post-mortem reminders come within seconds, so it completes during the test.
       CORRELATION_WINDOW_MINUTES: '0', FOLLOW_UP_HOURS: '0.0008', POST_MORTEM_HOURS: '0.0008',
-      SLACK_BOT_TOKEN: slack.token, SLACK_API_URL: slack.apiUrl,
+      SLACK_BOT_TOKEN: slack.token, SLACK_API_URL: slack.apiUrl, PAGERDUTY_WEBHOOK_SECRETS: PD_SECRET,
       GOOGLE_SERVICE_ACCOUNT_KEY_FILE: google.writeServiceAccountKey(), GMAIL_API_ROOT_URL: google.rootUrl, GOOGLE_TOKEN_URL: google.tokenUrl,
     });
     worker = await Worker.create({
@@ -110,9 +122,12 @@ describe('incident lifecycle by hand and by events (dev server, Postgres, fake S
     running = worker.run();
     app = await buildApp({ config, db: t.db, temporal: env.client });
     await app.ready();
+    routed = await buildApp({ config: { ...config, correlation: { ...config.correlation, windowMinutes: 30 } }, db: t.db, temporal: env.client });
+    await routed.ready();
   });
 
   after(async () => {
+    await routed?.close();
     await app?.close();
     if (worker?.getState() === 'RUNNING') worker.shutdown();
     await running?.catch(() => {});
@@ -283,5 +298,80 @@ describe('incident lifecycle by hand and by events (dev server, Postgres, fake S
     // The outreach recorded after completion is still there.
     const customers = (await app.inject({ method: 'GET', url: `/api/incidents/${incidentId}/customers`, headers: auth })).json();
     assert.equal(customers.affectedCustomers.find((c: { customer: { id: string } }) => c.customer.id === umbrella.id).outreachStatus, 'sent');
+  });
+  /** A PagerDuty incident.triggered delivery (the vendor's V3 webhook format), signed. */
+  const pagerduty = (id: string, service: string, title: string) => {
+    const envelope = { event: { ...pagerdutyTriggered.event, id: `pd-${id}`, occurred_at: new Date().toISOString(),
+      data: { ...pagerdutyTriggered.event.data, id, title, service: { ...pagerdutyTriggered.event.data.service, id: service, summary: service } } } };
+    const payload = JSON.stringify(envelope);
+    const signature = `v1=${createHmac('sha256', PD_SECRET).update(payload, 'utf8').digest('hex')}`;
+    return routed.inject({ method: 'POST', url: '/api/webhooks/pagerduty', payload, headers: { 'content-type': 'application/json', 'x-pagerduty-signature': signature } });
+  };
+  /** Top-level Slack messages (alerts, not thread replies) to a CSM naming any of these titles. */
+  const topLevel = (user: string, ...titles: string[]) => slack.dmsTo(user).filter((m) => titles.some((title) => m.text.includes(title)));
+
+  test('declared, then PagerDuty reports the same component: the PagerDuty incident joins the declared one (one alert per CSM, news in the thread)', async () => {
+    const title = 'Billing declared by hand';
+    const declared = await routed.inject({
+      method: 'POST', url: '/api/incidents', headers: auth, payload: { title, severity: 'P2', affectedComponents: ['billing'], actor: 'ops@corp.example' },
+    });
+    assert.equal(declared.statusCode, 202, declared.body);
+    const { workflowId, incidentId, joined } = declared.json();
+    assert.equal(joined, false, 'no open incident on billing: a new one');
+    assert.match(workflowId, /^incident:manual:/);
+    const alerts = new Map<string, FakeMessage>();
+    for (const user of ['UANA', 'UBEN']) alerts.set(user, await waitFor(`${user}'s alert`, () => dmsAbout(user, title)[0]));
+
+    const pdTitle = 'Billing API returns 500s';
+    const pd = await pagerduty('PBILL01', 'PBILLING', pdTitle);
+    assert.equal(pd.statusCode, 202, pd.body);
+    assert.equal(pd.json().workflowId, workflowId, 'the PagerDuty incident joined the declared one');
+    for (const user of ['UANA', 'UBEN']) {
+      const alert = alerts.get(user)!;
+      await waitFor(`PagerDuty's news in ${user}'s thread`, () => slack.messages.find((m) => m.threadTs === alert.ts && m.text.includes(`Also reported by PagerDuty: ${pdTitle}`)));
+    }
+    const joinedIncident = await waitFor('the linked sources on record', async () => { const i = await incident(incidentId); return i.linkedSources?.length === 2 && i; });
+    assert.deepEqual(joinedIncident.linkedSources.map((l: { source: string }) => l.source).sort(), ['manual', 'pagerduty']);
+    assert.equal((await t.db.selectFrom('product_incidents').select('id').where('source', '=', 'pagerduty').where('external_id', '=', 'PBILL01').execute()).length, 0,
+      'no second incident');
+    for (const user of ['UANA', 'UBEN']) assert.equal(topLevel(user, title, pdTitle).length, 1, `${user}: one top-level alert`);
+    assert.equal(topLevel('UDAN', title, pdTitle).length, 0);
+    assert.equal((await app.inject({ method: 'POST', url: `/api/incidents/${incidentId}/resolve`, headers: auth })).statusCode, 202);
+  });
+
+  test('declared while an open incident covers the component: the declaration joins it, nobody is alerted twice, and the answer says so', async () => {
+    const title = 'Ledger sync failing';
+    const opened = await routed.inject({
+      method: 'POST', url: '/api/webhooks/incidents', headers: auth,
+      payload: { id: 'MON-LEDGER', title, status: 'identified', severity: 'P2', affectedComponents: ['ledger'], startedAt: new Date().toISOString() },
+    });
+    assert.equal(opened.statusCode, 202, opened.body);
+    const openId = incidentIdFor('incident:generic:MON-LEDGER');
+    for (const user of ['UANA', 'UDAN']) await waitFor(`${user}'s alert`, () => dmsAbout(user, title).length > 0);
+    await waitFor('the open incident on record', async () => (await incident(openId)).status === 'identified');
+
+    const declare = () => routed.inject({
+      method: 'POST', url: '/api/incidents', headers: { ...auth, 'idempotency-key': 'declare-ledger' },
+      payload: { title: 'Ledger is down', severity: 'P3', affectedComponents: ['ledger'], actor: 'ops@corp.example' },
+    });
+    const declared = await declare();
+    assert.equal(declared.statusCode, 202, declared.body);
+    assert.deepEqual(declared.json(), {
+      status: 'accepted', joined: true, workflowId: 'incident:generic:MON-LEDGER', incidentId: openId, externalId: 'MON-LEDGER', title,
+    });
+    const again = await declare();
+    assert.deepEqual([again.json().status, again.json().joined, again.json().incidentId], ['duplicate', true, openId], 'a retried request: the same answer');
+
+    const note = await waitFor('the declaration on the open incident\'s timeline', async () => (await timeline(openId))
+      .find((e) => e.summary === 'Declared by ops@corp.example (via API_TOKENS bootstrap token): Ledger is down (P3, ledger)'));
+    assert.equal(note.actor, 'ops@corp.example (via API_TOKENS bootstrap token)');
+    const after = await incident(openId);
+    assert.deepEqual([after.severity, after.status, after.title], ['P2', 'identified', title], 'a lower severity or an earlier status does not move it back');
+    assert.equal((await t.db.selectFrom('product_incidents').select('id').where('title', '=', 'Ledger is down').execute()).length, 0, 'no second incident');
+    await new Promise((r) => setTimeout(r, 1000));
+    for (const user of ['UANA', 'UDAN']) assert.equal(topLevel(user, title, 'Ledger is down').length, 1, `${user}: one alert`);
+    assert.equal(topLevel('UBEN', title, 'Ledger is down').length, 0);
+    const [audit] = await t.db.selectFrom('audit_log').selectAll().where('action', '=', 'incident.declared').where('incident_id', '=', openId).execute();
+    assert.deepEqual([audit?.detail && (audit.detail as { joined?: boolean }).joined, (audit?.detail as { title?: string }).title], [true, 'Ledger is down']);
   });
 });

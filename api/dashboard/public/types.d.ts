@@ -36,7 +36,12 @@ export interface Me {
   via: 'bearer' | 'session';
   csrfToken: string | null;
   outreachFor: string[] | null;
+  /** Whether they may change severity or status, resolve, dismiss, merge and split incidents. */
+  mayManageIncidents: boolean;
 }
+
+/** POST /api/incidents: the declared incident, or the open one it joined. */
+export interface Declared { status: 'accepted' | 'duplicate'; workflowId: string; incidentId: string; externalId?: string; joined: boolean; title: string }
 
 /** GET /auth/options */
 export interface SignInOptions {

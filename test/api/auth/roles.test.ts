@@ -3,12 +3,17 @@ import assert from 'node:assert/strict';
 import { canApproveTemplates } from '../../../db/people';
 import { customerActionValue } from '../../../domain/messages/actions';
 import { performAction } from '../../../api/slack/button-actions';
+import { runSlashCommand } from '../../../api/slack/commands';
+import { incidentSettings } from '../../../config';
 import { FakeOidc } from '../../fakes/oidc';
 import { auth, startHarness, type Harness } from '../support/harness';
 import { seedBase, seedIncident, type Seed } from '../support/seed';
 import { signIn } from '../support/sign-in';
 
 const INCIDENT = '11111111-1111-4111-8111-111111111111';
+const OTHER = '22222222-2222-4222-8222-222222222222';
+/** Steering it is refused by the incident itself (409) once the role check passed: no workflow engine needed. */
+const DISMISSED = '33333333-3333-4333-8333-333333333333';
 
 /** Ana and Ben are CSMs; Lee manages Ana (seedBase); Boss is an admin by ADMIN_EMAILS. */
 describe('roles: who may change what', () => {
@@ -25,8 +30,10 @@ describe('roles: who may change what', () => {
     await seedIncident(h.db, { id: INCIDENT, externalId: 'ROLE-1', impacts: [
       [s.customer.techcorp, 'high', 1, 'pending'], [s.customer.globalinc, 'high', 2, 'pending'], [s.customer.dataflow, 'medium', 3, 'pending'], [s.customer.smallbiz, 'low', 4, 'pending'],
     ] });
+    await seedIncident(h.db, { id: OTHER, externalId: 'ROLE-2', title: 'Other incident' });
+    await seedIncident(h.db, { id: DISMISSED, source: 'support', externalId: 'ROLE-3', title: 'False alarm', status: 'dismissed' });
     ana = (await signIn(h.app, fake, { sub: 'U-ANA', email: 'ana@corp.example', name: 'Ana Ruiz', slackUserId: 'UA8RXUSPL' })).headers;
-    lee = (await signIn(h.app, fake, { sub: 'U-LEE', email: 'lee@corp.example', name: 'Lee Chen' })).headers;
+    lee = (await signIn(h.app, fake, { sub: 'U-LEE', email: 'lee@corp.example', name: 'Lee Chen', slackUserId: 'ULEE00001' })).headers;
     boss = (await signIn(h.app, fake, { sub: 'U-BOSS', email: 'boss@corp.example', name: 'Bo Boss' })).headers;
   });
   after(async () => { await h?.close(); await fake?.close(); });
@@ -119,5 +126,66 @@ describe('roles: who may change what', () => {
 
   test('the bootstrap API_TOKENS token is an admin', async () => {
     assert.equal((await outreach(auth, s.customer.globalinc, 'sent')).statusCode, 200);
+  });
+  describe('incident lifecycle: anyone signed in declares; steering an incident takes a CS manager or an admin', () => {
+    const steering: [method: 'PATCH' | 'POST', url: string, payload: object, what: string][] = [
+      ['PATCH', `/api/incidents/${DISMISSED}`, { severity: 'P2' }, 'change incidents (severity, status, public message)'],
+      ['POST', `/api/incidents/${DISMISSED}/resolve`, {}, 'resolve incidents'],
+      ['POST', `/api/incidents/${DISMISSED}/dismiss`, {}, 'dismiss incidents'],
+      ['POST', `/api/incidents/${DISMISSED}/merge`, { incidentId: OTHER }, 'merge incidents'],
+      ['POST', `/api/incidents/${DISMISSED}/split`, { source: 'opsgenie', externalId: 'og-1' }, 'split incidents'],
+    ];
+    const send = (method: 'PATCH' | 'POST', url: string, headers: Record<string, string>, payload: object) => h.app.inject({ method, url, headers, payload });
+    const token = async (scopes: string[]) => {
+      const res = await h.app.inject({ method: 'POST', url: '/api/tokens', headers: boss, payload: { name: `Incident tool (${scopes.join(', ')})`, scopes } });
+      assert.equal(res.statusCode, 201, res.body);
+      return { authorization: `Bearer ${res.json().token as string}` };
+    };
+
+    test('a CSM is refused each steering action with the reason (403 problem+json); a CS manager, an admin and a write token pass the role check', async () => {
+      const writer = await token(['read', 'write']);
+      for (const [method, url, payload, what] of steering) {
+        const refused = await send(method, url, ana, payload);
+        assert.equal(refused.statusCode, 403, `${method} ${url}`);
+        assert.equal(refused.headers['content-type'], 'application/problem+json; charset=utf-8');
+        assert.equal(refused.json().detail, `Only CS managers and admins may ${what}; Ana Ruiz (CSM) may declare incidents, not steer them.`);
+        // Allowed: past the role check, the dismissed incident itself refuses (409 with its reason).
+        for (const [name, who] of [['manager', lee], ['admin', boss], ['write token', writer]] as const) {
+          const allowed = await send(method, url, who, payload);
+          assert.equal(allowed.statusCode, 409, `${method} ${url} by the ${name}: ${allowed.body}`);
+          assert.match(allowed.json().detail, /dismissed/);
+        }
+      }
+      const refusedActions = await h.db.selectFrom('audit_log').select('action').where('actor_name', 'like', 'Ana Ruiz%')
+        .where('action', 'in', ['incident.changed', 'incident.resolved', 'incident.dismissed', 'incident.merged', 'incident.split']).execute();
+      assert.deepEqual(refusedActions, [], 'nothing refused is on the audit log');
+    });
+
+    test('a read-only token is refused for its scope; anyone signed in (a CSM too) may declare', async () => {
+      const reader = await token(['read']);
+      const refused = await send('POST', `/api/incidents/${INCIDENT}/resolve`, reader, {});
+      assert.equal(refused.statusCode, 403);
+      assert.match(refused.json().detail, /do not include "write"/);
+      const declared = await send('POST', '/api/incidents', ana, { title: 'Ana declares', severity: 'P3', affectedComponents: ['api-gateway'] });
+      assert.notEqual(declared.statusCode, 403, declared.body);
+    });
+
+    test('GET /api/me says who may steer incidents, so the dashboard offers only what the server accepts', async () => {
+      const may = async (headers: Record<string, string>) => (await h.app.inject({ method: 'GET', url: '/api/me', headers })).json().mayManageIncidents;
+      assert.deepEqual([await may(ana), await may(lee), await may(boss), await may(auth), await may(await token(['read'])), await may(await token(['read', 'write']))],
+        [false, true, true, true, false, true]);
+    });
+
+    test('Slack: /forewarn merge and split apply the same rule to the Slack user', async () => {
+      const correlation = { db: h.db, temporal: h.temporal, taskQueue: h.config.temporal.taskQueue, settings: incidentSettings(h.config), log: h.app.log };
+      const slash = (text: string, userId: string) => runSlashCommand(h.db, { text, userId, dashboardUrl: 'http://forewarn.test/dashboard' }, correlation)
+        .then((r) => r.text, (err: Error) => `failed: ${err.message}`);
+      assert.equal(await slash(`merge ${DISMISSED} ${OTHER}`, 'UA8RXUSPL'),
+        ':warning: Only CS managers and admins may merge incidents; Ana Ruiz (CSM) may declare incidents, not steer them.');
+      assert.equal(await slash(`split ${DISMISSED} opsgenie:og-1`, 'UA8RXUSPL'),
+        ':warning: Only CS managers and admins may split incidents; Ana Ruiz (CSM) may declare incidents, not steer them.');
+      assert.equal(await slash(`merge ${DISMISSED} ${OTHER}`, 'ULEE00001'), ':warning: "False alarm" was dismissed as a false alarm.', 'a CS manager passes the role check');
+      assert.match(await slash(`merge ${DISMISSED} ${OTHER}`, 'UNOBODY01'), /not linked to a person/);
+    });
   });
 });

@@ -29,6 +29,7 @@ describe('incident actions: declare, change, resolve', () => {
     assert.equal(res.statusCode, 202, res.body);
     assert.deepEqual(res.json(), {
       status: 'accepted', workflowId: 'incident:manual:war-1', incidentId: incidentIdFor('incident:manual:war-1'), externalId: 'war-1',
+      joined: false, title: 'Checkout down',
     });
     const events = await eventually(async () => {
       const got = await h.temporal.workflow.getHandle('incident:manual:war-1').query(receivedEventsQuery);

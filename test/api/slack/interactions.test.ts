@@ -38,7 +38,8 @@ describe('Slack interactivity', () => {
   before(async () => {
     hook = await responseUrlServer();
     // The fake Slack's address: replies may go there (and to hooks.slack.com), nowhere else.
-    h = await startHarness({ temporal: 'dev', env: { SLACK_API_URL: `${hook.base}/api` } });
+    // Correlation by component on: a second declaration on an open declared incident's component joins it.
+    h = await startHarness({ temporal: 'dev', env: { SLACK_API_URL: `${hook.base}/api`, CORRELATION_WINDOW_MINUTES: '30' } });
     s = await seedBase(h.db);
     await seedIncident(h.db, { id: INCIDENT, externalId: 'PGR0VU2', title: 'API Latency Issues', severity: 'P1', impacts: [
       [s.customer.techcorp, 'high', 1, 'pending'], [s.customer.dataflow, 'medium', 2, 'pending'],
@@ -269,6 +270,16 @@ describe('Slack interactivity', () => {
         return got.length ? got : undefined;
       });
       assert.deepEqual([events[0]!.source, events[0]!.severity, events[0]!.components, events[0]!.title], ['manual', 'P2', ['api-gateway'], 'Checkout fails for EU cards']);
+      // Declared again on the same component while it is open: it joins that incident, and the answer sends the person there.
+      const joined = (await command('declare P3 api-gateway Payments page errors')).json().text as string;
+      const incidentId = text.match(/incidents\/([0-9a-f-]{36})\|/)![1];
+      assert.equal(joined, ':link: Joined the open incident "Checkout fails for EU cards": your declaration overlaps it, so no second incident was opened '
+        + `and nobody is alerted twice (your declaration is on its timeline). <http://forewarn.test/dashboard/incidents/${incidentId}|Open it>`);
+      const both = await eventually(async () => {
+        const got = await h.temporal.workflow.getHandle(row.workflow_id!).query(receivedEventsQuery);
+        return got.length === 2 ? got : undefined;
+      });
+      assert.deepEqual([both[1]!.byPerson, both[1]!.severity, both[1]!.title, both[1]!.note], [true, undefined, undefined, 'Declared by slack:Ana Ruiz: Payments page errors (P3, api-gateway)']);
       assert.match((await command('declare P9 api-gateway Broken')).json().text, /^Usage: `\/forewarn declare/);
       assert.match((await command('declare P2 api-gateway')).json().text, /^Usage:/);
       assert.match((await command('declare P2 warp-drive Broken')).json().text, /^:warning: affectedComponents names "warp-drive"/);

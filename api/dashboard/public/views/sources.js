@@ -1,6 +1,7 @@
 // Correlation on the incident page: the source incidents that feed it (each with its own status and
 // latest event), a control to split one out, and a control to merge another open incident into this
-// one. Both go through the REST API (api/incident-correlation.ts), which moves routes and tells the workflows.
+// one. Both go through the REST API (api/incident-correlation.ts), which moves routes and tells the workflows;
+// they are offered only to those who may steer incidents (CS managers, admins: GET /api/me `mayManageIncidents`).
 import { failureText, postJson } from '../api.js';
 import { h, label, severityBadge, statusBadge, timeEl } from '../dom.js';
 
@@ -61,6 +62,7 @@ export function sourcesSection(data, ctx) {
   }
   const sources = i.linkedSources;
   const open = i.status !== 'resolved' && i.status !== 'dismissed';
+  const steer = open && ctx.session.me.mayManageIncidents;
   return h('section', { 'aria-labelledby': 'sources-title', class: 'sources-section' },
     h('h2', { id: 'sources-title', tabindex: '-1' }, sources.length > 1 ? `Sources (${sources.length})` : 'Source'),
     shown ? h('p', { class: shown.error ? 'error' : 'flash', role: shown.error ? 'alert' : 'status' }, shown.text) : null,
@@ -79,7 +81,7 @@ export function sourcesSection(data, ctx) {
             h('td', { 'data-label': 'Severity' }, severityBadge(s.severity)),
             h('td', { 'data-label': 'Components' }, s.components.join(', ') || '—'),
             h('td', { 'data-label': 'Last update' }, timeEl(s.lastEventAt)),
-            h('td', { 'data-label': '' }, own || !open || s.source === 'manual' ? null : h('button', {
+            h('td', { 'data-label': '' }, own || !steer || s.source === 'manual' ? null : h('button', {
               type: 'button', class: 'split', 'data-focus': `split-${s.source}-${s.externalId}`,
               onclick: (/** @type {Event} */ e) => {
                 /** @type {HTMLButtonElement} */ (e.currentTarget).disabled = true;
@@ -88,5 +90,5 @@ export function sourcesSection(data, ctx) {
               },
             }, 'Split out', h('span', { class: 'visually-hidden' }, ` ${sourceLabel(s.source)} ${s.externalId}`))));
         })))),
-    open ? mergeForm(data, ctx) : null);
+    steer ? mergeForm(data, ctx) : null);
 }
