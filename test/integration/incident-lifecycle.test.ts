@@ -13,6 +13,7 @@ import { createActivities } from '../../activities';
 import { buildApp } from '../../api/app';
 import { incidentSettings, loadConfig, type Config } from '../../config';
 import { applyImport } from '../../db/import';
+import { recordRoute } from '../../db/incident-routing';
 import { validateImport } from '../../domain/import';
 import { incidentIdFor } from '../../domain/incident-state';
 import type { IncidentEvent } from '../../domain/types';
@@ -35,12 +36,13 @@ const CSMS = [
 ];
 const SLACK_USERS = CSMS.map((c) => ({ id: c.slackUserId, email: c.email, name: c.email.split('@')[0]! }));
 
-/** Ana and Ben look after checkout and billing customers, Dan after search customers; Ana and Dan after ledger customers. */
+/** Ana and Ben look after checkout and billing customers, Dan after search customers; Ana and Dan after ledger customers, Ben after payroll's. */
 const customerBase = {
   csms: CSMS,
   components: [
     { key: 'checkout', name: 'Checkout' }, { key: 'search', name: 'Search' },
     { key: 'billing', name: 'Billing', aliases: [{ source: 'pagerduty', externalId: 'PBILLING' }] }, { key: 'ledger', name: 'Ledger' },
+    { key: 'payroll', name: 'Payroll' },
   ],
   customers: [
     ['acct-1', 'Acme', 500_000, 'ana@corp.example', 'checkout', 'heavy'],
@@ -51,6 +53,7 @@ const customerBase = {
     ['acct-6', 'Vandelay', 150_000, 'ben@corp.example', 'billing', 'moderate'],
     ['acct-7', 'Stark', 600_000, 'ana@corp.example', 'ledger', 'heavy'],
     ['acct-8', 'Wayne', 250_000, 'dan@corp.example', 'ledger', 'heavy'],
+    ['acct-9', 'Soylent', 120_000, 'ben@corp.example', 'payroll', 'heavy'],
   ].map(([externalId, name, arr, csmEmail, component, usage]) => ({
     externalId, name, arr, segment: Number(arr) >= 300_000 ? 'enterprise' : 'mid-market', region: 'us-east', csmEmail,
     contactName: `${name} Ops`, contactEmail: `ops@${String(name).toLowerCase()}.example`,
@@ -85,15 +88,16 @@ describe('incident lifecycle by hand and by events (dev server, Postgres, fake S
   const timeline = async (id: string) => (await app.inject({ method: 'GET', url: `/api/incidents/${id}/timeline`, headers: auth })).json().entries as
     { kind: string; summary: string; actor: string | null; occurredAt: string }[];
 
-  /** A suspected incident as the support-spike detector opens it (activities/detection.ts). */
-  async function openSuspected(externalId: string, title: string, settings: Partial<IncidentSettings> = {}): Promise<{ workflowId: string; incidentId: string }> {
+  /** A suspected incident as the support-spike detector opens it (activities/detection.ts): started, and its route recorded. */
+  async function openSuspected(externalId: string, title: string, settings: Partial<IncidentSettings> = {}, components = ['checkout']): Promise<{ workflowId: string; incidentId: string }> {
     const now = new Date().toISOString();
     const event: IncidentEvent = {
-      source: 'support', externalId, title, status: 'investigating', severity: 'P3', components: ['checkout'],
+      source: 'support', externalId, title, status: 'investigating', severity: 'P3', components,
       startedAt: now, occurredAt: now, deliveryId: `support-open:${externalId}`,
     };
     const options = incidentStartOptions(event, { ...incidentSettings(config), ...settings }, config.temporal.taskQueue);
     await env.client.workflow.signalWithStart(WORKFLOW_TYPES.incident, options);
+    await recordRoute(t.db, event, options.workflowId, 'new');
     return { workflowId: options.workflowId, incidentId: incidentIdFor(options.workflowId) };
   }
 
@@ -373,5 +377,22 @@ describe('incident lifecycle by hand and by events (dev server, Postgres, fake S
     assert.equal(topLevel('UBEN', title, 'Ledger is down').length, 0);
     const [audit] = await t.db.selectFrom('audit_log').selectAll().where('action', '=', 'incident.declared').where('incident_id', '=', openId).execute();
     assert.deepEqual([audit?.detail && (audit.detail as { joined?: boolean }).joined, (audit?.detail as { title?: string }).title], [true, 'Ledger is down']);
+  });
+  test('declared while a suspected incident (support spike) is open on the component: the declaration joins it and confirms it', async () => {
+    const title = 'Suspected incident on Payroll: 4 support tickets from 4 customers in 15 minutes';
+    const { workflowId, incidentId } = await openSuspected('payroll-1', title, {}, ['payroll']);
+    await waitFor('Ben\'s alert', () => dmsAbout('UBEN', title).length > 0);
+    await waitFor('suspected on record', async () => (await incident(incidentId)).suspected === true);
+    // A lower severity than the spike's: the declaration changes no field, and still confirms it.
+    const declared = await routed.inject({ method: 'POST', url: '/api/incidents', headers: auth, payload: { title: 'Payroll exports fail', severity: 'P4', affectedComponents: ['payroll'] } });
+    assert.equal(declared.statusCode, 202, declared.body);
+    assert.deepEqual([declared.json().joined, declared.json().workflowId, declared.json().title], [true, workflowId, title]);
+    const confirmed = await waitFor('confirmed on record', async () => { const i = await incident(incidentId); return i.suspected === false && i; });
+    assert.deepEqual([confirmed.severity, confirmed.status], ['P3', 'investigating']);
+    const entries = await timeline(incidentId);
+    assert.ok(entries.some((e) => e.summary === 'Confirmed by API_TOKENS bootstrap token: no longer a suspected incident'), JSON.stringify(entries.map((e) => e.summary)));
+    const dismiss = await app.inject({ method: 'POST', url: `/api/incidents/${incidentId}/dismiss`, headers: auth });
+    assert.equal(dismiss.statusCode, 409, 'no longer a false alarm to dismiss');
+    assert.equal(topLevel('UBEN', title, 'Payroll exports fail').length, 1, 'one alert');
   });
 });
