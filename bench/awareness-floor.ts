@@ -10,12 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { WebClient } from '@slack/web-api';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
-import { createActivities } from '../activities';
-import { buildApp } from '../api/app';
-import { loadConfig } from '../config';
-import { FakeSlack } from '../test/fakes/slack';
-import { createTestDb, stopTestPostgres } from '../test/helpers/db';
-import { createDevServerEnv, workflowBundle } from '../test/helpers/temporal';
+import { stopTestPostgres } from '../test/helpers/db';
+import { startStack } from '../test/helpers/stack';
 import { csmSlackId, seedLargeBase } from '../test/helpers/large-base';
 import { percentile, replaceReadmeSection, writeResult } from './report';
 
@@ -25,24 +21,20 @@ const CSMS = 50;
 
 async function main() {
   const users = Array.from({ length: CSMS }, (_, i) => ({ id: csmSlackId(i + 1), email: `csm-${i + 1}@corp.example`, name: `csm${i + 1}` }));
-  const [env, t, slack] = await Promise.all([createDevServerEnv(), createTestDb(), FakeSlack.start({ users })]);
-  await seedLargeBase(t.db, { customers: 2_000, csms: CSMS, affectedEvery: 2 });
-  const config = loadConfig({
-    API_TOKENS: TOKEN, SLACK_BOT_TOKEN: slack.token, SLACK_API_URL: slack.apiUrl, TEMPORAL_TASK_QUEUE: 'bench-awareness-floor', LOG_LEVEL: 'warn',
+  const stack = await startStack({
+    slack: { users }, listen: true,
+    seed: async (db) => { await seedLargeBase(db, { customers: 2_000, csms: CSMS, affectedEvery: 2 }); },
+    // Each round is its own incident on checkout: correlation by component would fold them into the first one.
+    config: { API_TOKENS: TOKEN, TEMPORAL_TASK_QUEUE: 'bench-awareness-floor', LOG_LEVEL: 'warn', CORRELATION_WINDOW_MINUTES: '0' },
   });
-  const worker = await Worker.create({
-    connection: env.nativeConnection, taskQueue: config.temporal.taskQueue, workflowBundle: await workflowBundle(),
-    activities: createActivities({ config, db: t.db, temporal: env.client }),
-  });
+  const { env, slack, base } = stack;
   const web = new WebClient(slack.token, { slackApiUrl: slack.apiUrl });
   const floorWorker = await Worker.create({
     connection: env.nativeConnection, taskQueue: 'bench-floor',
     workflowBundle: await bundleWorkflowCode({ workflowsPath: path.join(__dirname, 'floor/floor.workflow.ts'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } }),
     activities: { async postOne({ channel, text }: { channel: string; text: string }) { await web.chat.postMessage({ channel, text }); } },
   });
-  const running = [worker.run(), floorWorker.run()];
-  const app = await buildApp({ config, db: t.db, temporal: env.client });
-  const base = await app.listen({ host: '127.0.0.1', port: 0 });
+  const floorRunning = floorWorker.run();
 
   /** When the fake Slack received each alert for this incident (keyed by CSM email, from the message metadata). */
   const alertTimes = (workflowId: string) => slack.requests
@@ -110,14 +102,10 @@ async function main() {
   ].join('\n'));
   console.log(JSON.stringify(result, null, 2));
 
-  await app.close();
-  worker.shutdown();
   floorWorker.shutdown();
-  await Promise.all(running);
-  await slack.close();
-  await t.close();
+  await floorRunning;
+  await stack.stop();
   await stopTestPostgres();
-  await env.teardown();
 }
 
 main().catch((err) => {

@@ -8,15 +8,8 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Worker } from '@temporalio/worker';
-import { buildApp } from '../api/app';
-import { createActivities } from '../activities';
-import { loadConfig } from '../config';
-import { applyImport } from '../db/import';
-import { validateImport } from '../domain/import';
-import { FakeSlack } from '../test/fakes/slack';
-import { createTestDb, stopTestPostgres } from '../test/helpers/db';
-import { createDevServerEnv, workflowBundle } from '../test/helpers/temporal';
+import { stopTestPostgres } from '../test/helpers/db';
+import { startStack } from '../test/helpers/stack';
 import { percentile, replaceReadmeSection, writeResult } from './report';
 
 const TOKEN = 'bench-api-token-0123456789';
@@ -26,25 +19,17 @@ const components: string[] = demo.components.map((c: { key: string }) => c.key);
 const severities = ['P1', 'P2', 'P3'];
 
 async function main() {
-  const [env, t, slack] = await Promise.all([
-    createDevServerEnv(),
-    createTestDb(),
-    FakeSlack.start({ users: demo.csms.map((c: { slackUserId: string; email: string; name: string }) => ({ id: c.slackUserId, email: c.email, name: c.name })) }),
-  ]);
+  const stack = await startStack({
+    slack: { users: demo.csms.map((c: { slackUserId: string; email: string; name: string }) => ({ id: c.slackUserId, email: c.email, name: c.name })) },
+    customerBase: demo, listen: true, worker: { maxConcurrentActivityTaskExecutions: 100 },
+    // A storm of unrelated incidents on shared components: correlation by component would fold them into a few.
+    config: { API_TOKENS: TOKEN, TEMPORAL_TASK_QUEUE: 'bench-awareness', LOG_LEVEL: 'warn', CORRELATION_WINDOW_MINUTES: '0' },
+  });
+  const { slack, db, base } = stack;
   for (const manager of new Set<string>(demo.csms.map((c: { managerEmail?: string }) => c.managerEmail).filter(Boolean))) {
     slack.addUser({ id: `U${manager.length}${manager.charCodeAt(0)}M`, email: manager, name: manager });
   }
   slack.limitPostsPerChannel(1);
-  const imported = await applyImport(t.db, validateImport(demo));
-  if (!imported.ok) throw new Error('demo data did not import');
-  const config = loadConfig({ API_TOKENS: TOKEN, SLACK_BOT_TOKEN: slack.token, SLACK_API_URL: slack.apiUrl, TEMPORAL_TASK_QUEUE: 'bench-awareness', LOG_LEVEL: 'warn' });
-  const worker = await Worker.create({
-    connection: env.nativeConnection, taskQueue: config.temporal.taskQueue, workflowBundle: await workflowBundle(),
-    activities: createActivities({ config, db: t.db, temporal: env.client }), maxConcurrentActivityTaskExecutions: 100,
-  });
-  const running = worker.run();
-  const app = await buildApp({ config, db: t.db, temporal: env.client });
-  const base = await app.listen({ host: '127.0.0.1', port: 0 });
 
   const sentAt = new Map<string, number>();
   async function post(id: string, severity: string, comps: string[]) {
@@ -60,10 +45,10 @@ async function main() {
   async function alertLatencies(workflowIds: string[]) {
     const deadline = Date.now() + 10 * 60_000;
     for (;;) {
-      const expected = await t.db.selectFrom('incident_customer_impact as ici')
+      const expected = await db.selectFrom('incident_customer_impact as ici')
         .innerJoin('product_incidents as i', 'i.id', 'ici.incident_id').innerJoin('customers as c', 'c.id', 'ici.customer_id')
         .select(['i.workflow_id', 'c.csm_id']).distinct().where('i.workflow_id', 'in', workflowIds).where('ici.impact_level', '!=', 'none').execute();
-      const alerts = await t.db.selectFrom('notifications as n').innerJoin('product_incidents as i', 'i.id', 'n.incident_id')
+      const alerts = await db.selectFrom('notifications as n').innerJoin('product_incidents as i', 'i.id', 'n.incident_id')
         .select(['i.workflow_id', 'n.recipient', 'n.sent_at']).where('n.kind', '=', 'alert').where('n.status', '=', 'sent')
         .where('i.workflow_id', 'in', workflowIds).execute();
       const incidentsSeen = new Set(expected.map((e) => e.workflow_id)).size;
@@ -114,13 +99,8 @@ async function main() {
   ].join('\n'));
   console.log(JSON.stringify(result, null, 2));
 
-  await app.close();
-  worker.shutdown();
-  await running;
-  await slack.close();
-  await t.close();
+  await stack.stop();
   await stopTestPostgres();
-  await env.teardown();
 }
 
 main().catch((err) => {

@@ -5,19 +5,15 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
-import { createActivities } from '../../activities';
-import { buildApp } from '../../api/app';
-import { FakeSlack } from '../fakes/slack';
-import { createTestDb, type TestDb } from '../helpers/db';
-import { createDevServerEnv, workflowBundle } from '../helpers/temporal';
+import type { FakeSlack } from '../fakes/slack';
+import type { TestDb } from '../helpers/db';
+import { startStack, type Stack } from '../helpers/stack';
 import { stateQuery } from '../../workflows/contract';
-import { eventually, PD_SECRETS, pagerdutySignature, slackHeaders, testConfig } from './support/harness';
+import { eventually, PD_SECRETS, pagerdutySignature, slackHeaders, testEnv } from './support/harness';
 import { seedBase, type Seed } from './support/seed';
 
 const raw = (name: string) => readFileSync(path.join(__dirname, '../fixtures/pagerduty', `${name}.json`), 'utf8');
@@ -29,42 +25,31 @@ describe('PagerDuty → API → incident workflow → Slack DMs', () => {
   let t: TestDb;
   let slack: FakeSlack;
   let app: FastifyInstance;
-  let worker: Worker;
-  let running: Promise<void>;
+  let stack: Stack<'slack'>;
   let s: Seed;
 
   before(async () => {
-    [env, t, slack] = await Promise.all([
-      createDevServerEnv(),
-      createTestDb(),
-      FakeSlack.start({ users: [
+    stack = await startStack({
+      slack: { users: [
         { id: ANA, email: 'ana@corp.example', name: 'Ana Ruiz', tz: 'America/New_York' },
         { id: BEN, email: 'ben@corp.example', name: 'Ben Okafor' },
         { id: 'ULEE00001', email: 'lee@corp.example', name: 'Lee Park' },
-      ] }),
-    ]);
-    s = await seedBase(t.db);
-    await t.db.insertInto('customer_components').values([
-      { customer_id: s.customer.techcorp, component_id: s.component.api, usage_level: 'heavy', integration_dependent: true },
-      { customer_id: s.customer.globalinc, component_id: s.component.api, usage_level: 'moderate' },
-      { customer_id: s.customer.smallbiz, component_id: s.component.api, usage_level: 'light' },
-      { customer_id: s.customer.dataflow, component_id: s.component.pipeline, usage_level: 'heavy' },
-    ]).execute();
-    const config = testConfig({ SLACK_BOT_TOKEN: slack.token, SLACK_API_URL: slack.apiUrl }, `e2e-${randomBytes(4).toString('hex')}`);
-    worker = await Worker.create({
-      connection: env.nativeConnection, taskQueue: config.temporal.taskQueue, workflowBundle: await workflowBundle(),
-      activities: createActivities({ config, db: t.db, temporal: env.client }),
+      ] },
+      seed: async (db) => {
+        s = await seedBase(db);
+        await db.insertInto('customer_components').values([
+          { customer_id: s.customer.techcorp, component_id: s.component.api, usage_level: 'heavy', integration_dependent: true },
+          { customer_id: s.customer.globalinc, component_id: s.component.api, usage_level: 'moderate' },
+          { customer_id: s.customer.smallbiz, component_id: s.component.api, usage_level: 'light' },
+          { customer_id: s.customer.dataflow, component_id: s.component.pipeline, usage_level: 'heavy' },
+        ]).execute();
+      },
+      config: testEnv({}, 'e2e'),
     });
-    running = worker.run();
-    app = await buildApp({ config, db: t.db, temporal: env.client });
+    ({ env, testDb: t, slack, app } = stack);
   });
   after(async () => {
-    await app?.close();
-    worker?.shutdown();
-    await running;
-    await slack?.close();
-    await env?.teardown();
-    await t?.close();
+    await stack?.stop();
   });
 
   const deliver = (name: string) => {

@@ -16,6 +16,13 @@ export function launchBrowser(): Promise<Browser> {
 export const LAPTOP = { width: 1366, height: 900 };
 export const PHONE = { width: 390, height: 844 };
 
+/** A new laptop-sized page in English and UTC (what the screenshots show), with its errors collected (`watchErrors`). */
+export async function laptopPage(browser: Browser): Promise<{ page: Page; errors: string[] }> {
+  const context = await browser.newContext({ viewport: LAPTOP, locale: 'en-US', timezoneId: 'UTC' });
+  const page = await context.newPage();
+  return { page, errors: watchErrors(page) };
+}
+
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const file = path.join(SCREENSHOT_DIR, `${name}.png`);

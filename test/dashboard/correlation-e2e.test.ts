@@ -9,19 +9,10 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
-import type { FastifyInstance } from 'fastify';
-import { Worker } from '@temporalio/worker';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Browser, Page } from 'playwright-core';
-import { buildApp } from '../../api/app';
-import { createActivities } from '../../activities';
-import { loadConfig, type Config } from '../../config';
-import { applyImport } from '../../db/import';
-import { validateImport } from '../../domain/import';
-import { createTestDb, type TestDb } from '../helpers/db';
-import { createDevServerEnv, workflowBundle } from '../helpers/temporal';
-import { LAPTOP, launchBrowser, screenshot, texts, watchErrors } from './browser';
+import { startStack, type Stack } from '../helpers/stack';
+import { waitFor } from '../helpers/wait-for';
+import { laptopPage, launchBrowser, screenshot, texts } from './browser';
 
 const TOKEN = 'dashboard-correlation-token-0123456789';
 const VISIBLE_WITHIN = 30_000;
@@ -41,59 +32,33 @@ const customerBase = {
 };
 
 describe('dashboard: merge and split incidents', () => {
-  let env: TestWorkflowEnvironment;
-  let t: TestDb;
-  let app: FastifyInstance;
-  let worker: Worker;
-  let running: Promise<void>;
-  let config: Config;
-  let base: string;
+  let stack: Stack<'listen'>;
   let browser: Browser;
   let page: Page;
   let errors: string[];
 
   const postIncident = async (body: Record<string, unknown>) => {
-    const res = await fetch(`${base}/api/webhooks/incidents`, {
+    const res = await fetch(`${stack.base}/api/webhooks/incidents`, {
       method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify(body),
     });
     const text = await res.text();
     assert.equal(res.status, 202, text);
     return JSON.parse(text) as { workflowId: string };
   };
-  const incidentId = async (workflowId: string) => {
-    for (let i = 0; i < 150; i++) {
-      const row = await t.db.selectFrom('product_incidents').select('id').where('workflow_id', '=', workflowId).executeTakeFirst();
-      if (row) return row.id;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    throw new Error(`${workflowId} was not recorded`);
-  };
+  const incidentId = async (workflowId: string) => (await waitFor(`${workflowId} recorded`,
+    () => stack.db.selectFrom('product_incidents').select('id').where('workflow_id', '=', workflowId).executeTakeFirst(), 30_000)).id;
 
   before(async () => {
-    [env, t, browser] = await Promise.all([createDevServerEnv(), createTestDb(), launchBrowser()]);
-    const imported = await applyImport(t.db, validateImport(customerBase));
-    assert.ok(imported.ok, JSON.stringify(imported));
-    config = loadConfig({ NODE_ENV: 'test', API_TOKENS: TOKEN, TEMPORAL_TASK_QUEUE: 'e2e-correlation', TEMPORAL_NAMESPACE: env.namespace ?? 'default' });
-    worker = await Worker.create({
-      connection: env.nativeConnection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
-      workflowBundle: await workflowBundle(), activities: createActivities({ config, db: t.db, temporal: env.client }),
-    });
-    running = worker.run();
-    app = await buildApp({ config, db: t.db, temporal: env.client });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    const context = await browser.newContext({ viewport: LAPTOP, locale: 'en-US', timezoneId: 'UTC' });
-    page = await context.newPage();
-    errors = watchErrors(page);
+    [stack, browser] = await Promise.all([
+      startStack({ customerBase, listen: true, config: { API_TOKENS: TOKEN, TEMPORAL_TASK_QUEUE: 'e2e-correlation' } }),
+      launchBrowser(),
+    ]);
+    ({ page, errors } = await laptopPage(browser));
   });
 
   after(async () => {
     await browser?.close();
-    await app?.close();
-    worker?.shutdown();
-    await running?.catch(() => {});
-    await t?.close();
-    await env?.teardown();
+    await stack?.stop();
   });
 
   test('merge an incident into another from its page, see the correlation in the list, split it back out', async () => {
@@ -102,11 +67,11 @@ describe('dashboard: merge and split incidents', () => {
     const b = await postIncident({ id: 'BILL-7', title: 'Billing delays', status: 'identified', severity: 'P3', affectedComponents: ['billing'], startedAt: now });
     const [aId, bId] = [await incidentId(a.workflowId), await incidentId(b.workflowId)];
 
-    await page.goto(`${base}/dashboard`);
+    await page.goto(`${stack.base}/dashboard`);
     await page.fill('#token', TOKEN);
     await page.press('#token', 'Enter');
     await page.locator('tr[data-incident-id]', { hasText: 'Billing delays' }).waitFor({ timeout: VISIBLE_WITHIN });
-    await page.goto(`${base}/dashboard#/incidents/${aId}`);
+    await page.goto(`${stack.base}/dashboard#/incidents/${aId}`);
     await page.locator('#sources-title').waitFor();
     assert.equal(await page.locator('#sources-title').textContent(), 'Source');
 
@@ -121,21 +86,21 @@ describe('dashboard: merge and split incidents', () => {
     await screenshot(page, 'incident-sources');
 
     // The list: A shows its two sources, B is merged into A (and no longer open).
-    await page.goto(`${base}/dashboard#/incidents`);
+    await page.goto(`${stack.base}/dashboard#/incidents`);
     const rowA = page.locator('tr[data-incident-id]', { hasText: 'API Gateway errors' });
     await rowA.locator('.sources-line', { hasText: '2 sources: Monitoring · Monitoring' }).waitFor({ timeout: VISIBLE_WITHIN });
     const rowB = page.locator('tr[data-incident-id]', { hasText: 'Billing delays' });
     await rowB.locator('.merged-line', { hasText: 'Merged into API Gateway errors' }).waitFor({ timeout: VISIBLE_WITHIN });
     assert.ok(await page.locator('section[aria-labelledby="resolved-title"] tr', { hasText: 'Billing delays' }).count() === 1, 'B is not open any more');
-    await page.goto(`${base}/dashboard#/incidents/${bId}`);
+    await page.goto(`${stack.base}/dashboard#/incidents/${bId}`);
     await page.locator('.notice.merged', { hasText: 'Merged into API Gateway errors' }).waitFor();
 
     // Split B's source back out of A: A has one source again, and a new incident follows BILL-7.
-    await page.goto(`${base}/dashboard#/incidents/${aId}`);
+    await page.goto(`${stack.base}/dashboard#/incidents/${aId}`);
     await page.click('tr[data-source="generic:BILL-7"] button.split');
     await page.locator('.sources-section .flash', { hasText: 'split out into its own incident' }).waitFor();
     await page.waitForFunction(() => document.querySelector('#sources-title')?.textContent === 'Source', undefined, { timeout: VISIBLE_WITHIN });
-    await page.goto(`${base}/dashboard#/incidents`);
+    await page.goto(`${stack.base}/dashboard#/incidents`);
     await page.waitForFunction(() => Array.from(document.querySelectorAll('section[aria-labelledby="open-title"] tr[data-incident-id]'))
       .some((r) => r.textContent?.includes('Billing delays')), undefined, { timeout: VISIBLE_WITHIN });
     assert.deepEqual(errors, []);

@@ -9,19 +9,9 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
-import type { FastifyInstance } from 'fastify';
-import { Worker } from '@temporalio/worker';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Browser, Page } from 'playwright-core';
-import { buildApp } from '../../api/app';
-import { createActivities } from '../../activities';
-import { loadConfig, type Config } from '../../config';
-import { applyImport } from '../../db/import';
-import { validateImport } from '../../domain/import';
-import { createTestDb, type TestDb } from '../helpers/db';
-import { createDevServerEnv, workflowBundle } from '../helpers/temporal';
-import { LAPTOP, launchBrowser, screenshot, texts, watchErrors } from './browser';
+import { startStack, type Stack } from '../helpers/stack';
+import { laptopPage, launchBrowser, screenshot, texts } from './browser';
 
 const TOKEN = 'dashboard-e2e-token-0123456789';
 /** The issue's promise for the page: a change shows within 5 s. The workflow's own work comes on top. */
@@ -50,13 +40,7 @@ const customerBase = {
 };
 
 describe('dashboard end to end: webhook → workflow → dashboard → outreach under the state machine rules', () => {
-  let env: TestWorkflowEnvironment;
-  let t: TestDb;
-  let app: FastifyInstance;
-  let worker: Worker;
-  let running: Promise<void>;
-  let config: Config;
-  let base: string;
+  let stack: Stack<'listen'>;
   let browser: Browser;
   let page: Page;
   let errors: string[];
@@ -64,7 +48,7 @@ describe('dashboard end to end: webhook → workflow → dashboard → outreach 
   const startedAt = new Date(Date.now() - 3 * 60_000).toISOString();
 
   const postIncident = async (body: Record<string, unknown>) => {
-    const res = await fetch(`${base}/api/webhooks/incidents`, {
+    const res = await fetch(`${stack.base}/api/webhooks/incidents`, {
       method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify(body),
     });
     assert.equal(res.status, 202, await res.text());
@@ -73,36 +57,20 @@ describe('dashboard end to end: webhook → workflow → dashboard → outreach 
   const bar = () => page.locator('.facts .progress');
 
   before(async () => {
-    [env, t, browser] = await Promise.all([createDevServerEnv(), createTestDb(), launchBrowser()]);
-    const imported = await applyImport(t.db, validateImport(customerBase));
-    assert.ok(imported.ok, JSON.stringify(imported));
-    config = loadConfig({
-      NODE_ENV: 'test', API_TOKENS: TOKEN, TEMPORAL_TASK_QUEUE: 'e2e-dashboard', TEMPORAL_NAMESPACE: env.namespace ?? 'default',
-    });
-    worker = await Worker.create({
-      connection: env.nativeConnection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
-      workflowBundle: await workflowBundle(), activities: createActivities({ config, db: t.db, temporal: env.client }),
-    });
-    running = worker.run();
-    app = await buildApp({ config, db: t.db, temporal: env.client });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    const context = await browser.newContext({ viewport: LAPTOP, locale: 'en-US', timezoneId: 'UTC' });
-    page = await context.newPage();
-    errors = watchErrors(page);
+    [stack, browser] = await Promise.all([
+      startStack({ customerBase, listen: true, config: { API_TOKENS: TOKEN, TEMPORAL_TASK_QUEUE: 'e2e-dashboard' } }),
+      launchBrowser(),
+    ]);
+    ({ page, errors } = await laptopPage(browser));
   });
 
   after(async () => {
     await browser?.close();
-    await app?.close();
-    worker?.shutdown();
-    await running?.catch(() => {});
-    await t?.close();
-    await env?.teardown();
+    await stack?.stop();
   });
 
   test('sign in, then a P1 webhook appears with its ARR at risk without reloading', async () => {
-    await page.goto(`${base}/dashboard`);
+    await page.goto(`${stack.base}/dashboard`);
     await page.fill('#token', TOKEN);
     await page.press('#token', 'Enter');
     await page.locator('.empty', { hasText: 'No incidents yet' }).waitFor();
@@ -123,7 +91,7 @@ describe('dashboard end to end: webhook → workflow → dashboard → outreach 
     assert.match(await p1Row().locator('.badge.sev-p1').innerText(), /P1 Critical/);
     assert.equal(await p1Row().locator('.customers').innerText(), '3');
     assert.equal(await p1Row().getByRole('link', { name: 'Workflow' }).getAttribute('href'),
-      `${config.temporal.uiUrl}/namespaces/${config.temporal.namespace}/workflows/${encodeURIComponent('incident:generic:INC-42')}`);
+      `${stack.config.temporal.uiUrl}/namespaces/${stack.config.temporal.namespace}/workflows/${encodeURIComponent('incident:generic:INC-42')}`);
     // The P1's war room (opened right after the alerts). In dry-run it is not a real Slack channel:
     // its name is shown, with no link that would lead nowhere.
     await p1Row().locator('.links', { hasText: '#incident-inc-42-response (dry run)' }).waitFor({ timeout: VISIBLE_WITHIN });
@@ -163,7 +131,7 @@ describe('dashboard end to end: webhook → workflow → dashboard → outreach 
     // The select shows the real status again, and the bar did not move.
     assert.equal(await smallbiz.locator('select').inputValue(), 'sent');
     assert.deepEqual(await texts(page, '.facts .progress-text'), before);
-    const stored = await t.db.selectFrom('incident_customer_impact as i').innerJoin('customers as c', 'c.id', 'i.customer_id')
+    const stored = await stack.db.selectFrom('incident_customer_impact as i').innerJoin('customers as c', 'c.id', 'i.customer_id')
       .select('i.outreach_status').where('c.name', '=', 'SmallBiz').executeTakeFirstOrThrow();
     assert.equal(stored.outreach_status, 'sent');
     await screenshot(page, 'e2e-invalid-transition');
@@ -221,13 +189,13 @@ describe('dashboard end to end: webhook → workflow → dashboard → outreach 
     await page.locator('.flash', { hasText: 'Joined the open incident "Billing exports failing"' }).waitFor({ timeout: VISIBLE_WITHIN });
     assert.equal(await page.locator('.page-header h1').textContent(), 'Billing exports failing');
     assert.match(page.url(), /#\/incidents\/[0-9a-f-]{36}$/);
-    assert.equal((await t.db.selectFrom('product_incidents').select('id').where('title', '=', 'Invoices not sent').execute()).length, 0, 'no second incident');
+    assert.equal((await stack.db.selectFrom('product_incidents').select('id').where('title', '=', 'Invoices not sent').execute()).length, 0, 'no second incident');
 
     await page.locator('.facts .arr', { hasText: '$900K' }).waitFor({ timeout: VISIBLE_WITHIN }); // PayCo, on billing
     await page.click('[data-focus=resolve-incident]');
     await page.locator('.badges .badge.status', { hasText: 'Resolved' }).waitFor({ timeout: VISIBLE_WITHIN });
     assert.equal(await page.locator('[data-focus=resolve-incident]').count(), 0, 'a resolved incident offers no Resolve button');
-    const stored = await t.db.selectFrom('product_incidents').select(['status', 'severity', 'source']).where('title', '=', 'Billing exports failing').executeTakeFirstOrThrow();
+    const stored = await stack.db.selectFrom('product_incidents').select(['status', 'severity', 'source']).where('title', '=', 'Billing exports failing').executeTakeFirstOrThrow();
     assert.deepEqual(stored, { status: 'resolved', severity: 'P2', source: 'manual' });
     await screenshot(page, 'e2e-declared-resolved');
     assert.deepEqual(errors, []);

@@ -5,16 +5,10 @@
  * the outbox). Shared by the integration test (small size) and the benchmark (full size).
  */
 import { randomBytes } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
-import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporal } from '@temporalio/proto';
-import { createActivities } from '../../activities';
-import { buildApp } from '../../api/app';
-import { loadConfig } from '../../config';
-import { FakeSlack } from '../fakes/slack';
-import { createTestDb, type TestDb } from './db';
-import { createDevServerEnv, workflowBundle } from './temporal';
+import { startStack, type Stack } from './stack';
+import { waitFor } from './wait-for';
 import { csmSlackId, expectedCheckoutImpact, managerEmail, managerSlackId, seedLargeBase, type LargeBase } from './large-base';
 
 const TOKEN = 'large-incident-token-0123456789';
@@ -37,16 +31,6 @@ export interface LargeIncidentResult {
   runs: number;
   largestPayloadBytes: number;
   seedSeconds: number;
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 /** Every payload in a history (inputs, results, signals, queries' memo...) by size. */
@@ -77,38 +61,27 @@ async function diagnose(env: TestWorkflowEnvironment, workflowId: string): Promi
 }
 
 export async function runLargeIncident(spec: LargeBase, opts: { timeoutMs: number }): Promise<LargeIncidentResult> {
-  let env: TestWorkflowEnvironment | undefined;
-  let t: TestDb | undefined;
-  let slack: FakeSlack | undefined;
-  let app: FastifyInstance | undefined;
-  let worker: Worker | undefined;
-  let running: Promise<void> | undefined;
+  const users = [
+    ...Array.from({ length: spec.csms }, (_, i) => ({ id: csmSlackId(i + 1), email: `csm-${i + 1}@corp.example`, name: `csm${i + 1}` })),
+    ...Array.from({ length: spec.managers ?? 10 }, (_, i) => ({ id: managerSlackId(i + 1), email: managerEmail(i + 1), name: `mgr${i + 1}` })),
+  ];
+  let seedSeconds = 0;
+  const stack: Stack<'slack'> = await startStack({
+    slack: { users },
+    seed: async (db) => {
+      const seedStart = Date.now();
+      await seedLargeBase(db, spec);
+      seedSeconds = (Date.now() - seedStart) / 1000;
+    },
+    config: { API_TOKENS: TOKEN, LOG_LEVEL: 'warn', PUBLIC_BASE_URL: 'http://forewarn.test', TEMPORAL_TASK_QUEUE: `large-${randomBytes(4).toString('hex')}` },
+  });
+  const { env, testDb: t, slack, app } = stack;
   try {
-    const users = [
-      ...Array.from({ length: spec.csms }, (_, i) => ({ id: csmSlackId(i + 1), email: `csm-${i + 1}@corp.example`, name: `csm${i + 1}` })),
-      ...Array.from({ length: spec.managers ?? 10 }, (_, i) => ({ id: managerSlackId(i + 1), email: managerEmail(i + 1), name: `mgr${i + 1}` })),
-    ];
-    [env, t, slack] = await Promise.all([createDevServerEnv(), createTestDb(), FakeSlack.start({ users })]);
-    const seedStart = Date.now();
-    await seedLargeBase(t.db, spec);
-    const seedSeconds = (Date.now() - seedStart) / 1000;
     const expected = await expectedCheckoutImpact(t.db);
-
-    const config = loadConfig({
-      NODE_ENV: 'test', API_TOKENS: TOKEN, LOG_LEVEL: 'warn', PUBLIC_BASE_URL: 'http://forewarn.test',
-      TEMPORAL_TASK_QUEUE: `large-${randomBytes(4).toString('hex')}`, TEMPORAL_NAMESPACE: env.namespace ?? 'default',
-      SLACK_BOT_TOKEN: slack.token, SLACK_API_URL: slack.apiUrl,
-    });
-    worker = await Worker.create({
-      connection: env.nativeConnection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
-      workflowBundle: await workflowBundle(), activities: createActivities({ config, db: t.db, temporal: env.client }),
-    });
-    running = worker.run();
-    app = await buildApp({ config, db: t.db, temporal: env.client });
 
     const title = 'Checkout outage';
     const startedAt = new Date().toISOString();
-    const post = (status: string, resolvedAt?: string) => app!.inject({
+    const post = (status: string, resolvedAt?: string) => app.inject({
       method: 'POST', url: '/api/webhooks/incidents',
       headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
       payload: { id: 'LARGE-1', title, status, severity: 'P1', affectedComponents: ['checkout'], startedAt, ...(resolvedAt ? { resolvedAt } : {}) },
@@ -119,15 +92,15 @@ export async function runLargeIncident(spec: LargeBase, opts: { timeoutMs: numbe
     const workflowId = 'incident:generic:LARGE-1';
 
     const csmIds = Array.from({ length: spec.csms }, (_, i) => csmSlackId(i + 1));
-    const alertsOf = (id: string) => slack!.dmsTo(id).filter((m) => m.text.includes(title) && !m.threadTs && !/RESOLVED/i.test(m.text));
-    // Polled every 250 ms: the time to the last alert is known to within that.
+    const alertsOf = (id: string) => slack.dmsTo(id).filter((m) => m.text.includes(title) && !m.threadTs && !/RESOLVED/i.test(m.text));
+    // Polled every 200 ms (waitFor): the time to the last alert is known to within that.
     await waitFor('an alert DM for every CSM', () => csmIds.every((id) => alertsOf(id).length > 0), opts.timeoutMs).catch(async (err) => {
-      throw new Error(`${(err as Error).message}: ${csmIds.filter((id) => alertsOf(id).length > 0).length}/${csmIds.length} alerted; ${await diagnose(env!, workflowId)}`);
+      throw new Error(`${(err as Error).message}: ${csmIds.filter((id) => alertsOf(id).length > 0).length}/${csmIds.length} alerted; ${await diagnose(env, workflowId)}`);
     });
     const secondsToLastAlert = (Date.now() - received) / 1000;
 
     const incident = await waitFor('the incident with its totals', async () => {
-      const row = await t!.db.selectFrom('product_incidents').select(['id', 'affected_customer_count']).where('workflow_id', '=', workflowId).executeTakeFirst();
+      const row = await t.db.selectFrom('product_incidents').select(['id', 'affected_customer_count']).where('workflow_id', '=', workflowId).executeTakeFirst();
       return row && row.affected_customer_count === expected.customers && row;
     }, opts.timeoutMs);
     const auth = { authorization: `Bearer ${TOKEN}` };
@@ -136,24 +109,24 @@ export async function runLargeIncident(spec: LargeBase, opts: { timeoutMs: numbe
     const dashboard = (await app.inject({ method: 'GET', url: `/api/dashboard/incidents/${incident.id}?limit=10`, headers: auth })).json();
 
     const outreachDrafted = await waitFor('automatic drafts for high-impact customers', async () => {
-      const { rows } = await t!.db.selectFrom('incident_customer_impact').select((eb) => eb.fn.countAll<string>().as('n'))
+      const { rows } = await t.db.selectFrom('incident_customer_impact').select((eb) => eb.fn.countAll<string>().as('n'))
         .where('incident_id', '=', incident.id).where('outreach_status', '=', 'drafted').execute().then((r) => ({ rows: r }));
       const n = Number(rows[0]!.n);
-      const timeline = await t!.db.selectFrom('incident_updates').select('id').where('incident_id', '=', incident.id).where('kind', '=', 'drafts').executeTakeFirst();
+      const timeline = await t.db.selectFrom('incident_updates').select('id').where('incident_id', '=', incident.id).where('kind', '=', 'drafts').executeTakeFirst();
       return timeline && n;
     }, opts.timeoutMs);
 
     const resolved = await post('resolved', new Date().toISOString());
     if (resolved.statusCode !== 202) throw new Error(`resolution webhook answered ${resolved.statusCode}: ${resolved.body}`);
-    const resolutionsOf = (id: string) => slack!.dmsTo(id).filter((m) => m.text.includes(title) && /resolved/i.test(m.text) && !m.threadTs);
+    const resolutionsOf = (id: string) => slack.dmsTo(id).filter((m) => m.text.includes(title) && /resolved/i.test(m.text) && !m.threadTs);
     await waitFor('a resolution DM for every CSM', () => csmIds.every((id) => resolutionsOf(id).length > 0), opts.timeoutMs);
     await waitFor('follow-ups scheduled', async () => {
-      const row = await t!.db.selectFrom('product_incidents').select('follow_up_at').where('id', '=', incident.id).executeTakeFirst();
+      const row = await t.db.selectFrom('product_incidents').select('follow_up_at').where('id', '=', incident.id).executeTakeFirst();
       return row?.follow_up_at;
     }, opts.timeoutMs);
     // Nothing twice: wait for the workflow to go quiet, then count again.
     await waitFor('the workflow idle', async () => {
-      const d = await env!.client.workflow.getHandle(workflowId).describe();
+      const d = await env.client.workflow.getHandle(workflowId).describe();
       return (d.raw.pendingActivities?.length ?? 0) === 0;
     }, opts.timeoutMs);
     const alertsPerCsm = csmIds.map((id) => alertsOf(id).length);
@@ -189,11 +162,6 @@ export async function runLargeIncident(spec: LargeBase, opts: { timeoutMs: numbe
       outreachDrafted, historyBytes, historyEvents, runs, largestPayloadBytes, seedSeconds,
     };
   } finally {
-    await app?.close();
-    if (worker?.getState() === 'RUNNING') worker.shutdown();
-    await running?.catch(() => {});
-    await slack?.close();
-    await t?.close();
-    await env?.teardown();
+    await stack.stop();
   }
 }

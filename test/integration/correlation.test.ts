@@ -13,19 +13,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { sql } from 'kysely';
-import { createActivities } from '../../activities';
-import { buildApp } from '../../api/app';
-import { loadConfig, type Config } from '../../config';
-import { applyImport } from '../../db/import';
-import { validateImport } from '../../domain/import';
-import { FakeSlack, type FakeMessage } from '../fakes/slack';
+import type { FakeMessage, FakeSlack } from '../fakes/slack';
 import { slackHeaders } from '../api/support/harness';
-import { createTestDb, type TestDb } from '../helpers/db';
-import { createDevServerEnv, workflowBundle } from '../helpers/temporal';
+import type { TestDb } from '../helpers/db';
+import { startStack, type Stack } from '../helpers/stack';
+import { waitingUpTo } from '../helpers/wait-for';
 import opsgenieCreate from '../fixtures/opsgenie/create.json';
 import pagerdutyTriggered from '../fixtures/pagerduty/incident.triggered.json';
 import statuspageUpdate from '../fixtures/statuspage/webhook-incident-update.json';
@@ -76,52 +71,32 @@ const customerBase = {
   ],
 };
 
-async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const waitFor = waitingUpTo(90_000);
 
 describe('correlation end to end (webhooks, detector, dev server, Postgres, fake Slack)', () => {
+  let stack: Stack<'slack'>;
   let env: TestWorkflowEnvironment;
   let t: TestDb;
   let slack: FakeSlack;
-  let config: Config;
-  let worker: Worker;
-  let running: Promise<void>;
   let app: FastifyInstance;
 
   before(async () => {
-    [env, t, slack] = await Promise.all([createDevServerEnv(), createTestDb(), FakeSlack.start({ users: SLACK_USERS })]);
-    const imported = await applyImport(t.db, validateImport(customerBase));
-    assert.ok(imported.ok, JSON.stringify(imported));
-    config = loadConfig({
-      NODE_ENV: 'test', TEMPORAL_TASK_QUEUE: 'it-correlation', TEMPORAL_NAMESPACE: env.namespace ?? 'default',
-      SLACK_BOT_TOKEN: slack.token, SLACK_API_URL: slack.apiUrl, API_TOKENS: API_TOKEN, OPSGENIE_WEBHOOK_TOKEN: OPSGENIE_TOKEN,
-      STATUSPAGE_WEBHOOK_TOKEN: STATUSPAGE_TOKEN, ZENDESK_WEBHOOK_SECRET: ZENDESK_SECRET, PAGERDUTY_WEBHOOK_SECRETS: PD_SECRET,
-      SUPPORT_SPIKE_THRESHOLD: '3', SUPPORT_SPIKE_WINDOW_MINUTES: '15', CORRELATION_WINDOW_MINUTES: '30',
-      // The race below alerts the same CSMs 20 times in a minute: here each alert must stay its own DM.
-      ALERT_DIGEST_THRESHOLD: '0', SLACK_SIGNING_SECRET,
+    stack = await startStack({
+      slack: { users: SLACK_USERS },
+      customerBase,
+      config: {
+        TEMPORAL_TASK_QUEUE: 'it-correlation', API_TOKENS: API_TOKEN, OPSGENIE_WEBHOOK_TOKEN: OPSGENIE_TOKEN,
+        STATUSPAGE_WEBHOOK_TOKEN: STATUSPAGE_TOKEN, ZENDESK_WEBHOOK_SECRET: ZENDESK_SECRET, PAGERDUTY_WEBHOOK_SECRETS: PD_SECRET,
+        SUPPORT_SPIKE_THRESHOLD: '3', SUPPORT_SPIKE_WINDOW_MINUTES: '15', CORRELATION_WINDOW_MINUTES: '30',
+        // The race below alerts the same CSMs 20 times in a minute: here each alert must stay its own DM.
+        ALERT_DIGEST_THRESHOLD: '0', SLACK_SIGNING_SECRET,
+      },
     });
-    worker = await Worker.create({
-      connection: env.nativeConnection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
-      workflowBundle: await workflowBundle(), activities: createActivities({ config, db: t.db, temporal: env.client }),
-    });
-    running = worker.run();
-    app = await buildApp({ config, db: t.db, temporal: env.client });
+    ({ env, testDb: t, slack, app } = stack);
   });
 
   after(async () => {
-    await app?.close();
-    if (worker?.getState() === 'RUNNING') worker.shutdown();
-    await running?.catch(() => {});
-    await slack?.close();
-    await t?.close();
-    await env?.teardown();
+    await stack?.stop();
   });
 
   /** Like a sender: a 503 (the answer deadline passed on a busy machine) is retried, with the same body. */

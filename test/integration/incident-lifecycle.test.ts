@@ -6,22 +6,18 @@
 import { createHmac } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { FastifyInstance } from 'fastify';
-import { createActivities } from '../../activities';
 import { buildApp } from '../../api/app';
-import { incidentSettings, loadConfig, type Config } from '../../config';
-import { applyImport } from '../../db/import';
+import { incidentSettings, type Config } from '../../config';
 import { recordRoute } from '../../db/incident-routing';
-import { validateImport } from '../../domain/import';
 import { incidentIdFor } from '../../domain/incident-state';
 import type { IncidentEvent } from '../../domain/types';
 import { incidentStartOptions, WORKFLOW_TYPES, type IncidentSettings } from '../../workflows/contract';
-import { FakeSlack, type FakeMessage } from '../fakes/slack';
-import { FakeGmail } from '../fakes/gmail';
-import { createTestDb, type TestDb } from '../helpers/db';
-import { createDevServerEnv, workflowBundle } from '../helpers/temporal';
+import type { FakeMessage, FakeSlack } from '../fakes/slack';
+import type { TestDb } from '../helpers/db';
+import { startStack, type Stack } from '../helpers/stack';
+import { waitingUpTo } from '../helpers/wait-for';
 import pagerdutyTriggered from '../fixtures/pagerduty/incident.triggered.json';
 
 const TOKEN = 'lifecycle-test-token-0123456789';
@@ -61,27 +57,17 @@ const customerBase = {
   })),
 };
 
-async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
+const waitFor = waitingUpTo(30_000);
 
 describe('incident lifecycle by hand and by events (dev server, Postgres, fake Slack and Gmail)', () => {
+  let stack: Stack<'slack' | 'gmail'>;
   let env: TestWorkflowEnvironment;
   let t: TestDb;
   let slack: FakeSlack;
-  let google: FakeGmail;
   let config: Config;
   let app: FastifyInstance;
   /** The same API with correlation by component on (30 minutes), for the routing of declared incidents. */
   let routed: FastifyInstance;
-  let worker: Worker;
-  let running: Promise<void>;
 
   const dmsAbout = (userId: string, title: string): FakeMessage[] => slack.dmsTo(userId).filter((m) => m.text.includes(title));
   const incident = async (id: string) => (await app.inject({ method: 'GET', url: `/api/incidents/${id}`, headers: auth })).json();
@@ -108,37 +94,25 @@ describe('incident lifecycle by hand and by events (dev server, Postgres, fake S
   }
 
   before(async () => {
-    [env, t, slack, google] = await Promise.all([createDevServerEnv(), createTestDb(), FakeSlack.start({ users: SLACK_USERS }), FakeGmail.start()]);
-    const imported = await applyImport(t.db, validateImport(customerBase));
-    assert.ok(imported.ok, JSON.stringify(imported));
-    config = loadConfig({
-      NODE_ENV: 'test', TEMPORAL_TASK_QUEUE: 'it-incident-lifecycle', TEMPORAL_NAMESPACE: env.namespace ?? 'default', API_TOKENS: TOKEN,
-      // Each test's incident stands alone (no correlation by component), and a resolved incident's
-      // follow-up and post-mortem reminders come within seconds, so it completes during the test.
-      CORRELATION_WINDOW_MINUTES: '0', FOLLOW_UP_HOURS: '0.0008', POST_MORTEM_HOURS: '0.0008',
-      SLACK_BOT_TOKEN: slack.token, SLACK_API_URL: slack.apiUrl, PAGERDUTY_WEBHOOK_SECRETS: PD_SECRET,
-      GOOGLE_SERVICE_ACCOUNT_KEY_FILE: google.writeServiceAccountKey(), GMAIL_API_ROOT_URL: google.rootUrl, GOOGLE_TOKEN_URL: google.tokenUrl,
+    stack = await startStack({
+      slack: { users: SLACK_USERS },
+      gmail: true,
+      customerBase,
+      config: {
+        TEMPORAL_TASK_QUEUE: 'it-incident-lifecycle', API_TOKENS: TOKEN, PAGERDUTY_WEBHOOK_SECRETS: PD_SECRET,
+        // Each test's incident stands alone (no correlation by component), and a resolved incident's
+        // follow-up and post-mortem reminders come within seconds, so it completes during the test.
+        CORRELATION_WINDOW_MINUTES: '0', FOLLOW_UP_HOURS: '0.0008', POST_MORTEM_HOURS: '0.0008',
+      },
     });
-    worker = await Worker.create({
-      connection: env.nativeConnection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
-      workflowBundle: await workflowBundle(), activities: createActivities({ config, db: t.db, temporal: env.client }),
-    });
-    running = worker.run();
-    app = await buildApp({ config, db: t.db, temporal: env.client });
-    await app.ready();
+    ({ env, testDb: t, slack, config, app } = stack);
     routed = await buildApp({ config: { ...config, correlation: { ...config.correlation, windowMinutes: 30 } }, db: t.db, temporal: env.client });
     await routed.ready();
   });
 
   after(async () => {
     await routed?.close();
-    await app?.close();
-    if (worker?.getState() === 'RUNNING') worker.shutdown();
-    await running?.catch(() => {});
-    await slack?.close();
-    await google?.close();
-    await t?.close();
-    await env?.teardown();
+    await stack?.stop();
   });
 
   test('declared by hand: CSMs alerted; resolved by a person: resolution DMs, and the timeline says who', async () => {

@@ -9,19 +9,16 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createActivities } from '../../activities';
-import { loadConfig, incidentSettings, type Config } from '../../config';
-import { applyImport } from '../../db/import';
-import { validateImport } from '../../domain/import';
+import { incidentSettings, type Config } from '../../config';
 import { formatArr } from '../../domain/money';
 import type { IncidentEvent } from '../../domain/types';
 import { incidentEventSignal, incidentWorkflowId, WORKFLOW_TYPES } from '../../workflows/contract';
-import { FakeSlack, type FakeMessage } from '../fakes/slack';
-import { FakeGmail } from '../fakes/gmail';
-import { createTestDb, type TestDb } from '../helpers/db';
-import { createDevServerEnv, workflowBundle } from '../helpers/temporal';
+import type { FakeMessage, FakeSlack } from '../fakes/slack';
+import type { FakeGmail } from '../fakes/gmail';
+import type { TestDb } from '../helpers/db';
+import { startStack, type Stack } from '../helpers/stack';
+import { waitingUpTo } from '../helpers/wait-for';
 
 type Usage = 'heavy' | 'moderate' | 'light';
 type Level = 'high' | 'medium' | 'low';
@@ -97,15 +94,7 @@ function listedCustomers(text: string): [string, string, string][] {
   return [...text.matchAll(/^\d+\. (:[a-z_]+:) (\S+) - (\$[\d.]+[KMB]?) ARR - .+$/gm)].map((m) => [m[1], m[2], m[3]]);
 }
 
-async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const waitFor = waitingUpTo(60_000);
 
 function event(externalId: string, fields: Partial<IncidentEvent>): IncidentEvent {
   const now = new Date().toISOString();
@@ -113,21 +102,12 @@ function event(externalId: string, fields: Partial<IncidentEvent>): IncidentEven
 }
 
 describe('incident notifications end to end (dev server, Postgres, fake Slack and Gmail)', () => {
+  let stack: Stack<'slack' | 'gmail'>;
   let env: TestWorkflowEnvironment;
   let t: TestDb;
   let slack: FakeSlack;
   let google: FakeGmail;
   let config: Config;
-  let worker: Worker;
-  let running: Promise<void>;
-
-  async function startWorker(): Promise<void> {
-    worker = await Worker.create({
-      connection: env.nativeConnection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
-      workflowBundle: await workflowBundle(), activities: createActivities({ config, db: t.db, temporal: env.client }),
-    });
-    running = worker.run();
-  }
 
   async function startIncident(e: IncidentEvent): Promise<string> {
     const workflowId = incidentWorkflowId(e.source, e.externalId);
@@ -141,24 +121,14 @@ describe('incident notifications end to end (dev server, Postgres, fake Slack an
   const dmsAbout = (userId: string, title: string): FakeMessage[] => slack.dmsTo(userId).filter((m) => m.text.includes(title));
 
   before(async () => {
-    [env, t, slack, google] = await Promise.all([createDevServerEnv(), createTestDb(), FakeSlack.start({ users: SLACK_USERS }), FakeGmail.start()]);
-    const imported = await applyImport(t.db, validateImport(customerBase));
-    assert.ok(imported.ok, JSON.stringify(imported));
-    config = loadConfig({
-      NODE_ENV: 'test', TEMPORAL_TASK_QUEUE: 'it-incident-notifications', TEMPORAL_NAMESPACE: env.namespace ?? 'default',
-      SLACK_BOT_TOKEN: slack.token, SLACK_API_URL: slack.apiUrl,
-      GOOGLE_SERVICE_ACCOUNT_KEY_FILE: google.writeServiceAccountKey(), GMAIL_API_ROOT_URL: google.rootUrl, GOOGLE_TOKEN_URL: google.tokenUrl,
+    stack = await startStack({
+      slack: { users: SLACK_USERS }, gmail: true, customerBase, config: { TEMPORAL_TASK_QUEUE: 'it-incident-notifications' },
     });
-    await startWorker();
+    ({ env, testDb: t, slack, gmail: google, config } = stack);
   });
 
   after(async () => {
-    if (worker?.getState() === 'RUNNING') worker.shutdown();
-    await running?.catch(() => {});
-    await slack?.close();
-    await google?.close();
-    await t?.close();
-    await env?.teardown();
+    await stack?.stop();
   });
 
   test('a P1: one DM per affected CSM with exactly their customers, in order, with their total; one war room; drafts for high impact', async () => {
@@ -219,10 +189,9 @@ describe('incident notifications end to end (dev server, Postgres, fake Slack an
     slack.delay('chat.postMessage', 15_000);
     const workflowId = await startIncident(event('IT-P2-2', { title, severity: 'P2', components: ['billing'] }));
     await waitFor('a DM reaching Slack', () => dmsAbout('UDAN', title).length + dmsAbout('UANA', title).length > 0);
-    worker.shutdown();
-    await running;
+    await stack.stopWorker();
     slack.delay('chat.postMessage', 0);
-    await startWorker();
+    await stack.startWorker();
 
     for (const userId of ['UDAN', 'UANA']) await waitFor(`${userId}'s alert`, () => dmsAbout(userId, title).length > 0);
     const sent = await waitFor('both alerts recorded as sent', async () => {

@@ -31,8 +31,9 @@ export interface Harness {
   close: () => Promise<void>;
 }
 
-export function testConfig(extra: Record<string, string> = {}, taskQueue = 'api-test'): Config {
-  return loadConfig({
+/** The API tests' configuration variables (tokens, webhook secrets, one incident per delivery), with `extra` on top. */
+export function testEnv(extra: Record<string, string> = {}, taskQueue = 'api-test'): Record<string, string> {
+  return {
     NODE_ENV: 'test',
     API_TOKENS: `${API_TOKEN},second-token-abcdefghijklmnop`,
     PAGERDUTY_WEBHOOK_SECRETS: PD_SECRETS.join(','),
@@ -44,7 +45,11 @@ export function testConfig(extra: Record<string, string> = {}, taskQueue = 'api-
     // (correlation by component is tested in test/db/incident-routing.test.ts and test/integration/).
     CORRELATION_WINDOW_MINUTES: '0',
     ...extra,
-  });
+  };
+}
+
+export function testConfig(extra: Record<string, string> = {}, taskQueue = 'api-test'): Config {
+  return loadConfig(testEnv(extra, taskQueue));
 }
 
 /** With `temporal: 'dev'` a dev server and a worker run the fake incident workflow; `'down'` points at a closed port. */
