@@ -17,7 +17,7 @@ import { parseIncidentWorkflowId } from '../../domain/correlation';
 import { incidentIdFor } from '../../domain/incident-state';
 import type { IncidentEvent, OutreachStatus } from '../../domain/types';
 import {
-  incidentEventSignal, incidentWorkflowId, outreachRecordedSignal, stateQuery, WORKFLOW_TYPES,
+  incidentEventSignal, incidentReopenOptions, incidentStartOptions, incidentWorkflowId, outreachRecordedSignal, stateQuery, WORKFLOW_TYPES,
   type IncidentSettings, type IncidentWorkflowInput,
 } from '../../workflows/contract';
 import type { IncidentState } from '../../domain/incident/model';
@@ -58,8 +58,11 @@ type Handle = WorkflowHandle<typeof incidentWorkflowV2>;
 export class IncidentHarness {
   readonly taskQueue = `incidents-${randomUUID()}`;
   readonly mock: MockActivities;
-  /** Workflow id → the run the first event started (the start of its continue-as-new chain). */
-  private readonly started = new Map<string, string>();
+  /**
+   * Workflow id → the runs that started a continue-as-new chain: the first event's, then each run that
+   * reopened the finished incident.
+   */
+  private readonly started = new Map<string, string[]>();
 
   constructor(readonly env: TestWorkflowEnvironment, readonly settings: IncidentSettings = SETTINGS,
     readonly extra: Partial<IncidentWorkflowInput> = {}, base?: CustomerBase) {
@@ -131,7 +134,20 @@ export class IncidentHarness {
       workflowId, taskQueue: this.taskQueue, args: [{ settings: this.settings, opens: parseIncidentWorkflowId(workflowId), ...this.extra }],
       signal: incidentEventSignal, signalArgs: [event],
     });
-    if (!this.started.has(workflowId)) this.started.set(workflowId, h.signaledRunId);
+    if (!this.started.has(workflowId)) this.started.set(workflowId, [h.signaledRunId]);
+    return this.handle(workflowId);
+  }
+
+  /**
+   * What db/deliveries.ts does with a reopening event (`reopens`) once the incident's workflow has
+   * finished: a new run of the same workflow id, told to restore the incident (incidentReopenOptions).
+   */
+  async reopen(event: IncidentEvent, workflowId = incidentWorkflowId(event.source, event.externalId)): Promise<Handle> {
+    const options = incidentReopenOptions(incidentStartOptions(event, this.settings, this.taskQueue, workflowId));
+    const h = await this.env.client.workflow.signalWithStart<typeof incidentWorkflowV2, [IncidentEvent]>(WORKFLOW_TYPES.incident, {
+      ...options, args: [{ ...options.args[0], ...this.extra }],
+    });
+    this.started.set(workflowId, [...(this.started.get(workflowId) ?? []), h.signaledRunId]);
     return this.handle(workflowId);
   }
 
@@ -213,18 +229,20 @@ export class IncidentHarness {
     mkdirSync(dir, { recursive: true });
     const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
     let n = 0;
-    for (const [workflowId, firstRunId] of this.started) {
-      let runId: string | undefined = firstRunId;
-      while (runId) {
-        const history = await this.env.client.workflow.getHandle(workflowId, runId).fetchHistory();
-        const file = path.join(dir, `${slug}-${++n}.json`);
-        // The message's own toJSON (proto3 JSON: enum names, 64-bit ints as strings, bytes as base64);
-        // historyToJSON trips over the client's protobufjs copy. historyFromJSON reads either.
-        writeFileSync(file, `${JSON.stringify(history)}\n`);
-        const last = history.events?.at(-1);
-        runId = last?.eventType === temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
-          ? last.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined
-          : undefined;
+    for (const [workflowId, chainStarts] of this.started) {
+      for (const chainStart of chainStarts) {
+        let runId: string | undefined = chainStart;
+        while (runId) {
+          const history = await this.env.client.workflow.getHandle(workflowId, runId).fetchHistory();
+          const file = path.join(dir, `${slug}-${++n}.json`);
+          // The message's own toJSON (proto3 JSON: enum names, 64-bit ints as strings, bytes as base64);
+          // historyToJSON trips over the client's protobufjs copy. historyFromJSON reads either.
+          writeFileSync(file, `${JSON.stringify(history)}\n`);
+          const last = history.events?.at(-1);
+          runId = last?.eventType === temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
+            ? last.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined
+            : undefined;
+        }
       }
     }
   }

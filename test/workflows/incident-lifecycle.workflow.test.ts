@@ -1,14 +1,16 @@
 /**
- * Suspected incidents in the time-skipping test server, with mocked activities: dismissed by a
- * person (the `dismiss` update) or closed by themselves after their quiet period, and never a
- * confirmed one. Its runs are recorded for the replay test (record-histories.ts).
+ * The incident lifecycle's later paths in the time-skipping test server, with mocked activities:
+ * suspected incidents dismissed by a person (the `dismiss` update) or closed by themselves after their
+ * quiet period, and never a confirmed one; a finished incident reopened by a late event (a new run of
+ * the same workflow id, restored from Postgres). Its runs are recorded for the replay test
+ * (record-histories.ts).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { dismissUpdate, SEARCH_ATTRIBUTES, UPDATE_REJECTIONS } from '../../workflows/contract';
 import { createTimeSkippingEnv } from '../helpers/temporal';
-import { at, IncidentHarness, MINUTE, pdEvent, rejection, SETTINGS } from './incident-harness';
+import { at, HOUR, IncidentHarness, MINUTE, pdEvent, rejection, SETTINGS } from './incident-harness';
 
 let env: TestWorkflowEnvironment;
 before(async () => { env = await createTimeSkippingEnv(); });
@@ -79,6 +81,56 @@ describe('suspected incidents', () => {
       assert.ok(h.mock.timeline.some((t) => t.summary === 'Confirmed by ana@example.com: no longer a suspected incident'));
       await env.sleep(3 * 60 * MINUTE);
       assert.equal((await h.state(other)).incident.status, 'investigating');
+    });
+  });
+});
+
+describe('a finished incident reopened', () => {
+  test('reopen after completion: a new run restored from Postgres; CSMs told in the thread they have, nobody alerted twice; an older event changes nothing', async () => {
+    const h = new IncidentHarness(env);
+    await h.run('reopen after completion', async () => {
+      const { mock } = h;
+      const wf = await h.send(pdEvent('BACK1', { severity: 'P2' }));
+      await h.until(wf, 'alerted', (x) => x.csms.filter((c) => c.alertedAt).length === 2);
+      await h.send(pdEvent('BACK1', { severity: 'P2', status: 'resolved', occurredAt: at(60) }));
+      await h.until(wf, 'resolved', (x) => x.phase === 'resolved');
+      await env.sleep(24 * HOUR + MINUTE);
+      await env.sleep(72 * HOUR);
+      await wf.result();
+      const finished = (await wf.describe()).runId;
+      const alerts = mock.sent.filter((m) => m.kind === 'alert');
+      assert.equal(alerts.length, 2);
+
+      // Days later the outage is back: the same incident, followed again in a new run.
+      const back = await h.reopen(pdEvent('BACK1', { severity: 'P2', status: 'investigating', message: 'The errors are back', occurredAt: at(5 * 24 * 60), reopens: true }));
+      const s = await h.until(back, 'reopened', (x) => x.phase === 'active' && x.incident.status === 'investigating');
+      assert.notEqual((await back.describe()).runId, finished, 'a new run of the same workflow id');
+      assert.equal(mock.of('restoreIncident').length, 1);
+      assert.deepEqual(s.csms.map((c) => c.email).sort(), ['ana@example.com', 'bo@example.com']);
+      const told = await h.eventually('each CSM told in their alert\'s thread', () => mock.sent.filter((m) => m.kind === 'update').length === 2)
+        .then(() => mock.sent.filter((m) => m.kind === 'update'));
+      for (const update of told) {
+        const alert = alerts.find((a) => a.about === update.about)!;
+        assert.deepEqual(update.thread, { channel: alert.channel, ts: alert.ts }, `${update.about}: in the thread of the first alert`);
+        assert.match(update.changes![0]!, /^It is back: this incident was resolved and closed, and has been reopened/);
+      }
+      assert.equal(mock.sent.filter((m) => m.kind === 'alert').length, 2, 'nobody alerted twice');
+      assert.ok(mock.timeline.some((t) => t.kind === 'reopened'));
+
+      // Resolved again: resolution DMs of the new run, in the same threads' incident.
+      await h.send(pdEvent('BACK1', { severity: 'P2', status: 'resolved', occurredAt: at(5 * 24 * 60 + 30) }));
+      await h.until(back, 'resolved again', (x) => x.phase === 'resolved');
+      await h.eventually('second resolution DMs', () => mock.sent.filter((m) => m.kind === 'resolution').length === 4);
+      await env.sleep(24 * HOUR + MINUTE);
+      await env.sleep(72 * HOUR);
+      await back.result();
+
+      // An event older than the incident's end, sent as reopening: the new run restores it, changes nothing and ends.
+      const sent = mock.sent.length;
+      const stale = await h.reopen(pdEvent('BACK1', { severity: 'P2', status: 'investigating', occurredAt: at(5 * 24 * 60 + 10), reopens: true }));
+      await stale.result();
+      assert.equal((await h.state(stale)).phase, 'completed');
+      assert.equal(mock.sent.length, sent, 'nobody told anything');
     });
   });
 });

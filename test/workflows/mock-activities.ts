@@ -10,6 +10,8 @@
  *   its kind;
  * - `prepareEmailsForCsms` drafting per customer for an audience and moving outreach;
  * - `changeOutreach`, the rules db/outreach.ts applies when the API records outreach;
+ * - `restoreIncident`, what db/incident-restore.ts reads back for a reopened incident's new run (the
+ *   incident as last recorded, each CSM's first alert and its thread, their shares, the war room);
  * - failure injection (including Postgres refusing an event's timeline: an IncidentDataError, as
  *   activities/data-errors.ts throws it) and a log of every call.
  * The default customer base is small (three CSMs, seven customers); `largeBase()` builds any size.
@@ -18,7 +20,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type {
   CsmMessageBatch, CsmMessageKind, IncidentActivities, NotifyResult, TimelineEntry,
 } from '../../activities/types';
-import type { EmailAudience, EmailBatchResult, ImpactAssessment, IncidentTotals } from '../../domain/incident/model';
+import type { CsmSummary, EmailAudience, EmailBatchResult, ImpactAssessment, IncidentState, IncidentTotals } from '../../domain/incident/model';
 import { joinWords } from '../../domain/messages/format';
 import { checkOutreachTransition, isContacted, needsFollowUp, OUTREACH_LABELS } from '../../domain/outreach';
 import type { Csm, ImpactLevel, Incident, OutreachStatus } from '../../domain/types';
@@ -102,7 +104,7 @@ export interface ImpactRow {
 type Name = keyof IncidentActivities;
 /** What the incident workflow v2 calls (the others belong to workflows/incident-v1 and the single-CSM forms). */
 export type V2Activities = Pick<IncidentActivities, 'recordIncident' | 'recordTimeline' | 'recordFollowUps' | 'assessImpact' | 'refreshBusinessImpact'
-  | 'sendCsmMessages' | 'prepareEmailsForCsms' | 'ensureWarRoom' | 'postToWarRoom' | 'inviteToWarRoom' | 'recordIncidentProblem'>;
+  | 'sendCsmMessages' | 'prepareEmailsForCsms' | 'ensureWarRoom' | 'postToWarRoom' | 'inviteToWarRoom' | 'recordIncidentProblem' | 'restoreIncident'>;
 type V2Name = keyof V2Activities;
 export type InputOf<K extends Name> = Parameters<IncidentActivities[K]>[0];
 export interface Call { name: Name; input: unknown; startedAt: number; endedAt?: number }
@@ -375,6 +377,38 @@ export class MockActivities {
     });
   }
 
+  /** The finished incident of `workflowId` as Postgres holds it (db/incident-restore.ts), or null when never recorded. */
+  private restore({ workflowId, now }: InputOf<'restoreIncident'>): IncidentState | null {
+    const recorded = this.of('recordIncident').filter((r) => r.incident.workflowId === workflowId).at(-1);
+    if (!recorded) return null;
+    const { incident, totals, detectedAt, warRoomChannelId } = recorded;
+    const firstAlerts = new Map<string, Sent>();
+    for (const m of this.sent) {
+      if (m.kind === 'alert' && m.key.startsWith(`${workflowId}:`) && !firstAlerts.has(m.about)) firstAlerts.set(m.about, m);
+    }
+    const csms: CsmSummary[] = [...firstAlerts.values()].map((m) => {
+      const live = this.mine(incident.id, m.about).filter((r) => r.stillAffected);
+      return {
+        email: m.about, slackUserId: this.csmsByEmail.get(m.about)?.slackUserId,
+        customers: live.length, arrAtRisk: live.reduce((n, r) => n + r.arr, 0), highImpact: live.filter((r) => r.level === 'high').length,
+        alertedAt: this.outbox.get(m.key)?.sentAt ?? now, thread: { channel: m.channel, ts: m.ts },
+      };
+    });
+    const rows = [...this.rows(incident.id).values()];
+    const closedAt = incident.resolvedAt ?? now;
+    return {
+      incident, phase: 'completed', csms,
+      ...(warRoomChannelId ? { warRoom: { channelId: warRoomChannelId, name: 'incident-q1abc-response' } } : {}),
+      totals, detectedAt,
+      ...(csms.length ? { firstAlertAt: csms.map((c) => c.alertedAt!).sort()[0] } : {}),
+      appliedAt: { status: closedAt, resolvedAt: closedAt },
+      deliveryIds: [],
+      revision: Math.max(0, ...rows.map((r) => Math.max(r.affectedRevision ?? 0, r.unaffectedRevision ?? 0))),
+      lastPublicUpdateAt: now,
+      reopenedAt: now,
+    };
+  }
+
   activities(): V2Activities {
     return {
       recordIncident: this.track('recordIncident', async ({ incident }) => { this.titles.set(incident.id, incident.title); }),
@@ -402,6 +436,7 @@ export class MockActivities {
       postToWarRoom: this.track('postToWarRoom', async (input) => ({ status: 'sent', channel: input.channelId, ts: String(this.ts++), sentAt: new Date().toISOString() })),
       inviteToWarRoom: this.track('inviteToWarRoom', async () => {}),
       recordIncidentProblem: this.track('recordIncidentProblem', async () => {}),
+      restoreIncident: this.track('restoreIncident', async (input) => this.restore(input)),
     };
   }
 }

@@ -7,6 +7,9 @@
  * - histories/v1/: the first type (incidentWorkflow, workflows/incident-v1/), frozen while its
  *   incidents drain; they can no longer be recorded, so they are kept as they are.
  * - histories/v2/: the current type (incidentWorkflowV2), recorded with record-histories.ts.
+ *
+ * A path no history takes is not checked at all, so the newer paths of the current type (each behind
+ * its patch) must each have a recorded history: re-recording that drops one fails here.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,7 +17,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
-import { WORKFLOW_TYPES } from '../../workflows/contract';
+import { absorbIncidentSignal, detachSourceSignal, dismissUpdate, mergeIntoSignal, WORKFLOW_TYPES } from '../../workflows/contract';
 import { workflowBundle } from '../helpers/temporal';
 
 const ROOT = path.join(__dirname, 'histories');
@@ -22,7 +25,7 @@ const ROOT = path.join(__dirname, 'histories');
 /** Each folder, the workflow type its histories must be of, and how many files it holds at least. */
 const FOLDERS = [
   { dir: 'v1', type: WORKFLOW_TYPES.incidentV1, atLeast: 9 },
-  { dir: 'v2', type: WORKFLOW_TYPES.incident, atLeast: 9 },
+  { dir: 'v2', type: WORKFLOW_TYPES.incident, atLeast: 25 },
 ] as const;
 
 describe('recorded incident histories replay deterministically', () => {
@@ -50,4 +53,43 @@ describe('recorded incident histories replay deterministically', () => {
       assert.deepEqual(failures, []);
     });
   }
+});
+
+/** What a recorded history (proto3 JSON, payloads base64) shows of the path its run took. */
+interface Taken { patches: string[]; signals: string[]; updates: string[]; activityInputs: string[] }
+
+function taken(file: string): Taken {
+  const events: Record<string, { [key: string]: unknown }>[] = JSON.parse(readFileSync(file, 'utf8')).events;
+  const text = (data?: string) => (data ? Buffer.from(data, 'base64').toString('utf8') : '');
+  const t: Taken = { patches: [], signals: [], updates: [], activityInputs: [] };
+  for (const e of events) {
+    const marker = e.markerRecordedEventAttributes as { markerName?: string; details?: { 'patch-data'?: { payloads?: { data?: string }[] } } } | undefined;
+    if (marker?.markerName === 'core_patch') t.patches.push(JSON.parse(text(marker.details?.['patch-data']?.payloads?.[0]?.data)).id);
+    const signal = e.workflowExecutionSignaledEventAttributes as { signalName?: string } | undefined;
+    if (signal?.signalName) t.signals.push(signal.signalName);
+    const update = e.workflowExecutionUpdateAcceptedEventAttributes as { acceptedRequest?: { input?: { name?: string } } } | undefined;
+    if (update?.acceptedRequest?.input?.name) t.updates.push(update.acceptedRequest.input.name);
+    const activity = e.activityTaskScheduledEventAttributes as { input?: { payloads?: { data?: string }[] } } | undefined;
+    for (const p of activity?.input?.payloads ?? []) t.activityInputs.push(text(p.data));
+  }
+  return t;
+}
+
+/** The newer paths of incidentWorkflowV2, each behind its patch (the ids are frozen in the workflow code), and how a history shows it. */
+const V2_PATHS: { path: string; shows: (t: Taken) => boolean }[] = [
+  { path: 'a finished incident reopened by a late event (patch reopen-after-completion)', shows: (t) => t.patches.includes('reopen-after-completion') },
+  { path: 'a suspected incident dismissed by a person (patch suspected-incidents, dismiss update)',
+    shows: (t) => t.patches.includes('suspected-incidents') && t.updates.includes(dismissUpdate.name) },
+  { path: 'a suspected incident closed after its quiet period (patch suspected-incidents)',
+    shows: (t) => t.patches.includes('suspected-incidents') && t.activityInputs.some((i) => i.includes('Closed as a false alarm')) },
+  { path: 'an incident of several sources (patch multi-source-incident)', shows: (t) => t.patches.includes('multi-source-incident') },
+  { path: 'merged into another incident', shows: (t) => t.signals.includes(mergeIntoSignal.name) },
+  { path: 'absorbing a merged incident', shows: (t) => t.signals.includes(absorbIncidentSignal.name) },
+  { path: 'a source split out', shows: (t) => t.signals.includes(detachSourceSignal.name) },
+];
+
+test('v2: every newer path of the incident workflow has a recorded history', () => {
+  const full = path.join(ROOT, 'v2');
+  const histories = readdirSync(full).filter((f) => f.endsWith('.json')).map((f) => taken(path.join(full, f)));
+  assert.deepEqual(V2_PATHS.filter(({ shows }) => !histories.some(shows)).map(({ path: p }) => p), [], 'paths without a recorded history');
 });
