@@ -83,6 +83,27 @@ describe('suspected incidents', () => {
       assert.equal((await h.state(other)).incident.status, 'investigating');
     });
   });
+  test('declared by a person while open: the declaration joins as a note and confirms the suspected incident, alerting nobody again', async () => {
+    const h = new IncidentHarness(env);
+    await h.run('declared-join', async () => {
+      const wf = await h.send(spike('api-gateway-20260129T230000Z'));
+      await h.until(wf, 'CSMs alerted', (x) => x.csms.filter((c) => c.alertedAt).length === 2);
+      const alerts = h.mock.sent.filter((m) => m.kind === 'alert').length;
+      // What api/incident-actions.ts sends for a declaration that changes no field (domain/declared-incident.ts).
+      await h.send({
+        source: 'manual', externalId: '20260129-abc123', occurredAt: at(5), deliveryId: 'manual:declare-1', actor: 'lee@example.com',
+        byPerson: true, confirms: true, note: 'Declared by lee@example.com: API down (P4, api-gateway)',
+      }, wf.workflowId);
+      await h.until(wf, 'confirmed', (x) => x.suspected === false);
+      await h.settle(wf.workflowId);
+      const s = await h.state(wf);
+      assert.deepEqual([s.incident.severity, s.incident.status, s.sources], ['P3', 'investigating', undefined], 'a note: no source linked, nothing changed');
+      assert.ok(h.mock.timeline.some((t) => t.summary === 'Declared by lee@example.com: API down (P4, api-gateway)'));
+      assert.ok(h.mock.timeline.some((t) => t.summary === 'Confirmed by lee@example.com: no longer a suspected incident'));
+      assert.equal((h.mock.of('recordIncident').at(-1) as { suspected?: boolean }).suspected, false, 'the row says so');
+      assert.equal(h.mock.sent.filter((m) => m.kind === 'alert').length, alerts, 'nobody alerted again');
+    });
+  });
 });
 
 describe('a finished incident reopened', () => {
