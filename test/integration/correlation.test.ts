@@ -298,14 +298,16 @@ describe('correlation end to end (webhooks, detector, dev server, Postgres, fake
     const route = await t.db.selectFrom('incident_routes').select(['workflow_id', 'how']).where('external_id', '=', 'og-search').executeTakeFirstOrThrow();
     assert.deepEqual(route, { workflow_id: splitId, how: 'split' });
 
-    // And merged back from Slack by Ana (a CSM): `/forewarn merge <A> <B>`.
+    // And merged back from Slack by Lee (their CS manager): `/forewarn merge <A> <B>`; Ana, a CSM, may not.
     const splitRow = (await incident(splitId))!;
-    const slash = async (text: string) => {
-      const payload = new URLSearchParams({ command: '/forewarn', text, user_id: 'UANA', user_name: 'ana' }).toString();
+    const slash = async (text: string, userId = 'ULEE') => {
+      const payload = new URLSearchParams({ command: '/forewarn', text, user_id: userId, user_name: userId.slice(1).toLowerCase() }).toString();
       const r = await app.inject({ method: 'POST', url: '/api/slack/commands', payload, headers: { ...slackHeaders(payload, Math.floor(Date.now() / 1000), SLACK_SIGNING_SECRET), 'content-type': 'application/x-www-form-urlencoded' } });
       assert.equal(r.statusCode, 200, r.body);
       return r.json().text as string;
     };
+    assert.equal(await slash(`merge og-orders ${splitRow.id}`, 'UANA'),
+      ':warning: Only CS managers and admins may merge incidents; ANA (CSM) may declare incidents, not steer them.');
     assert.match(await slash('merge og-orders nope'), /No incident "nope"/);
     assert.match(await slash(`merge og-orders ${splitRow.id}`), /is being merged into "Orders failing"/);
     await waitFor('merged back from Slack', async () => {
