@@ -13,7 +13,8 @@ import type { FakeSlack } from '../fakes/slack';
 import type { TestDb } from '../helpers/db';
 import { startStack, type Stack } from '../helpers/stack';
 import { stateQuery } from '../../workflows/contract';
-import { eventually, PD_SECRETS, pagerdutySignature, slackHeaders, testEnv } from './support/harness';
+import { PD_SECRETS, pagerdutySignature, slackHeaders, testEnv } from './support/harness';
+import { waitThroughErrors } from '../helpers/wait-for';
 import { seedBase, type Seed } from './support/seed';
 
 const raw = (name: string) => readFileSync(path.join(__dirname, '../fixtures/pagerduty', `${name}.json`), 'utf8');
@@ -62,8 +63,8 @@ describe('PagerDuty → API → incident workflow → Slack DMs', () => {
   test('incident.triggered for a mapped service: one DM per affected CSM, listing only their customers', async () => {
     const res = await deliver('incident.triggered');
     assert.equal(res.statusCode, 202, res.body);
-    const [anaDm] = await eventually(async () => (slack.dmsTo(ANA).length ? slack.dmsTo(ANA) : undefined), 60_000);
-    const [benDm] = await eventually(async () => (slack.dmsTo(BEN).length ? slack.dmsTo(BEN) : undefined), 60_000);
+    const [anaDm] = await waitThroughErrors('Ana\'s alert', async () => (slack.dmsTo(ANA).length ? slack.dmsTo(ANA) : undefined), 60_000);
+    const [benDm] = await waitThroughErrors('Ben\'s alert', async () => (slack.dmsTo(BEN).length ? slack.dmsTo(BEN) : undefined), 60_000);
     assert.match(text(anaDm), /TechCorp/);
     assert.match(text(anaDm), /SmallBiz/);
     assert.doesNotMatch(text(anaDm), /GlobalInc|DataFlow/, 'DataFlow uses only the pipeline; GlobalInc is Ben\'s');
@@ -71,7 +72,7 @@ describe('PagerDuty → API → incident workflow → Slack DMs', () => {
     assert.doesNotMatch(text(benDm), /TechCorp|SmallBiz/);
     assert.ok(text(anaDm).indexOf('TechCorp') < text(anaDm).indexOf('SmallBiz'), 'highest impact first');
 
-    const incident = await eventually(async () => t.db.selectFrom('product_incidents').selectAll().where('workflow_id', '=', 'incident:pagerduty:PGR0VU2').executeTakeFirst(), 30_000);
+    const incident = await waitThroughErrors('the incident recorded', async () => t.db.selectFrom('product_incidents').selectAll().where('workflow_id', '=', 'incident:pagerduty:PGR0VU2').executeTakeFirst(), 30_000);
     assert.equal(incident.severity, 'P1');
     assert.deepEqual(incident.affected_components, ['api-gateway']);
     const customers = (await app.inject({ method: 'GET', url: `/api/incidents/${incident.id}/customers`, headers: { authorization: 'Bearer test-api-token-0123456789' } })).json();
@@ -123,7 +124,7 @@ describe('PagerDuty → API → incident workflow → Slack DMs', () => {
     const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
     const res = await app.inject({ method: 'POST', url: '/api/slack/interactions', payload: body, headers: slackHeaders(body) });
     assert.equal(res.statusCode, 200);
-    const state = await eventually(async () => {
+    const state = await waitThroughErrors('Ana\'s acknowledgement in the workflow', async () => {
       const st = await env.client.workflow.getHandle(value).query(stateQuery);
       return st.csms.find((c) => c.email === 'ana@corp.example')?.acknowledgedAt ? st : undefined;
     }, 30_000);
@@ -134,7 +135,7 @@ describe('PagerDuty → API → incident workflow → Slack DMs', () => {
     const res = await deliver('incident.resolved');
     assert.equal(res.statusCode, 202, res.body);
     for (const user of [ANA, BEN]) {
-      const resolution = await eventually(async () => slack.dmsTo(user).find((m) => /RESOLVED/i.test(text(m))), 60_000);
+      const resolution = await waitThroughErrors(`${user}'s resolution DM`, async () => slack.dmsTo(user).find((m) => /RESOLVED/i.test(text(m))), 60_000);
       assert.match(text(resolution), /A little bump in the road/);
     }
     const incident = await t.db.selectFrom('product_incidents').select(['status', 'resolved_at']).where('workflow_id', '=', 'incident:pagerduty:PGR0VU2').executeTakeFirstOrThrow();

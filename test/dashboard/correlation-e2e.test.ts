@@ -9,10 +9,11 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
-import { startStack, type Stack } from '../helpers/stack';
+import type { Page } from 'playwright-core';
+import type { Stack } from '../helpers/stack';
 import { waitFor } from '../helpers/wait-for';
-import { laptopPage, launchBrowser, screenshot, texts } from './browser';
+import { screenshot, texts } from './browser';
+import { startDashboardStack, type DashboardStack } from './e2e-stack';
 
 const TOKEN = 'dashboard-correlation-token-0123456789';
 const VISIBLE_WITHIN = 30_000;
@@ -32,8 +33,8 @@ const customerBase = {
 };
 
 describe('dashboard: merge and split incidents', () => {
+  let e2e: DashboardStack;
   let stack: Stack<'listen'>;
-  let browser: Browser;
   let page: Page;
   let errors: string[];
 
@@ -49,16 +50,12 @@ describe('dashboard: merge and split incidents', () => {
     () => stack.db.selectFrom('product_incidents').select('id').where('workflow_id', '=', workflowId).executeTakeFirst(), 30_000)).id;
 
   before(async () => {
-    [stack, browser] = await Promise.all([
-      startStack({ customerBase, listen: true, config: { API_TOKENS: TOKEN, TEMPORAL_TASK_QUEUE: 'e2e-correlation' } }),
-      launchBrowser(),
-    ]);
-    ({ page, errors } = await laptopPage(browser));
+    e2e = await startDashboardStack({ customerBase, config: { API_TOKENS: TOKEN, TEMPORAL_TASK_QUEUE: 'e2e-correlation' } });
+    ({ stack, page, errors } = e2e);
   });
 
   after(async () => {
-    await browser?.close();
-    await stack?.stop();
+    await e2e?.stop();
   });
 
   test('merge an incident into another from its page, see the correlation in the list, split it back out', async () => {

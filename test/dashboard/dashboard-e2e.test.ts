@@ -9,9 +9,10 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
-import { startStack, type Stack } from '../helpers/stack';
-import { laptopPage, launchBrowser, screenshot, texts } from './browser';
+import type { Page } from 'playwright-core';
+import type { Stack } from '../helpers/stack';
+import { screenshot, texts } from './browser';
+import { startDashboardStack, type DashboardStack } from './e2e-stack';
 
 const TOKEN = 'dashboard-e2e-token-0123456789';
 /** The issue's promise for the page: a change shows within 5 s. The workflow's own work comes on top. */
@@ -40,8 +41,8 @@ const customerBase = {
 };
 
 describe('dashboard end to end: webhook → workflow → dashboard → outreach under the state machine rules', () => {
+  let e2e: DashboardStack;
   let stack: Stack<'listen'>;
-  let browser: Browser;
   let page: Page;
   let errors: string[];
   let incidentId: string;
@@ -57,16 +58,12 @@ describe('dashboard end to end: webhook → workflow → dashboard → outreach 
   const bar = () => page.locator('.facts .progress');
 
   before(async () => {
-    [stack, browser] = await Promise.all([
-      startStack({ customerBase, listen: true, config: { API_TOKENS: TOKEN, TEMPORAL_TASK_QUEUE: 'e2e-dashboard' } }),
-      launchBrowser(),
-    ]);
-    ({ page, errors } = await laptopPage(browser));
+    e2e = await startDashboardStack({ customerBase, config: { API_TOKENS: TOKEN, TEMPORAL_TASK_QUEUE: 'e2e-dashboard' } });
+    ({ stack, page, errors } = e2e);
   });
 
   after(async () => {
-    await browser?.close();
-    await stack?.stop();
+    await e2e?.stop();
   });
 
   test('sign in, then a P1 webhook appears with its ARR at risk without reloading', async () => {

@@ -21,3 +21,24 @@ export async function waitFor<T>(what: string, probe: Probe<T>, timeoutMs: numbe
 export function waitingUpTo(defaultTimeoutMs: number) {
   return <T>(what: string, probe: Probe<T>, timeoutMs = defaultTimeoutMs): Promise<T> => waitFor(what, probe, timeoutMs);
 }
+
+/**
+ * `waitFor` for a probe that throws while what it reads is not there yet (a workflow not started, a
+ * query before its handler runs): an error counts as not yet, and the last one is named if time runs out.
+ */
+export async function waitThroughErrors<T>(what: string, probe: Probe<T>, timeoutMs: number): Promise<T> {
+  let last: unknown;
+  const tolerant = async () => {
+    try {
+      return await probe();
+    } catch (err) {
+      last = err;
+      return undefined;
+    }
+  };
+  try {
+    return await waitFor(what, tolerant, timeoutMs);
+  } catch (err) {
+    throw last === undefined ? err : new Error(`${(err as Error).message}: ${String(last)}`);
+  }
+}

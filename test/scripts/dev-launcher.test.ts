@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fallbackDir, reachable } from '../../scripts/dev-postgres';
 import { portHolders, portTaken } from '../../scripts/ports';
+import { waitingUpTo } from '../helpers/wait-for';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -49,15 +50,7 @@ function launch(dataDir: string, ports: number[]): Launcher {
   return { child, output: () => out, exit };
 }
 
-async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined, ms = 120_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const waitFor = waitingUpTo(120_000);
 
 const healthy = async (port: number) => {
   try {
@@ -93,15 +86,15 @@ describe('dev launcher', () => {
 
   test('SIGTERM to its pid stops everything it started; a crashed worker is started again meanwhile', async () => {
     running = launch(dataDir, ports);
-    await until('the API and the worker to be healthy', async () => (await healthy(ports[0])) && (await healthy(ports[1])));
+    await waitFor('the API and the worker to be healthy', async () => (await healthy(ports[0])) && (await healthy(ports[1])));
     assert.match(running.output(), /Forewarn is running/);
 
     // The worker dies: the launcher starts it again, and the rest of the stack stays up.
     const [worker] = portHolders(ports[1]);
     assert.ok(worker, 'the worker holds its health port');
     process.kill(worker.pid, 'SIGKILL');
-    await until('the worker to be restarted', () => (/worker\/main\.ts exited .* starting it again/.test(running!.output()) ? true : undefined));
-    await until('the restarted worker to be healthy', () => healthy(ports[1]));
+    await waitFor('the worker to be restarted', () => (/worker\/main\.ts exited .* starting it again/.test(running!.output()) ? true : undefined));
+    await waitFor('the restarted worker to be healthy', () => healthy(ports[1]));
     assert.equal(await healthy(ports[0]), true, 'the API stayed up');
 
     process.kill(running.child.pid!, 'SIGTERM');
@@ -112,7 +105,7 @@ describe('dev launcher', () => {
 
   test('SIGINT to its process group (Ctrl-C) stops everything too, and the data is kept for the next start', async () => {
     running = launch(dataDir, ports);
-    await until('the API to be healthy', () => healthy(ports[0]));
+    await waitFor('the API to be healthy', () => healthy(ports[0]));
     process.kill(-running.child.pid!, 'SIGINT');
     assert.equal(await running.exit, 0, running.output());
     assert.deepEqual(await allFree(ports), [], 'every port is free again');

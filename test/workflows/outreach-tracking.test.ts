@@ -19,7 +19,7 @@ import { FakeGmail } from '../fakes/gmail';
 import { createTestDb, type TestDb } from '../helpers/db';
 import { exampleIncident } from '../helpers/incident';
 import { createDevServerEnv } from '../helpers/temporal';
-import { eventually } from '../helpers/workflow-history';
+import { waitThroughErrors } from '../helpers/wait-for';
 
 const TASK_QUEUE = 'outreach-tracking-test';
 const INCIDENT = '7e6d5c4b-3a29-4180-9f7e-6d5c4b3a2918';
@@ -85,10 +85,10 @@ describe('outreach-tracking schedule', () => {
     await changeOutreach(t.db, { incidentId: INCIDENT, customerId: s.customer.techcorp, status: 'drafted', actor: 'forewarn', at: new Date().toISOString() });
     google.sendDraft(google.drafts[0]!.id);
     await schedule.trigger();
-    const status = await eventually(async () => {
+    const status = await waitThroughErrors('outreach moved by the scheduled run', async () => {
       const row = await t.db.selectFrom('incident_customer_impact').select('outreach_status').where('incident_id', '=', INCIDENT).executeTakeFirstOrThrow();
       return row.outreach_status === 'sent' && row.outreach_status;
-    }, 'outreach moved by the scheduled run', 30_000);
+    }, 30_000);
     assert.equal(status, 'sent');
   });
 

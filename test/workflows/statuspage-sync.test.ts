@@ -25,7 +25,7 @@ import webhookIncident from '../fixtures/statuspage/webhook-incident-update.json
 import { createTestDb, type TestDb } from '../helpers/db';
 import { recordedEventsQuery } from '../helpers/detection-workflows';
 import { createDevServerEnv } from '../helpers/temporal';
-import { eventually } from '../helpers/workflow-history';
+import { waitThroughErrors } from '../helpers/wait-for';
 
 const TASK_QUEUE = 'statuspage-sync-test';
 const HOOK_TOKEN = 'statuspage-hook-token-1234';
@@ -113,7 +113,7 @@ describe('status-page sync', () => {
     const runIds = async () => (await schedule.describe()).info.recentActions.map((a) => a.action.workflow.firstExecutionRunId);
     const known = new Set(await runIds());
     await schedule.trigger();
-    const runId = await eventually(async () => (await runIds()).find((id) => !known.has(id)), 'the triggered run');
+    const runId = await waitThroughErrors('the triggered run', async () => (await runIds()).find((id) => !known.has(id)), 15_000);
     const { action } = (await schedule.describe()).info.recentActions.find((a) => a.action.workflow.firstExecutionRunId === runId)!;
     return env.client.workflow.getHandle(action.workflow.workflowId, runId).result();
   }
@@ -141,7 +141,7 @@ describe('status-page sync', () => {
   });
 
   test('on its own, the schedule forwards the open incident once — and not the old resolved one', async () => {
-    const events = await eventually(async () => { const e = await recorded('cp306tmzcl0y'); return e.length > 0 && e; }, 'the first scheduled tick', 30_000);
+    const events = await waitThroughErrors('the first scheduled tick', async () => { const e = await recorded('cp306tmzcl0y'); return e.length > 0 && e; }, 30_000);
     await schedule.pause('driven by the test from here');
     assert.equal(events.length, 1);
     const [event] = events;

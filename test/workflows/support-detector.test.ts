@@ -16,7 +16,7 @@ import { supportDetectorStateQuery, supportDetectorWorkflowId, type SupportDetec
 import { createTestDb, type TestDb } from '../helpers/db';
 import { recordedEventsQuery } from '../helpers/detection-workflows';
 import { createTimeSkippingEnv } from '../helpers/temporal';
-import { eventually } from '../helpers/workflow-history';
+import { waitThroughErrors } from '../helpers/wait-for';
 
 const TASK_QUEUE = 'support-detector-test';
 const TOKEN = 'support-token-detector-test';
@@ -77,7 +77,7 @@ describe('support-spike detector', () => {
   const detector = (key: string) => env.client.workflow.getHandle(supportDetectorWorkflowId(key));
   /** Waits until the detector has taken the ticket in (so a time jump cannot overtake it). */
   const counted = (key: string, ticketId: string) =>
-    eventually(async () => (await detector(key).query(supportDetectorStateQuery)).tickets.some((x) => x.ticketId === ticketId), `${key} to count ${ticketId}`);
+    waitThroughErrors(`${key} to count ${ticketId}`, async () => (await detector(key).query(supportDetectorStateQuery)).tickets.some((x) => x.ticketId === ticketId), 15_000);
   const recorded = (workflowId: string) => env.client.workflow.getHandle(workflowId).query(recordedEventsQuery);
   const opensFor = (key: string) => calls.open.filter((c) => c.componentKey === key);
 
@@ -86,7 +86,7 @@ describe('support-spike detector', () => {
     const firstRun = await detector('checkout').describe();
     await env.sleep(16 * MINUTE);
     // The window emptied: that run is over, and said it opened nothing.
-    await eventually(async () => (await env.client.workflow.getHandle(firstRun.workflowId, firstRun.runId).describe()).status.name === 'COMPLETED', 'the first detector run to complete');
+    await waitThroughErrors('the first detector run to complete', async () => (await env.client.workflow.getHandle(firstRun.workflowId, firstRun.runId).describe()).status.name === 'COMPLETED', 15_000);
     assert.deepEqual(await env.client.workflow.getHandle(firstRun.workflowId, firstRun.runId).result(), { componentKey: 'checkout', incidentsOpened: 0 });
 
     await counted('checkout', await report('acct-5', { tags: ['checkout'] }));
@@ -102,11 +102,11 @@ describe('support-spike detector', () => {
       await counted('search', await report(c, { subject: `Search returns nothing (${i})` }));
       if (i < customers.length - 1) await env.sleep(3 * MINUTE); // spread over 12 of the 15 minutes
     }
-    const opened = await eventually(async () => (await detector('search').query(supportDetectorStateQuery)).attachedTo, 'the suspected incident');
+    const opened = await waitThroughErrors('the suspected incident', async () => (await detector('search').query(supportDetectorStateQuery)).attachedTo, 15_000);
     assert.match(opened.workflowId, /^incident:support:search-\d{8}T\d{6}Z$/);
     assert.equal(opensFor('search').length, 1);
 
-    const [first] = await eventually(async () => { const e = await recorded(opened.workflowId); return e.length === 1 && e; }, 'the opening event');
+    const [first] = await waitThroughErrors('the opening event', async () => { const e = await recorded(opened.workflowId); return e.length === 1 && e; }, 15_000);
     assert.equal(first.source, 'support');
     assert.equal(first.severity, 'P3');
     assert.equal(first.status, 'investigating');
@@ -114,7 +114,7 @@ describe('support-spike detector', () => {
     assert.equal(first.title, 'Suspected incident on Search: 5 support tickets from 5 customers in 15 minutes');
 
     const sixth = await report('acct-15', { subject: 'search is down for us too' });
-    const events: IncidentEvent[] = await eventually(async () => { const e = await recorded(opened.workflowId); return e.length === 2 && e; }, 'the timeline note');
+    const events: IncidentEvent[] = await waitThroughErrors('the timeline note', async () => { const e = await recorded(opened.workflowId); return e.length === 2 && e; }, 15_000);
     assert.equal(events[1].externalId, first.externalId);
     assert.equal(events[1].status, undefined, 'a note changes no field');
     assert.match(events[1].note!, new RegExp(`^1 support ticket from 1 customer about Search\\n#${sixth} \\(acct-15\\)`));
@@ -133,7 +133,7 @@ describe('support-spike detector', () => {
     assert.equal((await detector('search').query(supportDetectorStateQuery)).attachedTo, undefined, 'let go of the resolved incident');
     assert.equal(opensFor('search').length, 1, 'four customers are not a spike yet');
     await counted('search', await report('acct-44', { subject: 'search broken again' }));
-    const second = await eventually(async () => (await detector('search').query(supportDetectorStateQuery)).attachedTo, 'the second incident');
+    const second = await waitThroughErrors('the second incident', async () => (await detector('search').query(supportDetectorStateQuery)).attachedTo, 15_000);
     assert.notEqual(second.workflowId, first.workflowId);
     assert.equal(opensFor('search').length, 2);
     assert.equal((await recorded(first.workflowId)).length, before, 'the resolved incident got none of the new tickets');
@@ -148,7 +148,7 @@ describe('support-spike detector', () => {
     await env.client.workflow.start('incidentWorkflow', { workflowId, taskQueue: TASK_QUEUE, args: [{ settings: {} }] });
 
     for (const c of ['acct-20', 'acct-21', 'acct-22', 'acct-23', 'acct-24']) await counted('billing', await report(c, { tags: ['billing'] }));
-    const [note] = await eventually(async () => { const e = await recorded(workflowId); return e.length === 1 && e; }, 'the note on the open incident');
+    const [note] = await waitThroughErrors('the note on the open incident', async () => { const e = await recorded(workflowId); return e.length === 1 && e; }, 15_000);
     assert.equal(note.source, 'pagerduty');
     assert.equal(note.externalId, 'PBILL01');
     assert.match(note.note!, /^5 support tickets from 5 customers about Billing/);

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { incidentIdFor } from '../../../domain/incident-state';
 import type { IncidentEvent } from '../../../domain/types';
 import { receivedEventsQuery } from '../support/fake-incident.workflow';
-import { auth, eventually, startHarness, type Harness } from '../support/harness';
+import { auth, startHarness, type Harness } from '../support/harness';
+import { waitThroughErrors } from '../../helpers/wait-for';
 import { seedBase, seedIncident } from '../support/seed';
 
 const OPEN = '11111111-1111-4111-8111-111111111111';
@@ -31,10 +32,10 @@ describe('incident actions: declare, change, resolve', () => {
       status: 'accepted', workflowId: 'incident:manual:war-1', incidentId: incidentIdFor('incident:manual:war-1'), externalId: 'war-1',
       joined: false, title: 'Checkout down',
     });
-    const events = await eventually(async () => {
+    const events = await waitThroughErrors('the event delivered', async () => {
       const got = await h.temporal.workflow.getHandle('incident:manual:war-1').query(receivedEventsQuery);
       return got.length ? got : undefined;
-    });
+    }, 10_000);
     const e: IncidentEvent = events[0]!;
     assert.deepEqual([e.source, e.externalId, e.status, e.severity, e.components, e.actor], ['manual', 'war-1', 'investigating', 'P1', ['data-pipeline'], 'ana@corp.example (via API_TOKENS bootstrap token)']);
     const audit = await h.app.inject({ method: 'GET', url: '/api/audit?action=incident.declared', headers: auth });
@@ -67,10 +68,10 @@ describe('incident actions: declare, change, resolve', () => {
     const resolved = await post(`/api/incidents/${OPEN}/resolve`);
     assert.equal(resolved.statusCode, 202, resolved.body);
     assert.equal(resolved.json().incidentId, OPEN);
-    const events = await eventually(async () => {
+    const events = await waitThroughErrors('both events delivered', async () => {
       const got = await h.temporal.workflow.getHandle('incident:pagerduty:PD-OPEN').query(receivedEventsQuery);
       return got.length === 2 ? got : undefined;
-    });
+    }, 10_000);
     assert.deepEqual(events.map((e) => [e.source, e.externalId, e.severity, e.status, e.actor]), [
       ['pagerduty', 'PD-OPEN', 'P2', undefined, 'ben@corp.example (via API_TOKENS bootstrap token)'],
       ['pagerduty', 'PD-OPEN', undefined, 'resolved', 'API_TOKENS bootstrap token'],

@@ -7,7 +7,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IncidentEvent } from '../../../domain/types';
 import { receivedEventsQuery } from '../support/fake-incident.workflow';
-import { auth, eventually, slackHeaders, startHarness, type Harness } from '../support/harness';
+import { auth, slackHeaders, startHarness, type Harness } from '../support/harness';
+import { waitThroughErrors } from '../../helpers/wait-for';
 import { seedBase, seedIncident } from '../support/seed';
 
 const RESOLVED = '22222222-2222-4222-8222-222222222222';
@@ -27,10 +28,10 @@ describe('post-mortem links', () => {
   const put = (id: string, payload: unknown, headers: Record<string, string> = auth) =>
     h.app.inject({ method: 'PUT', url: `/api/incidents/${id}/post-mortem`, headers, payload: payload as object });
   const incident = async (id: string) => (await h.app.inject({ method: 'GET', url: `/api/incidents/${id}`, headers: auth })).json();
-  const eventsOf = (workflowId: string) => eventually(async () => {
+  const eventsOf = (workflowId: string) => waitThroughErrors(`the post-mortem link delivered to ${workflowId}`, async () => {
     const got: IncidentEvent[] = await h.temporal.workflow.getHandle(workflowId).query(receivedEventsQuery);
     return got.some((e) => e.postMortemUrl) ? got : undefined;
-  });
+  }, 10_000);
 
   test('refuses what is not a link, an unknown incident and a missing token', async () => {
     assert.equal((await put(RESOLVED, { url: 'https://wiki.example.com/pm/1' }, {})).statusCode, 401);

@@ -11,7 +11,8 @@ import type { Incident } from '../../../domain/types';
 import type { IncidentState } from '../../../domain/incident/model';
 import { WORKFLOW_TYPES } from '../../../workflows/contract';
 import { receivedEventsQuery, receivedSignalsQuery, type FakeIncidentInput } from '../support/fake-incident.workflow';
-import { eventually, slackHeaders, startHarness, type Harness } from '../support/harness';
+import { slackHeaders, startHarness, type Harness } from '../support/harness';
+import { waitThroughErrors } from '../../helpers/wait-for';
 import { seedBase, seedIncident, type Seed } from '../support/seed';
 
 const WORKFLOW = 'incident:pagerduty:PGR0VU2';
@@ -68,7 +69,7 @@ describe('Slack interactivity', () => {
     return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
   }
   const send = (body: string, headers = slackHeaders(body)) => h.app.inject({ method: 'POST', url: '/api/slack/interactions', payload: body, headers });
-  const replyTo = (hookPath: string) => eventually(async () => hook.posts.find((p) => p.path === hookPath)?.body);
+  const replyTo = (hookPath: string) => waitThroughErrors(`the reply to ${hookPath}`, async () => hook.posts.find((p) => p.path === hookPath)?.body, 10_000);
   /** Outreach as Postgres holds it (where the API records it). */
   const outreach = async (customerId: string) => (await h.db.selectFrom('incident_customer_impact').select('outreach_status')
     .where('incident_id', '=', INCIDENT).where('customer_id', '=', customerId).executeTakeFirstOrThrow()).outreach_status;
@@ -186,7 +187,7 @@ describe('Slack interactivity', () => {
       const body = click('forewarn:join_war_room', WORKFLOW, '/elsewhere').replace(encodeURIComponent(hook.base), encodeURIComponent(other.base));
       assert.ok(body.includes(encodeURIComponent(other.base)));
       assert.equal((await send(body)).statusCode, 200);
-      await eventually(async () => ((await h.temporal.workflow.getHandle(WORKFLOW).query(receivedSignalsQuery)).joins.length === 2 ? true : undefined));
+      await waitThroughErrors('both joins signalled', async () => ((await h.temporal.workflow.getHandle(WORKFLOW).query(receivedSignalsQuery)).joins.length === 2 ? true : undefined), 10_000);
       await new Promise((r) => setTimeout(r, 300));
       assert.deepEqual(other.posts, []);
     } finally { await other.close(); }
@@ -264,21 +265,21 @@ describe('Slack interactivity', () => {
       assert.equal(res.statusCode, 200);
       const text = res.json().text as string;
       assert.match(text, /^:warning: Declared \*P2\* "Checkout fails for EU cards": the CSMs of affected customers are being alerted\. <http:\/\/forewarn\.test\/dashboard\/incidents\/[0-9a-f-]{36}\|Open it>$/);
-      const row = await eventually(async () => (await h.db.selectFrom('webhook_deliveries').selectAll().where('delivery_id', '=', 'manual:slack:trig-1').executeTakeFirst()) ?? undefined);
-      const events = await eventually(async () => {
+      const row = await waitThroughErrors('the delivery recorded', async () => (await h.db.selectFrom('webhook_deliveries').selectAll().where('delivery_id', '=', 'manual:slack:trig-1').executeTakeFirst()) ?? undefined, 10_000);
+      const events = await waitThroughErrors('the event delivered', async () => {
         const got = await h.temporal.workflow.getHandle(row.workflow_id!).query(receivedEventsQuery);
         return got.length ? got : undefined;
-      });
+      }, 10_000);
       assert.deepEqual([events[0]!.source, events[0]!.severity, events[0]!.components, events[0]!.title], ['manual', 'P2', ['api-gateway'], 'Checkout fails for EU cards']);
       // Declared again on the same component while it is open: it joins that incident, and the answer sends the person there.
       const joined = (await command('declare P3 api-gateway Payments page errors')).json().text as string;
       const incidentId = text.match(/incidents\/([0-9a-f-]{36})\|/)![1];
       assert.equal(joined, ':link: Joined the open incident "Checkout fails for EU cards": your declaration overlaps it, so no second incident was opened '
         + `and nobody is alerted twice (your declaration is on its timeline). <http://forewarn.test/dashboard/incidents/${incidentId}|Open it>`);
-      const both = await eventually(async () => {
+      const both = await waitThroughErrors('both events delivered', async () => {
         const got = await h.temporal.workflow.getHandle(row.workflow_id!).query(receivedEventsQuery);
         return got.length === 2 ? got : undefined;
-      });
+      }, 10_000);
       assert.deepEqual([both[1]!.byPerson, both[1]!.severity, both[1]!.title, both[1]!.note], [true, undefined, undefined, 'Declared by slack:Ana Ruiz: Payments page errors (P3, api-gateway)']);
       assert.match((await command('declare P9 api-gateway Broken')).json().text, /^Usage: `\/forewarn declare/);
       assert.match((await command('declare P2 api-gateway')).json().text, /^Usage:/);

@@ -99,17 +99,6 @@ export function slackHeaders(body: string, timestamp = Math.floor(Date.now() / 1
   return { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': sig };
 }
 
-/** Polls until `check` returns a value (or throws after `ms`). */
-export async function eventually<T>(check: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await check().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /** The value of forewarn_webhook_deliveries_total for one source and outcome. */
 export async function webhookCount(metrics: ApiMetrics, source: string, outcome: string): Promise<number> {
   const m = await metrics.webhooks.get();
