@@ -10,7 +10,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { recordAudit } from '../db/audit';
 import type { WorkflowStarts } from '../db/deliveries';
 import type { IncidentView } from '../db/incident-queries';
-import { routeIncidentEvent } from '../db/incident-routing';
+import { routeIncidentEvent, touchRoute } from '../db/incident-routing';
 import { actorLabel, type Actor } from '../domain/actor';
 import { incidentWorkflowId, parseIncidentWorkflowId } from '../domain/correlation';
 import { joiningEvent } from '../domain/declared-incident';
@@ -187,6 +187,7 @@ export async function changeIncident(ingest: IngestDeps, incident: IncidentView,
     throw new HttpProblem(409, 'Incident closed', `Forewarn no longer follows "${incident.title}" (its follow-ups are done); the change is recorded but not applied.`);
   }
   if (result.status !== 'duplicate') {
+    await touchRoute(ingest.db, incident.source, incident.externalId, workflowId);
     await audit(ingest.db, action, change.status === 'resolved' ? 'incident.resolved' : 'incident.changed', incident.id, { ...change, from: { status: incident.status, severity: incident.severity } });
   }
   return { status: result.status === 'duplicate' ? 'duplicate' : 'accepted', workflowId, incidentId: incident.id };

@@ -122,6 +122,16 @@ async function insertRoute(trx: Transaction<Database>, event: IncidentEvent, wor
   }).onConflict((oc) => oc.columns(['source', 'external_id']).doNothing()).execute();
 }
 
+/**
+ * A person's change to an incident (api/incident-actions.ts) is activity of the incident: its own source
+ * incident's route counts it, so a declared incident people keep updating stays within the correlation window
+ * for the sources that report it later.
+ */
+export async function touchRoute(db: Kysely<Database>, source: string, externalId: string, workflowId: string): Promise<void> {
+  await db.updateTable('incident_routes').set({ last_activity_at: sql`now()` })
+    .where('source', '=', source).where('external_id', '=', externalId).where('workflow_id', '=', workflowId).execute();
+}
+
 export interface RouteRow {
   source: IncidentSource;
   externalId: string;

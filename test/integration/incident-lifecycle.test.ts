@@ -299,6 +299,10 @@ describe('incident lifecycle by hand and by events (dev server, Postgres, fake S
     assert.match(workflowId, /^incident:manual:/);
     const alerts = new Map<string, FakeMessage>();
     for (const user of ['UANA', 'UBEN']) alerts.set(user, await waitFor(`${user}'s alert`, () => dmsAbout(user, title)[0]));
+    // Declared 40 minutes ago (past the 30-minute window), and kept current by people since: still open to join.
+    await t.db.updateTable('incident_routes').set({ last_activity_at: new Date(Date.now() - 40 * 60_000) }).where('workflow_id', '=', workflowId).execute();
+    const update = await routed.inject({ method: 'PATCH', url: `/api/incidents/${incidentId}`, headers: auth, payload: { note: 'Failover to the standby biller in progress' } });
+    assert.equal(update.statusCode, 202, update.body);
 
     const pdTitle = 'Billing API returns 500s';
     const pd = await pagerduty('PBILL01', 'PBILLING', pdTitle);
