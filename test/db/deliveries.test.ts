@@ -9,14 +9,14 @@ import { sql } from 'kysely';
 import { DeliveryUnavailableError, forwardDelivery, STALE_CLAIM_SECONDS, type DeliveryDeps, type WorkflowStart } from '../../db/deliveries';
 import { createTestDb, stopTestPostgres, type TestDb } from '../helpers/db';
 
-/** A Temporal client whose signalWithStart waits `delayMs`, then succeeds or throws what `fail` says. */
-function fakeTemporal(opts: { delayMs?: number; fail?: () => Error | undefined } = {}) {
+/** A Temporal client whose signalWithStart waits for `hold` (if given), then succeeds or throws what `fail` says. */
+function fakeTemporal(opts: { hold?: Promise<unknown>; fail?: () => Error | undefined } = {}) {
   const calls: string[] = [];
   const temporal = {
     workflow: {
       signalWithStart: async (_type: string, options: { workflowId: string }) => {
         calls.push(options.workflowId);
-        await new Promise((r) => setTimeout(r, opts.delayMs ?? 0));
+        await opts.hold;
         const err = opts.fail?.();
         if (err) throw err;
         return {};
@@ -57,9 +57,18 @@ describe('forwardDelivery', () => {
   });
 
   test('the same delivery in flight twice at once signals the workflow once', async () => {
-    const { temporal, calls } = fakeTemporal({ delayMs: 300 });
-    const results = await Promise.all(Array.from({ length: 5 }, () => forwardDelivery({ db: t.db, temporal }, delivery('d2'), [start('incident:test:2')])));
+    // The signal is held until the other four requests have their answer: they are certain to arrive while it is in flight.
+    let release = () => {};
+    const { temporal, calls } = fakeTemporal({ hold: new Promise<void>((r) => { release = r; }) });
+    const requests = Array.from({ length: 5 }, () => forwardDelivery({ db: t.db, temporal }, delivery('d2'), [start('incident:test:2')]));
+    const answered: string[] = [];
+    for (const r of requests) void r.then((x) => { answered.push(x.status); if (answered.length === 4) release(); });
+    // Should a second request signal too (the bug this guards against), nothing would answer: let go after 10 s.
+    const safety = setTimeout(release, 10_000);
+    const results = await Promise.all(requests);
+    clearTimeout(safety);
     assert.deepEqual(calls, ['incident:test:2']);
+    assert.deepEqual(answered.slice(0, 4), ['in_flight', 'in_flight', 'in_flight', 'in_flight']);
     assert.deepEqual(results.map((r) => r.status).sort(), ['forwarded', 'in_flight', 'in_flight', 'in_flight', 'in_flight']);
     assert.equal((await row('d2')).status, 'forwarded');
   });
