@@ -166,7 +166,7 @@ describe('dashboard end to end: webhook → workflow → dashboard → outreach 
     assert.deepEqual(errors, []);
   });
 
-  test('declare an incident from the form, then resolve it with its button', async () => {
+  test('declare an incident from the form, resolve it with its button, then link its post-mortem', async () => {
     await page.click('#nav a[data-view=incidents]');
     await page.locator('details.declare summary').click();
     await page.selectOption('#declare-severity', 'P2');
@@ -195,6 +195,19 @@ describe('dashboard end to end: webhook → workflow → dashboard → outreach 
     const stored = await stack.db.selectFrom('product_incidents').select(['status', 'severity', 'source']).where('title', '=', 'Billing exports failing').executeTakeFirstOrThrow();
     assert.deepEqual(stored, { status: 'resolved', severity: 'P2', source: 'manual' });
     await screenshot(page, 'e2e-declared-resolved');
+
+    // Its post-mortem, linked from the page: a bad link is refused with the reason, a good one is shown with who linked it.
+    await page.fill('#post-mortem-url', 'ftp://files.example.test/billing-exports.txt');
+    await page.click('[data-focus=post-mortem-save]');
+    await page.locator('.post-mortem [role=alert]', { hasText: 'must be an http or https address' }).waitFor({ timeout: VISIBLE_WITHIN });
+    await page.fill('#post-mortem-url', 'https://wiki.example.test/postmortems/billing-exports');
+    await page.click('[data-focus=post-mortem-save]');
+    const link = page.locator('.post-mortem a.post-mortem-link');
+    await link.waitFor({ timeout: VISIBLE_WITHIN });
+    assert.equal(await link.getAttribute('href'), 'https://wiki.example.test/postmortems/billing-exports');
+    assert.match(await page.locator('.post-mortem').innerText(), /linked by /);
+    const pm = await stack.db.selectFrom('product_incidents').select(['post_mortem_url']).where('title', '=', 'Billing exports failing').executeTakeFirstOrThrow();
+    assert.equal(pm.post_mortem_url, 'https://wiki.example.test/postmortems/billing-exports');
     assert.deepEqual(errors, []);
   });
 });
