@@ -159,6 +159,16 @@ describe('dashboard sign-in, roles and audit in Chromium', () => {
     await row.getByText('Revoked').waitFor();
     assert.equal((await fetch(`${base}/api/incidents`, { headers: { authorization: `Bearer ${shown}` } })).status, 401);
 
+    // A token for a person acts as them, within their role.
+    await page.locator('#token-person option', { hasText: 'Ana Ruiz (ana@corp.example)' }).waitFor({ state: 'attached' });
+    await page.fill('#token-name', 'Ana\'s scripts');
+    await page.selectOption('#token-person', { label: 'Ana Ruiz (ana@corp.example)' });
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const anas = await page.locator('#new-token').innerText();
+    assert.match(await page.locator('tr[data-token-id]', { hasText: 'Ana\'s scripts' }).locator('td[data-label=For]').innerText(), /Ana Ruiz \(ana@corp\.example\)/);
+    const me = await (await fetch(`${base}/api/me`, { headers: { authorization: `Bearer ${anas}` } })).json();
+    assert.deepEqual([me.actor.email, me.actor.role], [ANA.email, 'csm']);
+
     await page.goto(`${base}/dashboard#/incidents/${INCIDENT}`);
     await page.locator(`tr[data-customer-id="${s.customer.globalinc}"] select`).waitFor();
     assert.equal(await page.locator('[data-focus=resolve-incident]').count(), 1, 'an admin may resolve it');
