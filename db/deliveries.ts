@@ -9,6 +9,9 @@
  * passes a deadline (the sender's own timeout) never signals after it: a request whose client gave
  * up is released as failed, and the sender's retry forwards it.
  *
+ * An event for an incident that has just been merged into another (routed a moment before the merge
+ * moved its routes) follows the merge: it goes to the incident that absorbed it, as a retry would.
+ *
  * The Temporal client is passed in; this module needs only its signalWithStart.
  */
 import { sql, type Kysely } from 'kysely';
@@ -137,6 +140,15 @@ function isAlreadyStarted(err: unknown): boolean {
   return (err as Error | undefined)?.name === 'WorkflowExecutionAlreadyStartedError';
 }
 
+/** Merges followed at most, in case of a cycle in bad data. */
+const MERGE_HOPS = 5;
+
+/** The incident a finished one was merged into (product_incidents.merged_into), if it was. */
+async function mergedInto(db: Kysely<Database>, workflowId: string): Promise<string | undefined> {
+  const row = await db.selectFrom('product_incidents').select('merged_into').where('workflow_id', '=', workflowId).executeTakeFirst();
+  return row?.merged_into ?? undefined;
+}
+
 /**
  * What to signal: the starts, or a function that decides them once this attempt owns the delivery (incident
  * events are routed then, db/incident-routing.ts, so a duplicate delivery routes nothing).
@@ -174,6 +186,22 @@ export async function forwardDelivery(
   const workflowIds: string[] = [];
   const closed: string[] = [];
   const reopened: string[] = [];
+  /** Signals the incident a finished one was merged into (and so on); the one that took it, or undefined. */
+  const followMerges = async (workflowId: string, send: (into: string) => Promise<void>): Promise<string | undefined> => {
+    let from = workflowId;
+    for (let hop = 0; hop < MERGE_HOPS; hop++) {
+      const into = await mergedInto(deps.db, from);
+      if (!into) return undefined;
+      try {
+        await send(into);
+        return into;
+      } catch (err) {
+        if (!isAlreadyStarted(err)) throw err;
+        from = into;
+      }
+    }
+    return undefined;
+  };
   try {
     const signal = async (workflowType: string, options: WorkflowStart['options']) => {
       const call = () => deps.temporal.workflow.signalWithStart(workflowType, options);
@@ -195,6 +223,12 @@ export async function forwardDelivery(
         await signal(workflowType, options);
       } catch (err) {
         if (!isAlreadyStarted(err)) throw err;
+        const followed = await followMerges(workflowId, (into) => signal(workflowType, { ...options, workflowId: into }));
+        if (followed) {
+          workflowIds[workflowIds.length - 1] = followed;
+          deps.log?.info({ workflowId, into: followed, deliveryId: delivery.deliveryId }, 'delivery for a merged incident forwarded to the incident it joined');
+          continue;
+        }
         if (whenClosed) {
           // A reopening event: a new run of the same workflow id restores the incident (workflows/incident-reopen.ts).
           await signal(workflowType, whenClosed);

@@ -5,19 +5,21 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { DeliveryUnavailableError, forwardDelivery, STALE_CLAIM_SECONDS, type DeliveryDeps, type WorkflowStart } from '../../db/deliveries';
 import { createTestDb, stopTestPostgres, type TestDb } from '../helpers/db';
+import { seedIncident } from '../api/support/seed';
 
 /** A Temporal client whose signalWithStart waits for `hold` (if given), then succeeds or throws what `fail` says. */
-function fakeTemporal(opts: { hold?: Promise<unknown>; fail?: () => Error | undefined } = {}) {
+function fakeTemporal(opts: { hold?: Promise<unknown>; fail?: (workflowId: string) => Error | undefined } = {}) {
   const calls: string[] = [];
   const temporal = {
     workflow: {
       signalWithStart: async (_type: string, options: { workflowId: string }) => {
         calls.push(options.workflowId);
         await opts.hold;
-        const err = opts.fail?.();
+        const err = opts.fail?.(options.workflowId);
         if (err) throw err;
         return {};
       },
@@ -115,5 +117,22 @@ describe('forwardDelivery', () => {
     const late = await forwardDelivery({ db: t.db, temporal }, delivery('d7'), [start('incident:test:7')]);
     assert.deepEqual(late, { status: 'ignored', workflowIds: ['incident:test:7'], closed: ['incident:test:7'] });
     assert.equal((await row('d7')).status, 'ignored');
+  });
+
+  test('an event for an incident merged a moment ago follows the merge to the incident that absorbed it (and its own merge)', async () => {
+    // B was merged into C, C into D; B and C have finished. Only D still runs.
+    for (const x of ['B', 'C', 'D']) await seedIncident(t.db, { id: randomUUID(), externalId: `M${x}`, source: 'test' });
+    await t.db.updateTable('product_incidents').set({ merged_into: 'incident:test:MC', merged_at: new Date() }).where('workflow_id', '=', 'incident:test:MB').execute();
+    await t.db.updateTable('product_incidents').set({ merged_into: 'incident:test:MD', merged_at: new Date() }).where('workflow_id', '=', 'incident:test:MC').execute();
+    const finished = new Set(['incident:test:MB', 'incident:test:MC']);
+    const { temporal, calls } = fakeTemporal({ fail: (id) => (finished.has(id) ? Object.assign(new Error('already started'), { name: 'WorkflowExecutionAlreadyStartedError' }) : undefined) });
+    const result = await forwardDelivery({ db: t.db, temporal }, delivery('d8'), [start('incident:test:MB')]);
+    assert.deepEqual(result, { status: 'forwarded', workflowIds: ['incident:test:MD'], closed: [] });
+    assert.deepEqual(calls, ['incident:test:MB', 'incident:test:MC', 'incident:test:MD']);
+    assert.deepEqual([(await row('d8')).status, (await row('d8')).workflow_id], ['forwarded', 'incident:test:MD']);
+    // Once D has finished too, the event is recorded and not applied, as for any finished incident.
+    finished.add('incident:test:MD');
+    const late = await forwardDelivery({ db: t.db, temporal }, delivery('d9'), [start('incident:test:MB')]);
+    assert.deepEqual(late, { status: 'ignored', workflowIds: ['incident:test:MB'], closed: ['incident:test:MB'] });
   });
 });
