@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { escapeHtml } from '../html';
 
 /** The dashboard's front end: plain ES modules and CSS in ./public, served by the API (no CDN, no build step). */
 export const PUBLIC_DIR = path.join(__dirname, 'public');
@@ -43,8 +44,6 @@ export function assetsVersion(assets: Map<string, Asset>): string {
   for (const [name, a] of [...assets].sort(([x], [y]) => x.localeCompare(y))) h.update(name).update(a.etag);
   return h.digest('base64url').slice(0, 10);
 }
-
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /**
  * The page itself: header, navigation and the sign-in choices are server-rendered; every piece of

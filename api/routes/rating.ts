@@ -12,6 +12,7 @@ import { ratingTarget, recordRating } from '../../db/csat';
 import { CSAT_LABELS, CSAT_SCORES } from '../../domain/csat';
 import { verifyCsatToken, type CsatClaim } from '../../domain/csat-link';
 import type { RoutePlugin } from '../app';
+import { escapeHtml } from '../html';
 
 const STYLE = 'body{font:16px/1.5 system-ui,sans-serif;color:#1d2433;background:#f5f6f8;margin:0;padding:2rem 1rem}'
   + 'main{max-width:34rem;margin:0 auto;background:#fff;border:1px solid #d8dce3;border-radius:8px;padding:1.5rem 2rem}'
@@ -21,8 +22,6 @@ const STYLE = 'body{font:16px/1.5 system-ui,sans-serif;color:#1d2433;background:
   + '.muted{color:#5b6474}';
 const STYLE_HASH = createHash('sha256').update(STYLE).digest('base64');
 const CONTENT_SECURITY_POLICY = `default-src 'none'; style-src 'sha256-${STYLE_HASH}'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`;
-
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function page(title: string, body: string): string {
   return `<!doctype html>
