@@ -13,9 +13,10 @@ import path from 'node:path';
 import { FakeSlack } from '../test/fakes/slack';
 import { createTestDb, stopTestPostgres } from '../test/helpers/db';
 import {
-  customerBase, emptyDatabase, processEnv, productionInstall, runNode, runStorm, stackEnv, startApi, startTemporal, startWorker,
-  stopStack, type Stack,
+  customerBase, emptyDatabase, processEnv, productionInstall, runNode, stackEnv, startApi, startTemporal, startWorker, stopStack,
+  type Stack,
 } from '../test/deploy/stack';
+import { runStorm } from '../test/deploy/storm';
 import { replaceReadmeSection, writeResult } from './report';
 
 const INCIDENTS = Number(process.env.BENCH_STORM ?? 60);

@@ -16,9 +16,10 @@ import { temporal as proto } from '@temporalio/proto';
 import { FakeSlack } from '../test/fakes/slack';
 import { createTestDb, stopTestPostgres } from '../test/helpers/db';
 import {
-  deliver, emptyDatabase, freePort, messageKeys, NodeProcess, processEnv, productionInstall, ROOT, runNode,
-  settle, stackEnv, startApi, startTemporal, stopStack, waitFor, waitHealthy, type Stack,
+  emptyDatabase, freePort, NodeProcess, processEnv, productionInstall, ROOT, runNode, stackEnv, startApi, startTemporal,
+  stopStack, waitFor, waitHealthy, type Stack,
 } from '../test/deploy/stack';
+import { deliver, messageKeys, settle } from '../test/deploy/storm';
 import { percentile, replaceReadmeSection, writeResult } from './report';
 
 const INCIDENTS = Number(process.env.BENCH_INCIDENTS ?? 1000);

@@ -13,10 +13,10 @@ import pg from 'pg';
 import { FakeSlack } from '../fakes/slack';
 import { createTestDb, stopTestPostgres, type TestDb } from '../helpers/db';
 import {
-  API_TOKEN, customerBase, emptyDatabase, messageKeys, postIncident, processEnv, productionInstall, runNode, runStorm,
-  settle, stackEnv, startApi, startTemporal, startWorker, stopStack, tally, waitFor,
-  type ProductionInstall, type Stack, type TemporalServer,
+  API_TOKEN, customerBase, emptyDatabase, processEnv, productionInstall, runNode, stackEnv, startApi, startTemporal, startWorker,
+  stopStack, waitFor, type ProductionInstall, type Stack, type TemporalServer,
 } from './stack';
+import { messageKeys, postIncident, runStorm, settle, tally } from './storm';
 
 const INSTALL_TIMEOUT = 10 * 60_000;
 
