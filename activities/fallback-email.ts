@@ -24,7 +24,7 @@ import { failOnce, findDelivered, sendOnce, type Provider, type SendOutcome } fr
  */
 export const FALLBACK_KINDS: ReadonlySet<CsmMessageKind> = new Set<FallbackKind>(['alert', 'update', 'resolution']);
 
-export function fallbackKey(slackKey: string): string {
+function fallbackKey(slackKey: string): string {
   return `${slackKey}:email`;
 }
 

@@ -51,7 +51,7 @@ const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
 /** Drafts and sending; nothing that reads the CSM's mail. */
 export const GMAIL_SCOPES = ['https://www.googleapis.com/auth/gmail.compose'];
 /** The outreach tracking only: whether a Forewarn draft was sent and the customer replied (its own token). */
-export const GMAIL_READ_SCOPES = ['https://www.googleapis.com/auth/gmail.readonly'];
+const GMAIL_READ_SCOPES = ['https://www.googleapis.com/auth/gmail.readonly'];
 
 /** Page size and quota back-off; tests shorten the waits. */
 export interface GmailTuning {
@@ -74,7 +74,8 @@ interface GoogleError {
   message?: string;
 }
 
-function statusOf(err: unknown): number | undefined {
+/** The HTTP status of a Gmail API error (googleapis puts it in either place). */
+export function statusOf(err: unknown): number | undefined {
   const e = err as GoogleError;
   return e?.response?.status ?? e?.status;
 }

@@ -24,14 +24,14 @@ import type { Actor } from '../domain/actor';
 import type { OutreachStatus } from '../domain/types';
 import { outreachRecordedSignal, type OutreachTrackingResult } from '../workflows/contract';
 import { warn } from './activity-context';
-import { createGmailMailboxes } from './gmail';
+import { createGmailMailboxes, statusOf } from './gmail';
 import { withHeartbeat, type Heartbeat } from './heartbeat';
 import type { ActivityDeps } from './index';
 
 /** How Gmail's own moves are recorded: on the timeline and in outreach history as 'gmail'. */
-export const GMAIL_ACTOR: Actor = { kind: 'system', id: 'gmail', name: 'gmail' };
+const GMAIL_ACTOR: Actor = { kind: 'system', id: 'gmail', name: 'gmail' };
 /** Outreach rows read per run; the least recently moved first, so every row gets its turn. */
-export const TRACKING_BATCH = 500;
+const TRACKING_BATCH = 500;
 
 export interface OutreachTrackingActivities {
   trackOutreachInGmail(input: Record<string, never>): Promise<OutreachTrackingResult>;
@@ -98,7 +98,7 @@ export function createOutreachTrackingActivities(deps: ActivityDeps): OutreachTr
         try {
           seen = await look(row, hb);
         } catch (err) {
-          const status = (err as { response?: { status?: number }; status?: number })?.response?.status ?? (err as { status?: number })?.status;
+          const status = statusOf(err);
           // No read delegation for this mailbox (or a token refused): skip it until the next run.
           if (status === 400 || status === 401 || status === 403) {
             refused.add(row.mailbox);

@@ -2,7 +2,7 @@
  * The core every CSM message goes through, whatever the workflow type (sendCsmMessage and
  * notifyCsm): find the recipient (the CSM, or for an escalation their manager), render, send once.
  * A DM opens only when needed; in a storm an alert joins the CSM's digest (alert-digest.ts); an
- * alert or resolution Slack cannot deliver goes by email (fallback-email.ts).
+ * alert, update or resolution Slack cannot deliver goes by email (fallback-email.ts).
  */
 import { claimAlertRoute, digestOfAlert } from '../db/alert-digests';
 import { findCsm, loadApprovedTemplates, loadComponentNames } from '../db/message-data';

@@ -17,7 +17,7 @@ import type { IncidentActivities } from './types';
 
 type WarRoomActivities = Pick<IncidentActivities, 'ensureWarRoom' | 'postToWarRoom' | 'inviteToWarRoom'>;
 
-export const DRY_RUN_CHANNEL_PREFIX = 'dry-run:';
+const DRY_RUN_CHANNEL_PREFIX = 'dry-run:';
 
 const IGNORED_INVITE_ERRORS = new Set(['already_in_channel', 'cant_invite_self']);
 const PER_USER_INVITE_ERRORS = new Set([

@@ -19,7 +19,7 @@ export interface SlackWorkspace extends SlackDeps {
   client?: WebClient;
   /** The bot's own Slack user id (asked once; again after a failed ask). */
   botUserId(): Promise<string>;
-  /** Alerts and resolutions Slack cannot deliver go by email (undefined without ALERT_FALLBACK_SENDER). */
+  /** Alerts, their updates and resolutions Slack cannot deliver go by email (undefined without ALERT_FALLBACK_SENDER). */
   fallback?: FallbackEmail;
   /** Storm digests (undefined in dry-run). */
   digests?: ReturnType<typeof createDigests>;

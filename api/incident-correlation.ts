@@ -19,7 +19,7 @@ import { incidentWorkflowId, sourceRef } from '../domain/correlation';
 import { incidentIdFor } from '../domain/incident-state';
 import type { IncidentEvent, IncidentSource } from '../domain/types';
 import {
-  detachSourceSignal, incidentStartOptions, mergeIntoSignal, stateQuery, WORKFLOW_TYPES, type IncidentSettings,
+  detachSourceSignal, incidentEventStart, mergeIntoSignal, stateQuery, WORKFLOW_TYPES, type IncidentSettings,
 } from '../workflows/contract';
 import { HttpProblem } from './problem';
 
@@ -125,7 +125,7 @@ export async function splitSource(deps: CorrelationDeps, incident: IncidentView,
   };
   await forwardDelivery({ db: deps.db, temporal: deps.temporal, log: deps.log }, {
     source: 'split', deliveryId: event.deliveryId, rawBody: JSON.stringify({ from: incident.workflowId, ...ref, actor: who }),
-  }, [{ workflowType: WORKFLOW_TYPES.incident, options: incidentStartOptions(event, deps.settings, deps.taskQueue, workflowId) }]);
+  }, [incidentEventStart(event, deps.settings, deps.taskQueue, workflowId)]);
   await recordAudit(deps.db, { actor, action: 'incident.split', incidentId: incident.id, detail: { ...ref, into: workflowId } });
   deps.log.info({ from: incident.workflowId, into: workflowId, ...ref, actor: who }, 'source incident split out');
   return { status: 'accepted', workflowId, incidentId: incidentIdFor(workflowId), fromIncidentId: incident.id };

@@ -10,6 +10,7 @@ import { canApproveTemplates } from '../db/people';
 import type { Database } from '../db/types';
 import type { Actor } from '../domain/actor';
 import { HttpProblem } from './problem';
+import { findCsm } from '../db/incident-queries';
 
 type Db = Kysely<Database>;
 
@@ -63,11 +64,6 @@ function mayActForCsm(actor: Actor, csm: { email: string; managerEmail: string |
   return actor.role === 'manager' && csm.managerEmail?.toLowerCase() === me;
 }
 
-async function csmByEmail(db: Db, email: string) {
-  return db.selectFrom('csms').select(['email', 'manager_email as managerEmail'])
-    .where(sql<string>`lower(email)`, '=', email.toLowerCase()).executeTakeFirst();
-}
-
 /**
  * The CSM emails whose customers the actor may change (lower case); null: anyone's. The dashboard
  * uses it to enable only the outreach controls the server would accept.
@@ -84,7 +80,7 @@ export async function outreachScope(db: Db, actor: Actor): Promise<string[] | nu
 
 /** Acting for a named CSM (drafts, resolution emails, follow-ups, acknowledgement). */
 export async function assertMayActForCsm(db: Db, actor: Actor, csmEmail: string): Promise<void> {
-  if (mayActForCsm(actor, await csmByEmail(db, csmEmail))) return;
+  if (mayActForCsm(actor, await findCsm(db, { email: csmEmail }))) return;
   throw forbidden(actor.role === 'manager'
     ? `${describe(actor)} may act only for their team; ${csmEmail} is not on it.`
     : `${describe(actor)} may act only for themselves, not for ${csmEmail}.`);

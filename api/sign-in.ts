@@ -17,6 +17,7 @@ import { actorOf, requireAuth, SESSION_COOKIE } from './auth';
 import { createOidcClient, SignInError } from './oidc';
 import { problemSchema, sendProblem } from './problem';
 import { mayManageIncidents, outreachScope } from './roles';
+import { escapeHtml } from './html';
 
 const ATTEMPT_COOKIE = 'forewarn_sign_in';
 const ATTEMPT_TTL_MS = 10 * 60_000;
@@ -38,9 +39,8 @@ function refuseSignIn(req: FastifyRequest, reply: FastifyReply, status: number, 
   req.log.info({ status, reason }, 'sign-in refused');
   reply.clearCookie(ATTEMPT_COOKIE, { path: '/auth/callback' });
   if (!/text\/html/.test(req.headers.accept ?? '')) return sendProblem(reply, status, 'Sign-in failed', reason);
-  const escaped = reason.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   return reply.code(status).type('text/html; charset=utf-8').header('content-security-policy', "default-src 'none'")
-    .send(`<!doctype html><meta charset="utf-8"><title>Sign-in failed · Forewarn</title><h1>Sign-in failed</h1><p>${escaped}</p><p><a href="/dashboard">Back to Forewarn</a></p>`);
+    .send(`<!doctype html><meta charset="utf-8"><title>Sign-in failed · Forewarn</title><h1>Sign-in failed</h1><p>${escapeHtml(reason)}</p><p><a href="/dashboard">Back to Forewarn</a></p>`);
 }
 
 export const signInRoutes: RoutePlugin = async (app, deps) => {

@@ -53,7 +53,7 @@ export interface Config {
     /** Storm digest (domain/alert-digest.ts): alerts a CSM gets within the window before the rest are folded into one DM. */
     alertDigest: DigestSettings;
     /**
-     * When Slack cannot deliver a CSM's alert or resolution (unknown or deactivated user, or still
+     * When Slack cannot deliver a CSM's alert, its updates or resolution (unknown or deactivated user, or still
      * failing after `afterAttempts` attempts), it is emailed to them from `sender`'s mailbox (Gmail,
      * service-account impersonation). No sender: no fallback, the failure is recorded as before.
      */

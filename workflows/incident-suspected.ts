@@ -16,7 +16,7 @@ import type { IncidentEvent } from '../domain/types';
 import { revisionKey, timelineKey } from './incident-keys';
 import { delivered, type IncidentRun } from './incident-run';
 
-export const SUSPECTED_PATCH = 'suspected-incidents';
+const SUSPECTED_PATCH = 'suspected-incidents';
 const DEFAULT_AUTO_CLOSE_MINUTES = 120;
 const MINUTE = 60_000;
 

@@ -251,7 +251,7 @@ function postMortemSection(i, ctx) {
       postMortemError = null;
       flash = 'Post-mortem linked.';
     } catch (err) {
-      postMortemError = err instanceof Error ? err.message : String(err);
+      postMortemError = failureText(err);
     }
     await ctx.refresh();
   };

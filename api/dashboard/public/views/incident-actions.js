@@ -2,7 +2,7 @@
 // false alarm. The same REST routes as any client; the server records who and refuses with the reason.
 // Anyone signed in may declare; resolving and dismissing are offered only to those the server lets steer
 // incidents (GET /api/me `mayManageIncidents`: CS managers, admins, integration tokens with write scope).
-import { postJson } from '../api.js';
+import { failureText, postJson } from '../api.js';
 import { h } from '../dom.js';
 
 const SEVERITIES = ['P1', 'P2', 'P3', 'P4'];
@@ -23,7 +23,7 @@ async function act(call, done, ctx, goTo) {
     // The page there renders the answer (outcomeLine); hashchange loads it.
     if (target && location.hash !== target) { location.hash = target; return; }
   } catch (err) {
-    outcome = { ok: false, text: err instanceof Error ? err.message : String(err) };
+    outcome = { ok: false, text: failureText(err) };
   }
   await ctx.refresh();
 }

@@ -1,7 +1,7 @@
 // Message templates: the list, and one template's versions with its editor. A version is written
 // as a draft, submitted, and approved by someone else (another token or person), which makes it the
 // one Forewarn uses; every save answers a preview for the spec's example incident and customer.
-import { ApiError, sendJson } from '../api.js';
+import { failureText, sendJson } from '../api.js';
 import { code, emptyState, h, label, pageHeader, timeEl } from '../dom.js';
 
 /** @typedef {import('../types').TemplateContent} Content */
@@ -44,9 +44,6 @@ function target(c) {
 
 /** @param {string} state */
 const stateBadge = (state) => h('span', { class: ['badge', `tpl-${state}`] }, label(state));
-
-/** @param {unknown} err */
-const messageOf = (err) => (err instanceof ApiError || err instanceof Error ? err.message : String(err));
 
 /**
  * The editor: whom the wording is for, the email subject and the body. Every field writes to
@@ -116,7 +113,7 @@ async function act(editKey, ctx, work, done) {
     outcomes.set(editKey, res?.preview ? { preview: res.preview } : {});
     if (done) flash = done;
   } catch (err) {
-    outcomes.set(editKey, { error: messageOf(err) });
+    outcomes.set(editKey, { error: failureText(err) });
   }
   await ctx.refresh();
 }
@@ -151,7 +148,7 @@ export const templateListView = {
         flash = `Draft v1 of ${key} saved.`;
         location.hash = `#/templates/${encodeURIComponent(key)}`;
       } catch (err) {
-        outcomes.set(editKey, { error: messageOf(err) });
+        outcomes.set(editKey, { error: failureText(err) });
         await ctx.refresh();
       }
     };
